@@ -1,0 +1,52 @@
+"""What a visitor or staff member asked for, independent of how (touch, mouse, key)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum, auto
+
+
+class Action(Enum):
+    NEXT = auto()
+    PREV = auto()
+    HOME = auto()
+    MENU = auto()  # open or close the topic menu
+    CLOSE = auto()  # close whatever overlay is open
+    GOTO = auto()  # jump to slide `value` (from the topic menu)
+    LANGUAGE = auto()  # switch to the next language of the deck
+    WAKE = auto()  # a touch that asks for nothing in particular: still counts as activity
+    STAFF_GESTURE = auto()  # the hidden staff-exit gesture was completed
+    KEYPAD_DIGIT = auto()  # PIN keypad digit `value`
+    KEYPAD_DELETE = auto()
+    KEYPAD_ENTER = auto()
+    QUIT = auto()  # only produced in windowed (development) mode
+
+
+@dataclass(frozen=True)
+class Intent:
+    action: Action
+    value: int | None = None
+
+    def __str__(self) -> str:
+        return self.action.name if self.value is None else f"{self.action.name}({self.value})"
+
+
+NEXT = Intent(Action.NEXT)
+PREV = Intent(Action.PREV)
+HOME = Intent(Action.HOME)
+MENU = Intent(Action.MENU)
+CLOSE = Intent(Action.CLOSE)
+LANGUAGE = Intent(Action.LANGUAGE)
+WAKE = Intent(Action.WAKE)
+STAFF_GESTURE = Intent(Action.STAFF_GESTURE)
+KEYPAD_DELETE = Intent(Action.KEYPAD_DELETE)
+KEYPAD_ENTER = Intent(Action.KEYPAD_ENTER)
+QUIT = Intent(Action.QUIT)
+
+
+def goto(index: int) -> Intent:
+    return Intent(Action.GOTO, index)
+
+
+def keypad_digit(digit: int) -> Intent:
+    return Intent(Action.KEYPAD_DIGIT, digit)

@@ -1,0 +1,160 @@
+"""The content model: a deck of slides as plain, frozen data. No pygame, no YAML here.
+
+The loader (`kiosk.content`) builds these objects; everything else only reads them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+RGB = tuple[int, int, int]
+
+
+@dataclass(frozen=True)
+class Text:
+    """One piece of visitor-facing text in every language of the deck.
+
+    YAML may give a plain string (the deck's default language) or a mapping such as
+    `{en: "Swelling", es: "Hinchazón"}`; the loader turns both into this.
+    """
+
+    by_language: Mapping[str, str]
+
+    def get(self, language: str) -> str:
+        """The text in `language`, or in the first language that has it."""
+        if language in self.by_language:
+            return self.by_language[language]
+        return next(iter(self.by_language.values()))
+
+    @classmethod
+    def plain(cls, text: str, language: str = "en") -> Text:
+        return cls({language: text})
+
+
+class SlideKind(StrEnum):
+    TITLE = "title"
+    BULLETS = "bullets"
+    TEXT_IMAGE = "text-image"
+    TWO_COLUMN = "two-column"
+    CALLOUT = "callout"
+    SOURCES = "sources"
+    DISCLAIMER = "disclaimer"
+
+
+class Tone(StrEnum):
+    """What a column means; shown by icon and words, never by colour alone."""
+
+    DO = "do"
+    AVOID = "avoid"
+    INFO = "info"
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where something was written, for error messages: file shown to people, 1-based line."""
+
+    file: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
+class Column:
+    heading: Text
+    bullets: tuple[Text, ...]
+    tone: Tone = Tone.INFO
+
+
+@dataclass(frozen=True)
+class Slide:
+    id: str
+    kind: SlideKind
+    title: Text
+    section: Text
+    origin: Origin
+    body: Text | None = None
+    bullets: tuple[Text, ...] = ()
+    columns: tuple[Column, ...] = ()
+    image: Path | None = None  # absolute, already checked to lie inside the deck folder
+    duration: float | None = None  # seconds in attract mode; None means the deck default
+
+
+@dataclass(frozen=True)
+class Section:
+    """A topic in the menu: its title and the first slide that belongs to it."""
+
+    title: Text
+    first_slide: int
+
+
+@dataclass(frozen=True)
+class Theme:
+    background: RGB = (10, 26, 46)
+    panel: RGB = (22, 44, 72)
+    text: RGB = (255, 255, 255)
+    muted_text: RGB = (214, 226, 240)
+    accent: RGB = (255, 209, 102)
+    accent_text: RGB = (10, 26, 46)
+    do_color: RGB = (120, 200, 255)
+    avoid_color: RGB = (255, 176, 96)
+
+
+class TransitionStyle(StrEnum):
+    CROSSFADE = "crossfade"
+    SLIDE = "slide"
+
+
+@dataclass(frozen=True)
+class Transition:
+    style: TransitionStyle = TransitionStyle.CROSSFADE
+    seconds: float = 0.4
+
+
+@dataclass(frozen=True)
+class StaffExit:
+    """The hidden way out for staff: hold the top-left corner, then type the PIN if one is set."""
+
+    hold_seconds: float = 5.0
+    pin: str | None = None
+
+
+LANGUAGE_NAMES = {"en": "English", "es": "Español"}
+
+
+@dataclass(frozen=True)
+class Deck:
+    title: Text
+    languages: tuple[str, ...]
+    slides: tuple[Slide, ...]
+    root: Path
+    slide_duration: float = 12.0
+    idle_timeout: float = 90.0
+    transition: Transition = field(default_factory=Transition)
+    theme: Theme = field(default_factory=Theme)
+    staff_exit: StaffExit = field(default_factory=StaffExit)
+
+    @property
+    def default_language(self) -> str:
+        return self.languages[0]
+
+    @property
+    def sections(self) -> tuple[Section, ...]:
+        """Topics in deck order; a topic starts at the first slide that names it."""
+        seen: dict[str, Section] = {}
+        for index, slide in enumerate(self.slides):
+            key = slide.section.get(self.default_language)
+            if key not in seen:
+                seen[key] = Section(slide.section, index)
+        return tuple(seen.values())
+
+    def duration_of(self, index: int) -> float:
+        own = self.slides[index].duration
+        return self.slide_duration if own is None else own
+
+    def language_name(self, code: str) -> str:
+        return LANGUAGE_NAMES.get(code, code)
