@@ -1,0 +1,134 @@
+"""The loop: read input cheaply, feed the navigator, draw only when something changed.
+
+While nothing moves the loop sleeps in short slices (input still feels instant) and draws
+nothing; during a transition it draws at the frame rate. Spare time between frames is used to
+render the neighbouring slides ahead, so a transition never waits for text rendering.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+
+import pygame
+
+from kiosk.input import InputMapper, is_activity
+from kiosk.model import Deck
+from kiosk.navigator import Navigator
+from kiosk.render import FontBook, FrameRenderer, font_dirs
+
+log = logging.getLogger(__name__)
+
+FRAME_RATE = 60
+# How often a still screen looks for input: 30 ms keeps a touch feeling immediate
+# while the process sleeps >95 % of the time.
+IDLE_POLL_SECONDS = 0.03
+
+EventSource = Callable[[], Iterable[pygame.event.Event]]
+
+
+class KioskApp:
+    def __init__(
+        self,
+        deck: Deck,
+        display: pygame.Surface,
+        *,
+        windowed: bool,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        events: EventSource = pygame.event.get,
+        flip: Callable[[], None] = pygame.display.flip,
+    ) -> None:
+        self.deck = deck
+        self.display = display
+        self.clock = clock
+        self.sleep = sleep
+        self.events = events
+        self.flip = flip
+        self.navigator = Navigator(deck, clock)
+        size = display.get_size()
+        self.input = InputMapper(size, windowed=windowed, staff_hold_seconds=deck.staff_exit.hold_seconds)
+        self.frames = FrameRenderer(deck, size, FontBook(font_dirs(deck.root)))
+        self.frames_drawn = 0
+        self._drawn_version = -1
+        self._last_frame_at = 0.0
+
+    @property
+    def running(self) -> bool:
+        return not self.navigator.exit_requested
+
+    def step(self) -> None:
+        """One pass of the loop: input, time, drawing. Never blocks."""
+        now = self.clock()
+        view = self.navigator.view()
+        controls = self.frames.chrome.controls(view)
+        for event in self.events():
+            if event.type in (pygame.VIDEORESIZE, pygame.WINDOWSIZECHANGED):
+                self._resize()
+                continue
+            if is_activity(event):
+                self.navigator.note_activity()
+            for intent in self.input.feed(event, now, controls.hit):
+                self.navigator.handle(intent)
+                # The screen may have changed under the finger (menu opened): test the next
+                # events against what is now on screen.
+                controls = self.frames.chrome.controls(self.navigator.view())
+        for intent in self.input.poll(now):
+            self.navigator.handle(intent)
+        self.navigator.update()
+        if self.navigator.version != self._drawn_version or self.navigator.animating:
+            self.draw()
+
+    def draw(self) -> None:
+        self.frames.draw(self.display, self.navigator.view())
+        self.flip()
+        self.frames_drawn += 1
+        self._drawn_version = self.navigator.version
+
+    def _resize(self) -> None:
+        surface = pygame.display.get_surface()
+        if surface is None or surface.get_size() == (self.frames.screen.width, self.frames.screen.height):
+            return
+        self.display = surface
+        size = surface.get_size()
+        self.input.resize(size)
+        self.frames = FrameRenderer(self.deck, size, self.frames.fonts)
+        self._drawn_version = -1
+
+    def wait(self) -> None:
+        """Sleep until the next frame (animating) or a short poll interval (still)."""
+        now = self.clock()
+        if self.navigator.animating:
+            delay = self._last_frame_at + 1 / FRAME_RATE - now
+        else:
+            # Use the quiet time to render the slides a visitor may go to next.
+            if self._prepare_neighbours():
+                return
+            deadlines = [self.navigator.next_deadline()]
+            hold = self.input.next_deadline()
+            if hold is not None:
+                deadlines.append(hold)
+            delay = min(IDLE_POLL_SECONDS, min(deadlines) - now)
+        if delay > 0:
+            self.sleep(delay)
+        self._last_frame_at = self.clock()
+
+    def _prepare_neighbours(self) -> bool:
+        """Render at most one not-yet-ready neighbour per call, so input stays responsive."""
+        nav = self.navigator
+        count = nav.slide_count
+        for index in (nav.index + 1, nav.index - 1, 0):
+            if self.frames.prepare(index % count, nav.language):
+                return True
+        return False
+
+    def run(self, max_steps: int | None = None) -> None:
+        steps = 0
+        while self.running and (max_steps is None or steps < max_steps):
+            self.step()
+            if not self.running:
+                break
+            self.wait()
+            steps += 1
+        log.info("kiosk loop ended after %d steps, %d frames drawn", steps, self.frames_drawn)

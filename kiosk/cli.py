@@ -1,0 +1,173 @@
+"""`kiosk run`, `kiosk validate`, `kiosk render`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+
+from kiosk.content import DeckError, load_deck  # noqa: E402
+from kiosk.model import Deck  # noqa: E402
+
+# The sizes every deck must look right at: 1080p, 4K, a 16:10 tablet panel, portrait 1080p.
+STANDARD_SIZES = ((1920, 1080), (3840, 2160), (1280, 800), (1080, 1920))
+
+log = logging.getLogger("kiosk")
+
+
+def default_deck() -> Path:
+    bundled = Path(__file__).resolve().parents[1] / "slides"
+    return bundled if bundled.is_dir() else Path.cwd() / "slides"
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(part) for part in text.lower().replace("×", "x").split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT such as 1280x800, got {text!r}") from None
+    if not (320 <= w <= 8192 and 320 <= h <= 8192):
+        raise argparse.ArgumentTypeError(f"size {w}x{h} is outside 320..8192")
+    return w, h
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kiosk", description="CVI waiting-room kiosk")
+    commands = parser.add_subparsers(dest="command")
+
+    run = commands.add_parser("run", help="show the deck full-screen (default)")
+    run.add_argument("--deck", type=Path, default=None, help="deck folder (default: bundled slides/)")
+    run.add_argument(
+        "--windowed",
+        type=parse_size,
+        metavar="WxH",
+        default=None,
+        help="development window of this size; Esc quits",
+    )
+
+    validate = commands.add_parser("validate", help="check a deck and print every problem")
+    validate.add_argument("deck", type=Path)
+    validate.add_argument("--size", type=parse_size, action="append", metavar="WxH", help="screen sizes to check text fit at (default: the four standard sizes)")
+
+    render = commands.add_parser("render", help="draw every slide to PNG (works headless)")
+    render.add_argument("deck", type=Path)
+    render.add_argument("--out", type=Path, required=True)
+    render.add_argument("--size", type=parse_size, action="append", metavar="WxH", help="may repeat; default 1920x1080")
+    render.add_argument("--language", default=None, help="language code (default: all of the deck's languages)")
+    render.add_argument("--no-controls", action="store_true", help="leave out the control bar")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    command = args.command or "run"
+    if command == "validate":
+        return _validate(args.deck, args.size or list(STANDARD_SIZES))
+    if command == "render":
+        return _render(args)
+    return _run(getattr(args, "deck", None) or default_deck(), getattr(args, "windowed", None))
+
+
+def _load(folder: Path) -> Deck | None:
+    try:
+        return load_deck(folder)
+    except DeckError as error:
+        print(f"The deck in {folder} has {len(error.errors)} problem(s):", file=sys.stderr)
+        for problem in error.errors:
+            print(f"  {problem}", file=sys.stderr)
+        return None
+
+
+def _report(problems: Sequence[str], folder: Path) -> None:
+    print(f"The deck in {folder} has {len(problems)} problem(s):", file=sys.stderr)
+    for problem in problems:
+        print(f"  {problem}", file=sys.stderr)
+
+
+def _headless() -> None:
+    # Rendering off-screen needs no window; the dummy driver lets surfaces be converted.
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+
+
+def _validate(folder: Path, sizes: Sequence[tuple[int, int]]) -> int:
+    deck = _load(folder)
+    if deck is None:
+        return 1
+    _headless()
+    from kiosk.preflight import preflight
+
+    problems = preflight(deck, sizes)
+    if problems:
+        _report(problems, folder)
+        return 1
+    sizes_text = ", ".join(f"{w}×{h}" for w, h in sizes)
+    print(f"{folder}: {len(deck.slides)} slides in {len(deck.sections)} topics, all fit at {sizes_text}")
+    return 0
+
+
+def _render(args: argparse.Namespace) -> int:
+    deck = _load(args.deck)
+    if deck is None:
+        return 1
+    _headless()
+    from kiosk.export import render_deck
+
+    sizes = args.size or [(1920, 1080)]
+    languages = [args.language] if args.language else list(deck.languages)
+    unknown = [code for code in languages if code not in deck.languages]
+    if unknown:
+        print(f"language {unknown[0]!r} is not in this deck (it has {', '.join(deck.languages)})", file=sys.stderr)
+        return 2
+    written = render_deck(deck, args.out, sizes, languages, controls=not args.no_controls)
+    print(f"wrote {len(written)} PNG files to {args.out}")
+    return 0
+
+
+def _run(folder: Path, windowed: tuple[int, int] | None) -> int:
+    deck = _load(folder)
+    if deck is None:
+        print("The kiosk did not start: fix the problems above (`kiosk validate` re-checks).", file=sys.stderr)
+        return 1
+    import pygame
+
+    from kiosk.app import KioskApp
+    from kiosk.preflight import preflight
+
+    # Only display and fonts: the audio mixer's thread would wake the CPU ~90 times a second.
+    try:
+        pygame.display.init()
+        if windowed:
+            display = pygame.display.set_mode(windowed)
+        else:
+            display = pygame.display.set_mode((0, 0), pygame.FULLSCREEN)
+            pygame.mouse.set_visible(False)
+    except pygame.error as error:
+        print(
+            f"kiosk: no display to show the slides on ({error}); run it from the screen's desktop "
+            f"session (or set DISPLAY), or use `kiosk render {folder} --out out/`, which works headless.",
+            file=sys.stderr,
+        )
+        return 2
+    pygame.font.init()
+    pygame.display.set_caption(deck.title.get(deck.default_language))
+    problems = preflight(deck, [display.get_size()])
+    if problems:
+        pygame.display.quit()
+        _report(problems, folder)
+        print("The kiosk did not start: fix the problems above.", file=sys.stderr)
+        return 1
+    log.info("starting: %d slides, %dx%d, %s", len(deck.slides), *display.get_size(), "windowed" if windowed else "full-screen")
+    app = KioskApp(deck, display, windowed=windowed is not None)
+    try:
+        app.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        pygame.quit()
+    log.info("kiosk stopped")
+    return 0

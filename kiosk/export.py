@@ -1,0 +1,52 @@
+"""`kiosk render`: every slide to PNG, plus a contact sheet to review a whole deck at a glance."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pygame
+
+from kiosk.model import Deck
+from kiosk.navigator import Mode, Overlay, View
+from kiosk.render import FontBook, FrameRenderer, contact_sheet, font_dirs
+
+
+def render_deck(
+    deck: Deck,
+    out: Path,
+    sizes: Sequence[tuple[int, int]],
+    languages: Sequence[str],
+    *,
+    controls: bool = True,
+) -> list[Path]:
+    """Write `NN-id.png` per slide (in a folder per size/language when there are several)
+    and `contact-sheet.png` per folder. Returns the files written."""
+    if not pygame.display.get_init():
+        pygame.display.init()
+    if pygame.display.get_surface() is None:
+        pygame.display.set_mode((1, 1))  # lets surfaces be converted; nothing is shown
+    fonts = FontBook(font_dirs(deck.root))
+    written: list[Path] = []
+    several = len(sizes) > 1 or len(languages) > 1
+    for width, height in sizes:
+        frames = FrameRenderer(deck, (width, height), fonts)
+        for language in languages:
+            folder = out / f"{width}x{height}-{language}" if several else out
+            folder.mkdir(parents=True, exist_ok=True)
+            images: list[tuple[str, pygame.Surface]] = []
+            for index, slide in enumerate(deck.slides):
+                frame = pygame.Surface((width, height))
+                if controls:
+                    view = View(index, language, Mode.BROWSING, Overlay.NONE, None, 1.0, 0, False)
+                    frames.draw(frame, view)
+                else:
+                    frame.blit(frames.slides.surface(index, language), (0, 0))
+                path = folder / f"{index + 1:02d}-{slide.id}.png"
+                pygame.image.save(frame, str(path))
+                written.append(path)
+                images.append((f"{index + 1}. {slide.id}", frame))
+            sheet_path = folder / "contact-sheet.png"
+            pygame.image.save(contact_sheet(images, fonts, deck.theme.background), str(sheet_path))
+            written.append(sheet_path)
+    return written

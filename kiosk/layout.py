@@ -1,0 +1,651 @@
+"""Pure geometry: where every title, line, bullet, image, button and menu item goes.
+
+Nothing here draws. Text is measured through the small `TextMeasurer` protocol, so the same
+code is exercised by tests with a fake measurer and by the renderer with real fonts.
+
+Sizes are relative to the screen's shorter side, so one deck works at 1280×800, 1920×1080,
+3840×2160 and in portrait 1080×1920.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Protocol
+
+from kiosk import intents
+from kiosk.intents import Intent
+from kiosk.model import Slide, SlideKind, Tone
+from kiosk.strings import UiText
+
+# Readability floor from the brief: body text at least 1/28 of the shorter side.
+MIN_BODY_FRACTION = 1 / 28
+MAX_BODY_FRACTION = 1 / 17
+MIN_TITLE_FRACTION = 1 / 20
+MAX_TITLE_FRACTION = 1 / 12
+HERO_TITLE_FRACTION = 1 / 9
+# Touch targets: at least 1/12 of the shorter side; we use a bit more.
+MIN_TARGET_FRACTION = 1 / 12
+BUTTON_FRACTION = 1 / 10
+LINE_SPACING = 1.25
+
+
+class TextMeasurer(Protocol):
+    def width(self, text: str, size: int, bold: bool = False) -> int: ...
+
+    def line_height(self, size: int, bold: bool = False) -> int: ...
+
+
+@dataclass(frozen=True)
+class Rect:
+    x: int
+    y: int
+    w: int
+    h: int
+
+    @property
+    def right(self) -> int:
+        return self.x + self.w
+
+    @property
+    def bottom(self) -> int:
+        return self.y + self.h
+
+    @property
+    def center(self) -> tuple[int, int]:
+        return (self.x + self.w // 2, self.y + self.h // 2)
+
+    def contains(self, x: float, y: float) -> bool:
+        return self.x <= x < self.right and self.y <= y < self.bottom
+
+    def inset(self, dx: int, dy: int | None = None) -> Rect:
+        dy = dx if dy is None else dy
+        return Rect(self.x + dx, self.y + dy, max(0, self.w - 2 * dx), max(0, self.h - 2 * dy))
+
+    def inside(self, other: Rect) -> bool:
+        return (
+            self.x >= other.x
+            and self.y >= other.y
+            and self.right <= other.right
+            and self.bottom <= other.bottom
+        )
+
+
+class Role(Enum):
+    """Colour roles; the theme decides the actual colours."""
+
+    TEXT = "text"
+    MUTED = "muted_text"
+    ACCENT = "accent"
+    ACCENT_TEXT = "accent_text"
+    PANEL = "panel"
+    DO = "do_color"
+    AVOID = "avoid_color"
+
+
+@dataclass(frozen=True)
+class TextLine:
+    text: str
+    x: int
+    y: int  # top of the line box
+    size: int
+    bold: bool
+    role: Role
+
+
+class ShapeKind(Enum):
+    PANEL = "panel"  # rounded panel filled with `role`
+    OUTLINE = "outline"  # rounded border in `role`
+    BULLET = "bullet"  # round bullet mark
+    CHECK = "check"  # tone icon: do
+    CROSS = "cross"  # tone icon: avoid
+    INFO = "info"  # tone icon: neutral
+    RULE = "rule"  # accent bar under a title
+
+
+@dataclass(frozen=True)
+class Shape:
+    kind: ShapeKind
+    rect: Rect
+    role: Role
+
+
+@dataclass(frozen=True)
+class SlidePlan:
+    lines: tuple[TextLine, ...]
+    shapes: tuple[Shape, ...]
+    image: Rect | None
+    title_size: int
+    body_size: int
+
+
+class LayoutError(Exception):
+    """A slide's text cannot fit at the readable minimum size."""
+
+
+@dataclass(frozen=True)
+class Screen:
+    """The screen's fixed regions: safe area, content area and the control bar."""
+
+    width: int
+    height: int
+
+    @property
+    def shorter(self) -> int:
+        return min(self.width, self.height)
+
+    @property
+    def portrait(self) -> bool:
+        return self.height > self.width
+
+    @property
+    def margin(self) -> int:
+        # TVs overscan and bezels hide edges; keep everything well inside.
+        return round(self.shorter * 0.045)
+
+    @property
+    def safe(self) -> Rect:
+        m = self.margin
+        return Rect(m, m, self.width - 2 * m, self.height - 2 * m)
+
+    @property
+    def button_size(self) -> int:
+        return max(round(self.shorter * BUTTON_FRACTION), round(self.shorter * MIN_TARGET_FRACTION))
+
+    @property
+    def gap(self) -> int:
+        return round(self.shorter * 0.025)
+
+    @property
+    def bar(self) -> Rect:
+        safe = self.safe
+        return Rect(safe.x, safe.bottom - self.button_size, safe.w, self.button_size)
+
+    @property
+    def content(self) -> Rect:
+        safe = self.safe
+        return Rect(safe.x, safe.y, safe.w, self.bar.y - self.gap - safe.y)
+
+    @property
+    def min_body(self) -> int:
+        # Ceil, so rounding never takes text below the promised floor.
+        return -(-self.shorter // 28)
+
+    @property
+    def max_body(self) -> int:
+        return round(self.shorter * MAX_BODY_FRACTION)
+
+    @property
+    def label_size(self) -> int:
+        return max(round(self.button_size * 0.3), -(-self.shorter // 36))
+
+
+# -- text --------------------------------------------------------------------------------
+
+
+def wrap(text: str, width: int, size: int, measure: TextMeasurer, bold: bool = False) -> list[str]:
+    """Greedy word wrap. A single word wider than the box stays on its own line (and the
+    caller's fit check then rejects this size)."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        current = ""
+        for word in paragraph.split():
+            candidate = f"{current} {word}" if current else word
+            if not current or measure.width(candidate, size, bold) <= width:
+                current = candidate
+            else:
+                lines.append(current)
+                current = word
+        lines.append(current)
+    return lines
+
+
+def _fits_width(lines: Sequence[str], width: int, size: int, m: TextMeasurer, bold: bool) -> bool:
+    return all(m.width(line, size, bold) <= width for line in lines)
+
+
+def _line_step(size: int, measure: TextMeasurer, bold: bool = False) -> int:
+    return max(measure.line_height(size, bold), round(size * LINE_SPACING))
+
+
+@dataclass
+class _Flow:
+    """Lays out a vertical stack of paragraphs and bullets in a box at one font size."""
+
+    box: Rect
+    size: int
+    measure: TextMeasurer
+    lines: list[TextLine] = field(default_factory=list)
+    shapes: list[Shape] = field(default_factory=list)
+    y: int = 0
+    ok: bool = True
+
+    def __post_init__(self) -> None:
+        self.y = self.box.y
+
+    def paragraph(self, text: str, role: Role = Role.TEXT, bold: bool = False) -> None:
+        wrapped = wrap(text, self.box.w, self.size, self.measure, bold)
+        if not _fits_width(wrapped, self.box.w, self.size, self.measure, bold):
+            self.ok = False
+        step = _line_step(self.size, self.measure, bold)
+        for line in wrapped:
+            self.lines.append(TextLine(line, self.box.x, self.y, self.size, bold, role))
+            self.y += step
+        self.y += round(self.size * 0.5)
+
+    def bullets(self, items: Sequence[str], role: Role = Role.TEXT) -> None:
+        indent = round(self.size * 1.1)
+        dot = max(6, round(self.size * 0.32))
+        width = self.box.w - indent
+        step = _line_step(self.size, self.measure)
+        for item in items:
+            wrapped = wrap(item, width, self.size, self.measure)
+            if not _fits_width(wrapped, width, self.size, self.measure, False):
+                self.ok = False
+            dot_y = self.y + (step - dot) // 2
+            self.shapes.append(
+                Shape(ShapeKind.BULLET, Rect(self.box.x, dot_y, dot, dot), Role.ACCENT)
+            )
+            for line in wrapped:
+                self.lines.append(
+                    TextLine(line, self.box.x + indent, self.y, self.size, False, role)
+                )
+                self.y += step
+            self.y += round(self.size * 0.4)
+
+    def space(self, amount: int) -> None:
+        self.y += amount
+
+    @property
+    def fits(self) -> bool:
+        return self.ok and self.y <= self.box.bottom + round(self.size * 0.5)
+
+
+def _fit_title(text: str, box: Rect, measure: TextMeasurer, screen: Screen, hero: bool) -> _Flow:
+    largest = round(screen.shorter * (HERO_TITLE_FRACTION if hero else MAX_TITLE_FRACTION))
+    smallest = round(screen.shorter * MIN_TITLE_FRACTION)
+    for size in _sizes(largest, smallest):
+        flow = _Flow(box, size, measure)
+        flow.paragraph(text, Role.TEXT, bold=True)
+        if flow.ok and len(flow.lines) <= 2:
+            return flow
+    flow = _Flow(box, smallest, measure)
+    flow.paragraph(text, Role.TEXT, bold=True)
+    return flow
+
+
+def _sizes(largest: int, smallest: int) -> list[int]:
+    """Candidate font sizes from largest to smallest, about 4% apart."""
+    sizes = []
+    size = float(largest)
+    while round(size) > smallest:
+        sizes.append(round(size))
+        size *= 0.96
+    sizes.append(smallest)
+    return sorted(set(sizes), reverse=True)
+
+
+# -- slides ------------------------------------------------------------------------------
+
+
+def layout_slide(slide: Slide, language: str, screen: Screen, measure: TextMeasurer) -> SlidePlan:
+    """Place every element of `slide`. Raises LayoutError when the text cannot fit at the
+    readable minimum size (a content problem: the slide must be split or shortened)."""
+    if slide.kind is SlideKind.TITLE:
+        return _layout_title_slide(slide, language, screen, measure)
+    content = screen.content
+    title_box = Rect(content.x, content.y, content.w, content.h // 3)
+    title = _fit_title(slide.title.get(language), title_box, measure, screen, hero=False)
+    rule_h = max(4, round(screen.shorter * 0.008))
+    rule_y = title.y - round(title.size * 0.3)
+    rule = Rect(content.x, rule_y, round(screen.shorter * 0.12), rule_h)
+    shapes = [Shape(ShapeKind.RULE, rule, Role.ACCENT)]
+    body_top = rule_y + rule_h + screen.gap
+    body_area = Rect(content.x, body_top, content.w, content.bottom - body_top)
+
+    text_box, image_box = _split_for_image(body_area, screen, slide.image is not None)
+    body = _fit_body(slide, language, text_box, screen, measure)
+    if body is None:
+        raise _does_not_fit(slide, screen)
+    flow, extra_shapes = body
+    return SlidePlan(
+        lines=tuple(title.lines + flow),
+        shapes=tuple(shapes + extra_shapes),
+        image=image_box,
+        title_size=title.size,
+        body_size=flow[0].size if flow else screen.min_body,
+    )
+
+
+def _split_for_image(area: Rect, screen: Screen, has_image: bool) -> tuple[Rect, Rect | None]:
+    if not has_image:
+        return area, None
+    gap = screen.gap * 2
+    if screen.portrait:
+        image_h = round(area.h * 0.38)
+        image = Rect(area.x, area.bottom - image_h, area.w, image_h)
+        return Rect(area.x, area.y, area.w, area.h - image_h - gap), image
+    image_w = round(area.w * 0.40)
+    image = Rect(area.right - image_w, area.y, image_w, area.h)
+    return Rect(area.x, area.y, area.w - image_w - gap, area.h), image
+
+
+def _fit_body(
+    slide: Slide, language: str, box: Rect, screen: Screen, measure: TextMeasurer
+) -> tuple[list[TextLine], list[Shape]] | None:
+    """Try sizes from large to the readable floor; the first that fits wins."""
+    for size in _sizes(screen.max_body, screen.min_body):
+        placed = _place_body(slide, language, box, size, screen, measure)
+        if placed is not None:
+            return placed
+    return None
+
+
+def _place_body(
+    slide: Slide, language: str, box: Rect, size: int, screen: Screen, measure: TextMeasurer
+) -> tuple[list[TextLine], list[Shape]] | None:
+    body = slide.body.get(language) if slide.body else None
+    bullets = [b.get(language) for b in slide.bullets]
+
+    if slide.kind is SlideKind.TWO_COLUMN:
+        return _place_columns(slide, language, box, size, screen, measure)
+
+    if slide.kind in (SlideKind.CALLOUT, SlideKind.DISCLAIMER):
+        # Body inside a highlighted panel; the panel hugs its text.
+        pad = round(size * 0.8)
+        inner = box.inset(pad)
+        flow = _Flow(inner, size, measure)
+        if body:
+            flow.paragraph(body)
+        if bullets:
+            flow.bullets(bullets)
+        if not flow.fits:
+            return None
+        panel_h = min(box.h, flow.y - inner.y + 2 * pad - round(size * 0.4))
+        panel = Shape(ShapeKind.OUTLINE, Rect(box.x, box.y, box.w, panel_h), Role.ACCENT)
+        return flow.lines, [panel, *flow.shapes]
+
+    flow = _Flow(box, size, measure)
+    if body:
+        flow.paragraph(body, Role.TEXT)
+    if bullets:
+        flow.bullets(bullets, Role.MUTED if slide.kind is SlideKind.SOURCES else Role.TEXT)
+    if not flow.fits:
+        return None
+    return flow.lines, flow.shapes
+
+
+def _place_columns(
+    slide: Slide, language: str, box: Rect, size: int, screen: Screen, measure: TextMeasurer
+) -> tuple[list[TextLine], list[Shape]] | None:
+    flow = _Flow(box, size, measure)
+    if slide.body:
+        flow.paragraph(slide.body.get(language))
+    top = flow.y
+    lines, shapes = list(flow.lines), list(flow.shapes)
+    gap = screen.gap * 2
+    count = len(slide.columns)
+    for i, column in enumerate(slide.columns):
+        if screen.portrait:
+            h = (box.bottom - top - gap * (count - 1)) // count
+            cell = Rect(box.x, top + i * (h + gap), box.w, h)
+        else:
+            w = (box.w - gap * (count - 1)) // count
+            cell = Rect(box.x + i * (w + gap), top, w, box.bottom - top)
+        pad = round(size * 0.6)
+        inner = cell.inset(pad)
+        icon = round(size * 1.2)
+        icon_kind = {Tone.DO: ShapeKind.CHECK, Tone.AVOID: ShapeKind.CROSS}.get(
+            column.tone, ShapeKind.INFO
+        )
+        role = {Tone.DO: Role.DO, Tone.AVOID: Role.AVOID}.get(column.tone, Role.ACCENT)
+        shapes.append(Shape(ShapeKind.PANEL, cell, Role.PANEL))
+        shapes.append(Shape(icon_kind, Rect(inner.x, inner.y, icon, icon), role))
+        heading_box = Rect(inner.x + icon + pad // 2, inner.y, inner.w - icon - pad // 2, icon * 3)
+        heading = _Flow(heading_box, size, measure)
+        heading.paragraph(column.heading.get(language), role, bold=True)
+        bullets_top = max(heading.y, inner.y + icon + round(size * 0.4))
+        column_flow = _Flow(
+            Rect(inner.x, bullets_top, inner.w, inner.bottom - bullets_top), size, measure
+        )
+        column_flow.bullets([b.get(language) for b in column.bullets])
+        if not (heading.ok and column_flow.fits):
+            return None
+        lines += heading.lines + column_flow.lines
+        shapes += column_flow.shapes
+    return lines, shapes
+
+
+def _layout_title_slide(
+    slide: Slide, language: str, screen: Screen, measure: TextMeasurer
+) -> SlidePlan:
+    content = screen.content
+    text_box, image_box = _split_for_image(content, screen, slide.image is not None)
+    for title_size in _sizes(
+        round(screen.shorter * HERO_TITLE_FRACTION), round(screen.shorter * MIN_TITLE_FRACTION)
+    ):
+        for body_size in _sizes(screen.max_body, screen.min_body):
+            flow = _Flow(text_box, title_size, measure)
+            flow.paragraph(slide.title.get(language), Role.TEXT, bold=True)
+            title_end = len(flow.lines)
+            if not flow.ok or title_end > 3:
+                break
+            flow.size = body_size
+            rule_y = flow.y
+            flow.space(screen.gap)
+            if slide.body:
+                flow.paragraph(slide.body.get(language), Role.MUTED)
+            if slide.bullets:
+                flow.bullets([b.get(language) for b in slide.bullets])
+            if not flow.fits:
+                continue
+            # Centre the block vertically in its box.
+            used = flow.y - text_box.y
+            shift = max(0, (text_box.h - used) // 2)
+            lines = tuple(
+                TextLine(line.text, line.x, line.y + shift, line.size, line.bold, line.role)
+                for line in flow.lines
+            )
+            rule = Shape(
+                ShapeKind.RULE,
+                Rect(
+                    text_box.x,
+                    rule_y + shift,
+                    round(screen.shorter * 0.16),
+                    max(4, round(screen.shorter * 0.01)),
+                ),
+                Role.ACCENT,
+            )
+            return SlidePlan(lines, (rule, *flow.shapes), image_box, title_size, body_size)
+    raise _does_not_fit(slide, screen)
+
+
+def _does_not_fit(slide: Slide, screen: Screen) -> LayoutError:
+    return LayoutError(
+        f"{slide.origin}: slide '{slide.id}' does not fit on a {screen.width}×{screen.height} "
+        f"screen even at the smallest readable size ({screen.min_body}px): shorten or split it"
+    )
+
+
+def fit_image(image_size: tuple[int, int], box: Rect) -> Rect:
+    """The largest rectangle with the image's aspect ratio, centred in `box`."""
+    iw, ih = image_size
+    if iw <= 0 or ih <= 0:
+        return box
+    scale = min(box.w / iw, box.h / ih)
+    w, h = max(1, round(iw * scale)), max(1, round(ih * scale))
+    return Rect(box.x + (box.w - w) // 2, box.y + (box.h - h) // 2, w, h)
+
+
+# -- controls ----------------------------------------------------------------------------
+
+
+class Icon(Enum):
+    PREV = "prev"
+    NEXT = "next"
+    HOME = "home"
+    MENU = "menu"
+    LANGUAGE = "language"
+    CLOSE = "close"
+    DELETE = "delete"
+    ENTER = "enter"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class Button:
+    rect: Rect
+    intent: Intent
+    label: str
+    icon: Icon
+    primary: bool = False
+
+
+@dataclass(frozen=True)
+class Controls:
+    """The control bar and any overlay for one screen state, plus hit testing for input."""
+
+    buttons: tuple[Button, ...]
+    counter: Rect | None  # where "3 / 24" goes
+    hint: Rect | None  # where "Touch the screen to explore" goes (attract mode)
+    panel: Rect | None = None  # an overlay panel (menu or keypad)
+    panel_title: Rect | None = None
+    pin_box: Rect | None = None
+    backdrop_intent: Intent | None = None
+
+    def hit(self, x: float, y: float) -> Intent | None:
+        for button in self.buttons:
+            if button.rect.contains(x, y):
+                return button.intent
+        if self.panel is not None:
+            # Inside an overlay nothing falls through to the slide underneath.
+            return intents.WAKE if self.panel.contains(x, y) else self.backdrop_intent
+        return None
+
+
+def bar_controls(screen: Screen, labels: UiText, language_label: str | None) -> Controls:
+    """The bottom bar while browsing: Back, Home, Topics, [Language], counter, Next."""
+    bar = screen.bar
+    specs: list[tuple[Intent, str, Icon, bool]] = [
+        (intents.PREV, labels.prev, Icon.PREV, False),
+        (intents.HOME, labels.home, Icon.HOME, False),
+        (intents.MENU, labels.menu, Icon.MENU, False),
+    ]
+    if language_label:
+        # Named in the language it switches to, so a reader of that language finds it.
+        specs.append((intents.LANGUAGE, language_label, Icon.LANGUAGE, False))
+    specs.append((intents.NEXT, labels.next, Icon.NEXT, True))
+    cells = len(specs) + 1  # one cell for the counter
+    gap = screen.gap
+    # Next is the main action: it gets a wider cell.
+    unit = (bar.w - gap * (cells - 1)) / (cells + 0.5)
+    x = float(bar.x)
+    buttons: list[Button] = []
+    counter = None
+    for i, (intent, label, icon, primary) in enumerate(specs):
+        if i == len(specs) - 1:
+            counter = Rect(round(x), bar.y, round(unit), bar.h)
+            x += unit + gap
+        width = unit * (1.5 if primary else 1.0)
+        buttons.append(
+            Button(Rect(round(x), bar.y, round(width), bar.h), intent, label, icon, primary)
+        )
+        x += width + gap
+    return Controls(tuple(buttons), counter, None)
+
+
+def attract_controls(screen: Screen) -> Controls:
+    bar = screen.bar
+    return Controls((), None, bar)
+
+
+def menu_controls(screen: Screen, sections: Sequence[tuple[str, int]], labels: UiText) -> Controls:
+    """The topic menu: a panel over the slide with one large button per section."""
+    content = screen.content
+    gap = screen.gap
+    title_h = round(screen.shorter * 0.09)
+    target = screen.button_size
+    panel = content
+    inner = panel.inset(gap * 2)
+    close = Button(
+        Rect(inner.right - round(target * 2.2), inner.y, round(target * 2.2), target),
+        intents.CLOSE,
+        labels.close,
+        Icon.CLOSE,
+    )
+    grid = Rect(
+        inner.x, inner.y + max(title_h, target) + gap, inner.w, inner.h - max(title_h, target) - gap
+    )
+    count = max(1, len(sections))
+    columns = 1
+    while True:
+        rows = -(-count // columns)
+        row_h = (grid.h - gap * (rows - 1)) // rows
+        if row_h >= target or columns >= 4:
+            break
+        columns += 1
+    if screen.portrait and columns == 1 and count > 6:
+        columns = 2
+        rows = -(-count // columns)
+        row_h = (grid.h - gap * (rows - 1)) // rows
+    row_h = min(row_h, round(target * 1.6))
+    col_w = (grid.w - gap * (columns - 1)) // columns
+    buttons: list[Button] = [close]
+    for n, (title, first_slide) in enumerate(sections):
+        col, row = divmod(n, rows)
+        rect = Rect(grid.x + col * (col_w + gap), grid.y + row * (row_h + gap), col_w, row_h)
+        buttons.append(Button(rect, intents.goto(first_slide), title, Icon.NONE))
+    title_rect = Rect(inner.x, inner.y, inner.w - close.rect.w - gap, max(title_h, target))
+    return Controls(
+        tuple(buttons),
+        None,
+        None,
+        panel=panel,
+        panel_title=title_rect,
+        backdrop_intent=intents.CLOSE,
+    )
+
+
+def keypad_controls(screen: Screen, labels: UiText) -> Controls:
+    """A PIN keypad for staff: 1–9, delete, 0, enter, and close."""
+    key = max(screen.button_size, round(screen.shorter * 0.11))
+    gap = screen.gap
+    grid_w = 3 * key + 2 * gap
+    title_h = key
+    grid_h = 4 * key + 3 * gap
+    panel_w = grid_w + 4 * gap
+    panel_h = title_h + key + grid_h + 6 * gap
+    safe = screen.safe
+    panel = Rect(
+        safe.x + (safe.w - panel_w) // 2, safe.y + (safe.h - panel_h) // 2, panel_w, panel_h
+    )
+    inner = panel.inset(2 * gap)
+    title = Rect(inner.x, inner.y, inner.w - key, title_h)
+    close = Button(
+        Rect(inner.right - key, inner.y, key, key), intents.CLOSE, labels.close, Icon.CLOSE
+    )
+    pin_box = Rect(inner.x, title.bottom + gap, inner.w, key)
+    top = pin_box.bottom + gap
+    buttons = [close]
+    order: list[tuple[Intent, str, Icon]] = [
+        (intents.keypad_digit(d), str(d), Icon.NONE) for d in (1, 2, 3, 4, 5, 6, 7, 8, 9)
+    ]
+    order += [
+        (intents.KEYPAD_DELETE, "", Icon.DELETE),
+        (intents.keypad_digit(0), "0", Icon.NONE),
+        (intents.KEYPAD_ENTER, "", Icon.ENTER),
+    ]
+    for n, (intent, label, icon) in enumerate(order):
+        row, col = divmod(n, 3)
+        rect = Rect(inner.x + col * (key + gap), top + row * (key + gap), key, key)
+        buttons.append(Button(rect, intent, label, icon, primary=intent == intents.KEYPAD_ENTER))
+    return Controls(
+        tuple(buttons),
+        None,
+        None,
+        panel=panel,
+        panel_title=title,
+        pin_box=pin_box,
+        backdrop_intent=intents.CLOSE,
+    )

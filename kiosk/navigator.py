@@ -1,0 +1,310 @@
+"""Where the kiosk is and what happens next: a pure state machine driven by an injected clock.
+
+Two modes:
+- ATTRACT: nobody is using the kiosk. Each slide stays for its own duration, then the next one
+  fades in, forever. Controls are hidden; the first touch only wakes the kiosk (shows the
+  controls, keeps the slide that caught the visitor's eye).
+- BROWSING: a visitor is in charge. No auto-advance. After `idle_timeout` seconds with no input
+  of any kind, close any overlay and go back to the first slide in ATTRACT mode.
+
+Attract timing is scheduled from the previous deadline, not from when `update` happened to run,
+so a slow frame never makes the loop drift.
+
+No pygame here: tests drive it with a fake clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+
+from kiosk.intents import Action, Intent
+from kiosk.model import Deck
+
+Clock = Callable[[], float]
+
+MAX_PIN_DIGITS = 8
+PIN_ERROR_SECONDS = 2.0
+
+
+class Mode(Enum):
+    ATTRACT = "attract"
+    BROWSING = "browsing"
+
+
+class Overlay(Enum):
+    NONE = "none"
+    MENU = "menu"
+    KEYPAD = "keypad"
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A change of slide (or of language) under way. `direction` is +1 forward, -1 back."""
+
+    from_index: int
+    from_language: str
+    to_index: int
+    to_language: str
+    started_at: float
+    seconds: float
+    direction: int
+
+    def progress(self, now: float) -> float:
+        """Linear progress 0..1; the renderer applies the easing."""
+        if self.seconds <= 0:
+            return 1.0
+        return min(1.0, max(0.0, (now - self.started_at) / self.seconds))
+
+    @property
+    def ends_at(self) -> float:
+        return self.started_at + self.seconds
+
+
+@dataclass(frozen=True)
+class View:
+    """Everything the renderer needs to draw one frame."""
+
+    index: int
+    language: str
+    mode: Mode
+    overlay: Overlay
+    transition: Transition | None
+    progress: float  # of the transition, 0..1 (1 when none)
+    pin_digits: int
+    pin_rejected: bool
+
+
+class Navigator:
+    def __init__(self, deck: Deck, clock: Clock) -> None:
+        self._clock = clock
+        self._deck = deck
+        now = clock()
+        self.index = 0
+        self.language = deck.default_language
+        self.mode = Mode.ATTRACT
+        self.overlay = Overlay.NONE
+        self.transition: Transition | None = None
+        self.exit_requested = False
+        self._shown_at = now  # when the current slide was fully on screen
+        self._last_input = now
+        self._pin = ""
+        self._pin_rejected_at: float | None = None
+        # Bumped on every visible change, so the app redraws only when this moves.
+        self.version = 0
+
+    # -- read side -------------------------------------------------------------------------
+
+    @property
+    def deck(self) -> Deck:
+        return self._deck
+
+    @property
+    def slide_count(self) -> int:
+        return len(self._deck.slides)
+
+    def view(self) -> View:
+        now = self._clock()
+        return View(
+            index=self.index,
+            language=self.language,
+            mode=self.mode,
+            overlay=self.overlay,
+            transition=self.transition,
+            progress=self.transition.progress(now) if self.transition else 1.0,
+            pin_digits=len(self._pin),
+            pin_rejected=self._pin_rejected_at is not None,
+        )
+
+    @property
+    def animating(self) -> bool:
+        return self.transition is not None
+
+    def next_deadline(self) -> float:
+        """The next moment `update` will change something on its own.
+
+        While a transition runs that is "now": the app should draw every frame.
+        """
+        if self.transition is not None:
+            return self._clock()
+        candidates = []
+        if self.mode is Mode.ATTRACT:
+            candidates.append(self._shown_at + self._deck.duration_of(self.index))
+        else:
+            candidates.append(self._last_input + self._deck.idle_timeout)
+        if self._pin_rejected_at is not None:
+            candidates.append(self._pin_rejected_at + PIN_ERROR_SECONDS)
+        return min(candidates)
+
+    # -- input -----------------------------------------------------------------------------
+
+    def note_activity(self) -> None:
+        """Any input at all (even a touch that does nothing) pushes the idle timeout back."""
+        self._last_input = self._clock()
+
+    def handle(self, intent: Intent) -> None:
+        self.note_activity()
+        action = intent.action
+        if action is Action.QUIT:
+            self.exit_requested = True
+            return
+        if action is Action.STAFF_GESTURE:
+            self._wake()
+            if self._deck.staff_exit.pin:
+                self._set_overlay(Overlay.KEYPAD)
+                self._pin = ""
+            else:
+                self.exit_requested = True
+            return
+        if self.mode is Mode.ATTRACT:
+            # The first touch shows the controls and keeps what caught the visitor's eye.
+            self._wake()
+            return
+        if self.overlay is Overlay.KEYPAD:
+            self._handle_keypad(intent)
+            return
+        self._handle_browsing(intent)
+
+    def _handle_browsing(self, intent: Intent) -> None:
+        action = intent.action
+        if action is Action.NEXT:
+            self._set_overlay(Overlay.NONE)
+            self._go((self.index + 1) % self.slide_count, direction=+1)
+        elif action is Action.PREV:
+            self._set_overlay(Overlay.NONE)
+            self._go((self.index - 1) % self.slide_count, direction=-1)
+        elif action is Action.HOME:
+            self._set_overlay(Overlay.NONE)
+            self._go(0, direction=-1)
+        elif action is Action.MENU:
+            self._set_overlay(Overlay.NONE if self.overlay is Overlay.MENU else Overlay.MENU)
+        elif action is Action.CLOSE:
+            self._set_overlay(Overlay.NONE)
+        elif action is Action.GOTO and intent.value is not None:
+            target = max(0, min(self.slide_count - 1, intent.value))
+            self._set_overlay(Overlay.NONE)
+            self._go(target, direction=+1 if target >= self.index else -1)
+        elif action is Action.LANGUAGE:
+            languages = self._deck.languages
+            if len(languages) > 1:
+                position = languages.index(self.language) if self.language in languages else 0
+                self._go(
+                    self.index, direction=+1, language=languages[(position + 1) % len(languages)]
+                )
+        # WAKE and keypad keys outside the keypad: activity only, already noted.
+
+    def _handle_keypad(self, intent: Intent) -> None:
+        action = intent.action
+        if action is Action.KEYPAD_DIGIT and intent.value is not None:
+            if len(self._pin) < MAX_PIN_DIGITS:
+                self._pin += str(intent.value % 10)
+                self._pin_rejected_at = None
+                self.version += 1
+        elif action is Action.KEYPAD_DELETE:
+            if self._pin:
+                self._pin = self._pin[:-1]
+                self.version += 1
+        elif action is Action.KEYPAD_ENTER:
+            if self._pin == self._deck.staff_exit.pin:
+                self.exit_requested = True
+            else:
+                self._pin = ""
+                self._pin_rejected_at = self._clock()
+                self.version += 1
+        elif action in (Action.CLOSE, Action.MENU, Action.HOME):
+            self._pin = ""
+            self._set_overlay(Overlay.NONE)
+        # Anything else (arrows, taps beside the keys) is ignored while the keypad is up.
+
+    # -- time ------------------------------------------------------------------------------
+
+    def update(self) -> None:
+        """Apply everything that is due at the clock's current time."""
+        now = self._clock()
+        # A few rounds at most: a transition can end and the next deadline pass in one update.
+        for _ in range(4):
+            if not self._step(now):
+                break
+
+    def _step(self, now: float) -> bool:
+        if self.transition is not None:
+            if now < self.transition.ends_at:
+                return False
+            self._shown_at = self.transition.ends_at
+            self.transition = None
+            self.version += 1
+            return True
+        if self._pin_rejected_at is not None and now >= self._pin_rejected_at + PIN_ERROR_SECONDS:
+            self._pin_rejected_at = None
+            self.version += 1
+            return True
+        if self.mode is Mode.BROWSING:
+            if now >= self._last_input + self._deck.idle_timeout:
+                self._return_to_attract(now)
+                return True
+            return False
+        due = self._shown_at + self._deck.duration_of(self.index)
+        if now < due:
+            return False
+        # Start exactly at the deadline unless we are badly late (suspend, a stall): then
+        # start now rather than racing through slides to catch up.
+        start = due if now - due <= self._deck.transition.seconds else now
+        self._go((self.index + 1) % self.slide_count, direction=+1, at=start)
+        return True
+
+    def _return_to_attract(self, now: float) -> None:
+        self.mode = Mode.ATTRACT
+        self._pin = ""
+        self._pin_rejected_at = None
+        self._set_overlay(Overlay.NONE)
+        default = self._deck.default_language
+        if self.index != 0 or self.language != default:
+            self._go(0, direction=-1, language=default, at=now)
+        else:
+            self._shown_at = now
+        self.version += 1
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _wake(self) -> None:
+        if self.mode is Mode.ATTRACT:
+            self.mode = Mode.BROWSING
+            self.version += 1
+
+    def _set_overlay(self, overlay: Overlay) -> None:
+        if overlay is not self.overlay:
+            self.overlay = overlay
+            self.version += 1
+
+    def _go(
+        self,
+        target: int,
+        *,
+        direction: int,
+        language: str | None = None,
+        at: float | None = None,
+    ) -> None:
+        language = language or self.language
+        if target == self.index and language == self.language:
+            return
+        start = self._clock() if at is None else at
+        if self.transition is not None:
+            # Never stack transitions: the one under way snaps to its end first.
+            self.transition = None
+        seconds = self._deck.transition.seconds
+        self.transition = Transition(
+            from_index=self.index,
+            from_language=self.language,
+            to_index=target,
+            to_language=language,
+            started_at=start,
+            seconds=seconds,
+            direction=direction,
+        )
+        self.index = target
+        self.language = language
+        self.version += 1
+        if seconds <= 0:
+            self.transition = None
+            self._shown_at = start

@@ -1,0 +1,37 @@
+"""Checks that need fonts and image decoders: does every slide fit, does every image load.
+
+The loader (`kiosk.content`) checks the YAML itself without pygame; this is the second half of
+`kiosk validate`, and `kiosk run` refuses to start when either half finds a problem.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from kiosk.layout import LayoutError, Screen, layout_slide
+from kiosk.model import Deck
+from kiosk.render import FontBook, ImageError, font_dirs, load_image
+
+
+def preflight(deck: Deck, sizes: Sequence[tuple[int, int]], fonts: FontBook | None = None) -> list[str]:
+    """Every problem found, as `file:line: message` lines; empty when the deck is good."""
+    problems: list[str] = []
+    checked = set()
+    for slide in deck.slides:
+        if slide.image is not None and slide.image not in checked:
+            checked.add(slide.image)
+            try:
+                load_image(slide.image)
+            except ImageError as error:
+                problems.append(f"{slide.origin}: slides[{slide.id}].image: {error}")
+    fonts = fonts or FontBook(font_dirs(deck.root))
+    for width, height in sizes:
+        screen = Screen(width, height)
+        for slide in deck.slides:
+            for language in deck.languages:
+                try:
+                    layout_slide(slide, language, screen, fonts)
+                except LayoutError as error:
+                    suffix = f" [{language}]" if len(deck.languages) > 1 else ""
+                    problems.append(f"{error}{suffix}")
+    return problems

@@ -1,0 +1,111 @@
+"""Small builders shared by tests: a fake clock and decks made in code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kiosk.model import (
+    Column,
+    Deck,
+    Origin,
+    Slide,
+    SlideKind,
+    StaffExit,
+    Text,
+    Tone,
+    Transition,
+    TransitionStyle,
+)
+
+
+class FakeClock:
+    """A clock that moves only when told to."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def text(value: str, es: str | None = None) -> Text:
+    return Text({"en": value, "es": es}) if es else Text({"en": value})
+
+
+def make_slide(
+    index: int,
+    *,
+    kind: SlideKind = SlideKind.BULLETS,
+    section: str = "Topic",
+    duration: float | None = None,
+    image: Path | None = None,
+    two_languages: bool = False,
+) -> Slide:
+    es = "es " if two_languages else None
+
+    def t(value: str) -> Text:
+        return text(value, es + value if es else None)
+
+    columns: tuple[Column, ...] = ()
+    bullets: tuple[Text, ...] = (t("First point"), t("Second point"))
+    if kind is SlideKind.TWO_COLUMN:
+        columns = (
+            Column(t("Do"), (t("Walk every day"),), Tone.DO),
+            Column(t("Avoid"), (t("Tight belts"),), Tone.AVOID),
+        )
+        bullets = ()
+    return Slide(
+        id=f"slide-{index}",
+        kind=kind,
+        title=t(f"Slide number {index}"),
+        section=t(section),
+        origin=Origin("slides/test.yaml", index + 1),
+        body=t("A short paragraph of body text.")
+        if kind in (SlideKind.CALLOUT, SlideKind.DISCLAIMER, SlideKind.TEXT_IMAGE, SlideKind.TITLE)
+        else None,
+        bullets=bullets if kind is not SlideKind.CALLOUT else (),
+        columns=columns,
+        image=image,
+        duration=duration,
+    )
+
+
+def make_deck(
+    count: int = 5,
+    *,
+    durations: list[float | None] | None = None,
+    slide_duration: float = 10.0,
+    idle_timeout: float = 60.0,
+    transition_seconds: float = 0.4,
+    style: TransitionStyle = TransitionStyle.CROSSFADE,
+    pin: str | None = None,
+    languages: tuple[str, ...] = ("en",),
+    sections: list[str] | None = None,
+) -> Deck:
+    durations = durations or [None] * count
+    sections = sections or [f"Topic {i // 2}" for i in range(count)]
+    slides = tuple(
+        make_slide(
+            i,
+            duration=durations[i],
+            section=sections[i],
+            two_languages=len(languages) > 1,
+        )
+        for i in range(count)
+    )
+    return Deck(
+        title=text("Test deck"),
+        languages=languages,
+        slides=slides,
+        root=Path("/nonexistent/slides"),
+        slide_duration=slide_duration,
+        idle_timeout=idle_timeout,
+        transition=Transition(style, transition_seconds),
+        staff_exit=StaffExit(5.0, pin),
+    )
