@@ -48,7 +48,9 @@ class KioskApp:
         self.flip = flip
         self.navigator = Navigator(deck, clock)
         size = display.get_size()
-        self.input = InputMapper(size, windowed=windowed, staff_hold_seconds=deck.staff_exit.hold_seconds)
+        self.input = InputMapper(
+            size, windowed=windowed, staff_hold_seconds=deck.staff_exit.hold_seconds
+        )
         self.frames = FrameRenderer(deck, size, FontBook(font_dirs(deck.root)))
         self.frames_drawn = 0
         self._drawn_version = -1
@@ -88,7 +90,10 @@ class KioskApp:
 
     def _resize(self) -> None:
         surface = pygame.display.get_surface()
-        if surface is None or surface.get_size() == (self.frames.screen.width, self.frames.screen.height):
+        if surface is None or surface.get_size() == (
+            self.frames.screen.width,
+            self.frames.screen.height,
+        ):
             return
         self.display = surface
         size = surface.get_size()

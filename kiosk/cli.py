@@ -6,13 +6,14 @@ import argparse
 import logging
 import os
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
-from kiosk.content import DeckError, load_deck  # noqa: E402
-from kiosk.model import Deck  # noqa: E402
+from kiosk.content import DeckError, load_deck
+from kiosk.model import Deck
 
 # The sizes every deck must look right at: 1080p, 4K, a 16:10 tablet panel, portrait 1080p.
 STANDARD_SIZES = ((1920, 1080), (3840, 2160), (1280, 800), (1080, 1920))
@@ -29,7 +30,9 @@ def parse_size(text: str) -> tuple[int, int]:
     try:
         w, h = (int(part) for part in text.lower().replace("×", "x").split("x"))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT such as 1280x800, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected WIDTHxHEIGHT such as 1280x800, got {text!r}"
+        ) from None
     if not (320 <= w <= 8192 and 320 <= h <= 8192):
         raise argparse.ArgumentTypeError(f"size {w}x{h} is outside 320..8192")
     return w, h
@@ -40,7 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command")
 
     run = commands.add_parser("run", help="show the deck full-screen (default)")
-    run.add_argument("--deck", type=Path, default=None, help="deck folder (default: bundled slides/)")
+    run.add_argument(
+        "--deck", type=Path, default=None, help="deck folder (default: bundled slides/)"
+    )
     run.add_argument(
         "--windowed",
         type=parse_size,
@@ -51,26 +56,49 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = commands.add_parser("validate", help="check a deck and print every problem")
     validate.add_argument("deck", type=Path)
-    validate.add_argument("--size", type=parse_size, action="append", metavar="WxH", help="screen sizes to check text fit at (default: the four standard sizes)")
+    validate.add_argument(
+        "--size",
+        type=parse_size,
+        action="append",
+        metavar="WxH",
+        help="screen sizes to check text fit at (default: the four standard sizes)",
+    )
+
+    # For the benchmark: draw one frame, print its wall-clock time, exit.
+    run.add_argument("--first-frame-and-exit", action="store_true", help=argparse.SUPPRESS)
 
     render = commands.add_parser("render", help="draw every slide to PNG (works headless)")
     render.add_argument("deck", type=Path)
     render.add_argument("--out", type=Path, required=True)
-    render.add_argument("--size", type=parse_size, action="append", metavar="WxH", help="may repeat; default 1920x1080")
-    render.add_argument("--language", default=None, help="language code (default: all of the deck's languages)")
+    render.add_argument(
+        "--size",
+        type=parse_size,
+        action="append",
+        metavar="WxH",
+        help="may repeat; default 1920x1080",
+    )
+    render.add_argument(
+        "--language", default=None, help="language code (default: all of the deck's languages)"
+    )
     render.add_argument("--no-controls", action="store_true", help="leave out the control bar")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     args = build_parser().parse_args(argv)
     command = args.command or "run"
     if command == "validate":
         return _validate(args.deck, args.size or list(STANDARD_SIZES))
     if command == "render":
         return _render(args)
-    return _run(getattr(args, "deck", None) or default_deck(), getattr(args, "windowed", None))
+    return _run(
+        getattr(args, "deck", None) or default_deck(),
+        getattr(args, "windowed", None),
+        first_frame_only=getattr(args, "first_frame_and_exit", False),
+    )
 
 
 def _load(folder: Path) -> Deck | None:
@@ -106,7 +134,10 @@ def _validate(folder: Path, sizes: Sequence[tuple[int, int]]) -> int:
         _report(problems, folder)
         return 1
     sizes_text = ", ".join(f"{w}×{h}" for w, h in sizes)
-    print(f"{folder}: {len(deck.slides)} slides in {len(deck.sections)} topics, all fit at {sizes_text}")
+    print(
+        f"{folder}: {len(deck.slides)} slides in {len(deck.sections)} topics; "
+        f"all fit at {sizes_text}"
+    )
     return 0
 
 
@@ -121,17 +152,23 @@ def _render(args: argparse.Namespace) -> int:
     languages = [args.language] if args.language else list(deck.languages)
     unknown = [code for code in languages if code not in deck.languages]
     if unknown:
-        print(f"language {unknown[0]!r} is not in this deck (it has {', '.join(deck.languages)})", file=sys.stderr)
+        print(
+            f"language {unknown[0]!r} is not in this deck (it has {', '.join(deck.languages)})",
+            file=sys.stderr,
+        )
         return 2
     written = render_deck(deck, args.out, sizes, languages, controls=not args.no_controls)
     print(f"wrote {len(written)} PNG files to {args.out}")
     return 0
 
 
-def _run(folder: Path, windowed: tuple[int, int] | None) -> int:
+def _run(folder: Path, windowed: tuple[int, int] | None, *, first_frame_only: bool = False) -> int:
     deck = _load(folder)
     if deck is None:
-        print("The kiosk did not start: fix the problems above (`kiosk validate` re-checks).", file=sys.stderr)
+        print(
+            "The kiosk did not start: fix the problems above (`kiosk validate` re-checks).",
+            file=sys.stderr,
+        )
         return 1
     import pygame
 
@@ -148,8 +185,9 @@ def _run(folder: Path, windowed: tuple[int, int] | None) -> int:
             pygame.mouse.set_visible(False)
     except pygame.error as error:
         print(
-            f"kiosk: no display to show the slides on ({error}); run it from the screen's desktop "
-            f"session (or set DISPLAY), or use `kiosk render {folder} --out out/`, which works headless.",
+            f"kiosk: no display to show the slides on ({error}); run it from the screen's "
+            f"desktop session (or set DISPLAY), or use `kiosk render {folder} --out out/`, "
+            "which works headless.",
             file=sys.stderr,
         )
         return 2
@@ -161,13 +199,26 @@ def _run(folder: Path, windowed: tuple[int, int] | None) -> int:
         _report(problems, folder)
         print("The kiosk did not start: fix the problems above.", file=sys.stderr)
         return 1
-    log.info("starting: %d slides, %dx%d, %s", len(deck.slides), *display.get_size(), "windowed" if windowed else "full-screen")
+    log.info(
+        "starting: %d slides, %dx%d, %s",
+        len(deck.slides),
+        *display.get_size(),
+        "windowed" if windowed else "full-screen",
+    )
     app = KioskApp(deck, display, windowed=windowed is not None)
     try:
-        app.run()
+        if first_frame_only:
+            app.step()
+            print(f"first-frame {time.time():.6f}", flush=True)
+        else:
+            app.run()
     except KeyboardInterrupt:
         pass
     finally:
         pygame.quit()
     log.info("kiosk stopped")
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -13,7 +13,9 @@ from kiosk.model import Deck
 from kiosk.render import FontBook, ImageError, font_dirs, load_image
 
 
-def preflight(deck: Deck, sizes: Sequence[tuple[int, int]], fonts: FontBook | None = None) -> list[str]:
+def preflight(
+    deck: Deck, sizes: Sequence[tuple[int, int]], fonts: FontBook | None = None
+) -> list[str]:
     """Every problem found, as `file:line: message` lines; empty when the deck is good."""
     problems: list[str] = []
     checked = set()

@@ -35,7 +35,7 @@ from kiosk.layout import (
     menu_controls,
 )
 from kiosk.model import RGB, Deck, Theme, TransitionStyle
-from kiosk.navigator import Mode, Overlay, View
+from kiosk.navigator import Mode, Overlay, Transition, View
 from kiosk.strings import UiText, ui_text
 
 log = logging.getLogger(__name__)
@@ -152,7 +152,11 @@ def _draw_tone_icon(
     w = max(3, rect.w // 9)
     x, y, s = rect.x, rect.y, rect.w
     if kind is ShapeKind.CHECK:
-        points = [(x + s * 0.27, y + s * 0.52), (x + s * 0.44, y + s * 0.69), (x + s * 0.74, y + s * 0.34)]
+        points = [
+            (x + s * 0.27, y + s * 0.52),
+            (x + s * 0.44, y + s * 0.69),
+            (x + s * 0.74, y + s * 0.34),
+        ]
         pygame.draw.lines(target, ink, False, points, w)
         for px, py in (points[0], points[1], points[2]):
             pygame.draw.circle(target, ink, (round(px), round(py)), w // 2)
@@ -172,28 +176,65 @@ def _draw_icon(target: pygame.Surface, icon: Icon, box: pygame.Rect, colour: RGB
     w = max(3, s // 8)
     half = s // 2
     if icon is Icon.PREV:
-        pygame.draw.polygon(target, colour, [(cx + half * 0.5, cy - half), (cx - half * 0.6, cy), (cx + half * 0.5, cy + half)])
+        pygame.draw.polygon(
+            target,
+            colour,
+            [(cx + half * 0.5, cy - half), (cx - half * 0.6, cy), (cx + half * 0.5, cy + half)],
+        )
     elif icon is Icon.NEXT:
-        pygame.draw.polygon(target, colour, [(cx - half * 0.5, cy - half), (cx + half * 0.6, cy), (cx - half * 0.5, cy + half)])
+        pygame.draw.polygon(
+            target,
+            colour,
+            [(cx - half * 0.5, cy - half), (cx + half * 0.6, cy), (cx - half * 0.5, cy + half)],
+        )
     elif icon is Icon.HOME:
-        pygame.draw.polygon(target, colour, [(cx - half, cy - half * 0.05), (cx, cy - half), (cx + half, cy - half * 0.05)])
-        pygame.draw.rect(target, colour, pygame.Rect(cx - half * 0.65, cy - half * 0.1, half * 1.3, half * 1.1))
+        pygame.draw.polygon(
+            target,
+            colour,
+            [(cx - half, cy - half * 0.05), (cx, cy - half), (cx + half, cy - half * 0.05)],
+        )
+        pygame.draw.rect(
+            target, colour, pygame.Rect(cx - half * 0.65, cy - half * 0.1, half * 1.3, half * 1.1)
+        )
     elif icon is Icon.MENU:
         for dy in (-0.6, 0.0, 0.6):
             y = round(cy + dy * half)
             pygame.draw.line(target, colour, (cx - half, y), (cx + half, y), w)
     elif icon is Icon.LANGUAGE:
         pygame.draw.circle(target, colour, (cx, cy), half, w)
-        pygame.draw.ellipse(target, colour, pygame.Rect(cx - half * 0.45, cy - half, half * 0.9, half * 2), w)
+        pygame.draw.ellipse(
+            target, colour, pygame.Rect(cx - half * 0.45, cy - half, half * 0.9, half * 2), w
+        )
         pygame.draw.line(target, colour, (cx - half, cy), (cx + half, cy), w)
     elif icon is Icon.CLOSE:
         a = half * 0.7
         pygame.draw.line(target, colour, (cx - a, cy - a), (cx + a, cy + a), w)
         pygame.draw.line(target, colour, (cx - a, cy + a), (cx + a, cy - a), w)
     elif icon is Icon.DELETE:
-        pygame.draw.polygon(target, colour, [(cx - half, cy), (cx - half * 0.4, cy - half * 0.6), (cx + half, cy - half * 0.6), (cx + half, cy + half * 0.6), (cx - half * 0.4, cy + half * 0.6)], w)
+        pygame.draw.polygon(
+            target,
+            colour,
+            [
+                (cx - half, cy),
+                (cx - half * 0.4, cy - half * 0.6),
+                (cx + half, cy - half * 0.6),
+                (cx + half, cy + half * 0.6),
+                (cx - half * 0.4, cy + half * 0.6),
+            ],
+            w,
+        )
     elif icon is Icon.ENTER:
-        pygame.draw.lines(target, colour, False, [(cx - half * 0.7, cy), (cx - half * 0.15, cy + half * 0.55), (cx + half * 0.8, cy - half * 0.6)], w)
+        pygame.draw.lines(
+            target,
+            colour,
+            False,
+            [
+                (cx - half * 0.7, cy),
+                (cx - half * 0.15, cy + half * 0.55),
+                (cx + half * 0.8, cy - half * 0.6),
+            ],
+            w,
+        )
 
 
 # -- slides ------------------------------------------------------------------------------
@@ -270,7 +311,9 @@ class SlideRenderer:
                 return
             self._images[path] = source
         target = fit_image(source.get_size(), box)
-        scaled = pygame.transform.smoothscale(source.convert_alpha() if _display_ready() else source, (target.w, target.h))
+        scaled = pygame.transform.smoothscale(
+            source.convert_alpha() if _display_ready() else source, (target.w, target.h)
+        )
         surface.blit(scaled, (target.x, target.y))
 
 
@@ -332,11 +375,16 @@ class ChromeRenderer:
             counter = self.controls(view).counter
             if counter is not None:
                 text = words.counter.format(current=view.index + 1, total=len(self.deck.slides))
-                label = self._layer(("counter", text), lambda: self._text(text, self.screen.label_size, True, self.style.label))
+                label = self._layer(
+                    ("counter", text),
+                    lambda: self._text(text, self.screen.label_size, True, self.style.label),
+                )
                 target.blit(label, label.get_rect(center=(counter.center)))
         if view.overlay is Overlay.MENU:
             current = self._section_of(view.index)
-            menu = self._layer(("menu", view.language, current), lambda: self._draw_menu(view, words, current))
+            menu = self._layer(
+                ("menu", view.language, current), lambda: self._draw_menu(view, words, current)
+            )
             target.blit(menu, (0, 0))
         elif view.overlay is Overlay.KEYPAD:
             keypad = self._layer(("keypad", view.language), lambda: self._draw_keypad(view, words))
@@ -365,7 +413,9 @@ class ChromeRenderer:
 
     def _draw_bar(self, view: View, words: UiText) -> pygame.Surface:
         layer = self._blank()
-        controls = self.controls(View(view.index, view.language, view.mode, Overlay.NONE, None, 1.0, 0, False))
+        controls = self.controls(
+            View(view.index, view.language, view.mode, Overlay.NONE, None, 1.0, 0, False)
+        )
         if controls.hint is not None:
             self._draw_hint(layer, controls.hint, words.hint)
         for button in controls.buttons:
@@ -378,11 +428,15 @@ class ChromeRenderer:
         pill_w = min(box.w, label.get_width() + box.h * 2)
         pill = pygame.Rect(box.x + (box.w - pill_w) // 2, box.y, pill_w, box.h)
         pygame.draw.rect(layer, self.style.button, pill, border_radius=box.h // 2)
-        pygame.draw.rect(layer, self.deck.theme.accent, pill, width=max(2, box.h // 30), border_radius=box.h // 2)
+        pygame.draw.rect(
+            layer, self.deck.theme.accent, pill, width=max(2, box.h // 30), border_radius=box.h // 2
+        )
         # A hand-tap mark: a dot with a ring, left of the words.
         cx, cy = pill.x + box.h * 0.6, pill.centery
         pygame.draw.circle(layer, self.deck.theme.accent, (cx, cy), box.h * 0.14)
-        pygame.draw.circle(layer, self.deck.theme.accent, (cx, cy), box.h * 0.28, max(2, box.h // 30))
+        pygame.draw.circle(
+            layer, self.deck.theme.accent, (cx, cy), box.h * 0.28, max(2, box.h // 30)
+        )
         layer.blit(label, label.get_rect(midleft=(pill.x + box.h * 1.05, pill.centery)))
 
     def _fit_label(self, text: str, width: int, size: int, bold: bool) -> pygame.Surface:
@@ -392,7 +446,9 @@ class ChromeRenderer:
         colour = self.style.label
         return self._text(text, size, bold, colour)
 
-    def _draw_button(self, layer: pygame.Surface, button: Button, highlighted: bool = False) -> None:
+    def _draw_button(
+        self, layer: pygame.Surface, button: Button, highlighted: bool = False
+    ) -> None:
         r = pygame.Rect(button.rect.x, button.rect.y, button.rect.w, button.rect.h)
         primary = button.primary or highlighted
         fill = self.style.button_primary if primary else self.style.button
@@ -400,25 +456,36 @@ class ChromeRenderer:
         radius = max(8, min(r.w, r.h) // 6)
         pygame.draw.rect(layer, fill, r, border_radius=radius)
         if not primary:
-            pygame.draw.rect(layer, self.deck.theme.muted_text, r, width=max(2, r.h // 40), border_radius=radius)
+            pygame.draw.rect(
+                layer, self.deck.theme.muted_text, r, width=max(2, r.h // 40), border_radius=radius
+            )
         size = self.screen.label_size
         has_icon = button.icon is not Icon.NONE
         label = None
         if button.label:
             label_size = size if has_icon else round(size * 1.15)
             floor = max(12, label_size * 2 // 3)
-            while label_size > floor and self.fonts.width(button.label, label_size, True) > r.w - 16:
+            while (
+                label_size > floor and self.fonts.width(button.label, label_size, True) > r.w - 16
+            ):
                 label_size -= 1
             label = self.fonts.font(label_size, True).render(button.label, True, ink)
         if has_icon and label is not None:
             icon_h = round(r.h * 0.32)
             total = icon_h + round(r.h * 0.08) + label.get_height()
             top = r.y + (r.h - total) // 2
-            _draw_icon(layer, button.icon, pygame.Rect(r.centerx - icon_h // 2, top, icon_h, icon_h), ink)
+            _draw_icon(
+                layer, button.icon, pygame.Rect(r.centerx - icon_h // 2, top, icon_h, icon_h), ink
+            )
             layer.blit(label, label.get_rect(midtop=(r.centerx, top + icon_h + round(r.h * 0.08))))
         elif has_icon:
             icon_h = round(min(r.w, r.h) * 0.45)
-            _draw_icon(layer, button.icon, pygame.Rect(r.centerx - icon_h // 2, r.centery - icon_h // 2, icon_h, icon_h), ink)
+            _draw_icon(
+                layer,
+                button.icon,
+                pygame.Rect(r.centerx - icon_h // 2, r.centery - icon_h // 2, icon_h, icon_h),
+                ink,
+            )
         elif label is not None:
             layer.blit(label, label.get_rect(center=r.center))
 
@@ -429,18 +496,30 @@ class ChromeRenderer:
         r = pygame.Rect(panel.x, panel.y, panel.w, panel.h)
         radius = max(10, self.screen.shorter // 60)
         pygame.draw.rect(layer, self.deck.theme.background, r, border_radius=radius)
-        pygame.draw.rect(layer, self.deck.theme.accent, r, width=max(3, self.screen.shorter // 300), border_radius=radius)
+        pygame.draw.rect(
+            layer,
+            self.deck.theme.accent,
+            r,
+            width=max(3, self.screen.shorter // 300),
+            border_radius=radius,
+        )
 
     def _draw_menu(self, view: View, words: UiText, current_section: int) -> pygame.Surface:
         layer = self._blank()
         controls = self.controls(view)
         assert controls.panel is not None and controls.panel_title is not None
         self._draw_panel(layer, controls.panel)
-        title = self._text(words.menu_title, round(self.screen.shorter / 18), True, self.deck.theme.text)
-        layer.blit(title, title.get_rect(midleft=(controls.panel_title.x, controls.panel_title.center[1])))
+        title = self._text(
+            words.menu_title, round(self.screen.shorter / 18), True, self.deck.theme.text
+        )
+        layer.blit(
+            title, title.get_rect(midleft=(controls.panel_title.x, controls.panel_title.center[1]))
+        )
         section_buttons = [b for b in controls.buttons if b.icon is Icon.NONE]
         for button in controls.buttons:
-            highlighted = button in section_buttons and section_buttons.index(button) == current_section
+            highlighted = (
+                button in section_buttons and section_buttons.index(button) == current_section
+            )
             self._draw_button(layer, button, highlighted)
         return layer
 
@@ -450,7 +529,9 @@ class ChromeRenderer:
         assert controls.panel is not None and controls.panel_title is not None
         self._draw_panel(layer, controls.panel)
         title = self._text(words.pin_title, self.screen.label_size, True, self.deck.theme.text)
-        layer.blit(title, title.get_rect(midleft=(controls.panel_title.x, controls.panel_title.center[1])))
+        layer.blit(
+            title, title.get_rect(midleft=(controls.panel_title.x, controls.panel_title.center[1]))
+        )
         for button in controls.buttons:
             self._draw_button(layer, button)
         return layer
@@ -460,7 +541,10 @@ class ChromeRenderer:
         if box is None:
             return
         if view.pin_rejected:
-            message = self._layer(("pin-rejected", view.language), lambda: self._fit_label(words.pin_rejected, box.w, self.screen.label_size, True))
+            message = self._layer(
+                ("pin-rejected", view.language),
+                lambda: self._fit_label(words.pin_rejected, box.w, self.screen.label_size, True),
+            )
             target.blit(message, message.get_rect(center=box.center))
             return
         radius = max(6, box.h // 6)
@@ -483,7 +567,13 @@ def ease_out(t: float) -> float:
 
 
 class FrameRenderer:
-    """Composes a whole frame for a `View`: slide or transition, then controls."""
+    """Composes a whole frame for a `View`: slide or transition, then controls.
+
+    A crossfade is drawn incrementally: each frame blends the incoming slide onto what is
+    already on screen by just enough to reach the eased progress. That is one alpha blit per
+    frame instead of two full blits plus an alpha blit, and an interrupted transition
+    continues smoothly from whatever mix is showing instead of snapping.
+    """
 
     def __init__(self, deck: Deck, size: tuple[int, int], fonts: FontBook) -> None:
         self.screen = Screen(*size)
@@ -491,27 +581,55 @@ class FrameRenderer:
         self.fonts = fonts
         self.slides = SlideRenderer(deck, self.screen, fonts)
         self.chrome = ChromeRenderer(deck, self.screen, fonts)
+        self._fading: Transition | None = None
+        self._faded = 0.0  # share of the incoming slide already on the target
+        self._last_target: pygame.Surface | None = None
 
     def draw(self, target: pygame.Surface, view: View) -> None:
         transition = view.transition
+        continuing = target is self._last_target
+        self._last_target = target
         if transition is None or view.progress >= 1.0:
+            self._fading = None
             target.blit(self.slides.surface(view.index, view.language), (0, 0))
+        elif self.deck.transition.style is TransitionStyle.SLIDE:
+            self._push(target, transition, view.progress)
         else:
-            before = self.slides.surface(transition.from_index, transition.from_language)
-            after = self.slides.surface(transition.to_index, transition.to_language)
-            if self.deck.transition.style is TransitionStyle.SLIDE:
-                shift = round(ease_out(view.progress) * self.screen.width)
-                # Snap to 4 px: the blits stay aligned and cheaper, invisible at this speed.
-                shift -= shift % 4
-                sign = 1 if transition.direction >= 0 else -1
-                target.blit(before, (-sign * shift, 0))
-                target.blit(after, (sign * (self.screen.width - shift), 0))
-            else:
-                target.blit(before, (0, 0))
-                after.set_alpha(round(255 * ease_in_out(view.progress)))
-                target.blit(after, (0, 0))
-                after.set_alpha(None)
+            self._crossfade(target, transition, view.progress, continuing)
         self.chrome.draw(target, view)
+
+    def _push(self, target: pygame.Surface, transition: Transition, progress: float) -> None:
+        before = self.slides.surface(transition.from_index, transition.from_language)
+        after = self.slides.surface(transition.to_index, transition.to_language)
+        shift = round(ease_out(progress) * self.screen.width)
+        # Snap to 4 px: aligned blits are cheaper, and the step is invisible at this speed.
+        shift -= shift % 4
+        sign = 1 if transition.direction >= 0 else -1
+        target.blit(before, (-sign * shift, 0))
+        target.blit(after, (sign * (self.screen.width - shift), 0))
+
+    def _crossfade(
+        self, target: pygame.Surface, transition: Transition, progress: float, continuing: bool
+    ) -> None:
+        after = self.slides.surface(transition.to_index, transition.to_language)
+        if transition != self._fading:
+            self._fading = transition
+            self._faded = 0.0
+            if not continuing:
+                target.blit(
+                    self.slides.surface(transition.from_index, transition.from_language), (0, 0)
+                )
+        wanted = ease_in_out(progress)
+        if wanted <= self._faded:
+            return
+        # Blending with alpha a moves the mix from f to f + a(1 - f); solve for a.
+        alpha = round(255 * (wanted - self._faded) / (1.0 - self._faded))
+        if alpha <= 0:
+            return
+        after.set_alpha(alpha)
+        target.blit(after, (0, 0))
+        after.set_alpha(None)
+        self._faded += alpha / 255 * (1.0 - self._faded)
 
     def prepare(self, index: int, language: str) -> bool:
         """Render one slide ahead of time if it is not ready. True if it did any work."""
@@ -522,7 +640,10 @@ class FrameRenderer:
 
 
 def contact_sheet(
-    frames: Sequence[tuple[str, pygame.Surface]], fonts: FontBook, background: RGB, thumb_width: int = 480
+    frames: Sequence[tuple[str, pygame.Surface]],
+    fonts: FontBook,
+    background: RGB,
+    thumb_width: int = 480,
 ) -> pygame.Surface:
     """A grid of labelled thumbnails, to review a whole deck in one picture."""
     if not frames:

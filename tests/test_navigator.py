@@ -96,12 +96,18 @@ def test_first_touch_in_attract_wakes_and_keeps_the_slide(clock):
 
 
 @pytest.mark.parametrize(
-    "intent", [intents.NEXT, intents.PREV, intents.HOME, intents.MENU, intents.WAKE, intents.LANGUAGE]
+    "intent",
+    [intents.NEXT, intents.PREV, intents.HOME, intents.MENU, intents.WAKE, intents.LANGUAGE],
 )
 def test_any_first_intent_only_wakes(clock, intent):
     nav = Navigator(make_deck(languages=("en", "es")), clock)
     nav.handle(intent)
-    assert (nav.mode, nav.index, nav.overlay, nav.language) == (Mode.BROWSING, 0, Overlay.NONE, "en")
+    assert (nav.mode, nav.index, nav.overlay, nav.language) == (
+        Mode.BROWSING,
+        0,
+        Overlay.NONE,
+        "en",
+    )
 
 
 def test_touch_during_an_attract_transition_keeps_the_incoming_slide(clock):
@@ -298,7 +304,12 @@ def test_language_switch_is_a_transition_on_the_same_slide(clock):
     nav.handle(intents.WAKE)
     nav.handle(intents.LANGUAGE)
     t = nav.transition
-    assert t is not None and (t.from_index, t.to_index, t.from_language, t.to_language) == (0, 0, "en", "es")
+    assert t is not None and (t.from_index, t.to_index, t.from_language, t.to_language) == (
+        0,
+        0,
+        "en",
+        "es",
+    )
     nav.handle(intents.LANGUAGE)
     assert nav.language == "en"
 

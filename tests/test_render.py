@@ -1,0 +1,165 @@
+"""Headless render tests on real pixels: every slide of the bundled deck at four screen sizes."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pygame
+import pytest
+
+from kiosk.content import load_deck
+from kiosk.layout import Rect, Role
+from kiosk.model import Deck
+from kiosk.navigator import Mode, Overlay, View
+from kiosk.render import FontBook, FrameRenderer, font_dirs
+
+DECK_DIR = Path(__file__).resolve().parents[1] / "slides"
+SIZES = [(1920, 1080), (3840, 2160), (1280, 800), (1080, 1920)]
+
+
+@pytest.fixture(scope="module")
+def deck() -> Deck:
+    return load_deck(DECK_DIR)
+
+
+@pytest.fixture(scope="module")
+def fonts(deck) -> FontBook:
+    pygame.display.init()
+    pygame.display.set_mode((1, 1))
+    return FontBook(font_dirs(deck.root))
+
+
+def luminance(rgb) -> float:
+    def channel(c: int) -> float:
+        c = c / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = rgb[:3]
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def contrast(a, b) -> float:
+    la, lb = sorted((luminance(a), luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def browsing(index: int, language: str) -> View:
+    return View(index, language, Mode.BROWSING, Overlay.NONE, None, 1.0, 0, False)
+
+
+def outside_pixels(surface: pygame.Surface, inner: Rect, step: int = 3):
+    w, h = surface.get_size()
+    for y in range(0, h, step):
+        for x in range(0, w, step):
+            if not inner.contains(x, y):
+                yield surface.get_at((x, y))[:3]
+
+
+@pytest.fixture(scope="module", params=SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def frames(request, deck, fonts) -> FrameRenderer:
+    return FrameRenderer(deck, request.param, fonts)
+
+
+def test_every_slide_renders_inside_the_safe_area_and_is_not_blank(deck, frames):
+    screen = frames.screen
+    background = deck.theme.background
+    for index, slide in enumerate(deck.slides):
+        for language in deck.languages:
+            frame = pygame.Surface((screen.width, screen.height))
+            frames.draw(frame, browsing(index, language))
+            strays = [
+                p for p in outside_pixels(frame, screen.safe, step=4) if tuple(p) != background
+            ]
+            assert (
+                not strays
+            ), f"{slide.id} draws outside the safe area at {screen.width}x{screen.height}"
+            content = frame.subsurface(pygame.Rect(*_rect(screen.content)))
+            colours = Counter(
+                tuple(content.get_at((x, y))[:3])
+                for y in range(0, content.get_height(), 6)
+                for x in range(0, content.get_width(), 6)
+            )
+            ink = sum(n for c, n in colours.items() if c != background)
+            assert ink > 0.01 * sum(colours.values()), f"{slide.id} is (nearly) blank"
+
+
+def _rect(r: Rect) -> tuple[int, int, int, int]:
+    return (r.x, r.y, r.w, r.h)
+
+
+def test_text_is_never_below_the_readable_minimum(deck, frames):
+    screen = frames.screen
+    for index in range(len(deck.slides)):
+        for language in deck.languages:
+            plan = frames.slides.plan(index, language)
+            assert min(line.size for line in plan.lines) >= screen.shorter / 28
+            assert plan.body_size >= screen.min_body
+
+
+def test_rendered_glyphs_are_as_tall_as_the_layout_says(deck, frames, fonts):
+    """Pixels, not just numbers: an 'H' at the smallest body size used is at least ~0.6 em tall."""
+    size = min(
+        frames.slides.plan(i, deck.default_language).body_size for i in range(len(deck.slides))
+    )
+    glyph = fonts.font(size).render("H", True, (255, 255, 255))
+    rows = [
+        y
+        for y in range(glyph.get_height())
+        if any(glyph.get_at((x, y))[0] > 128 for x in range(glyph.get_width()))
+    ]
+    assert rows and (max(rows) - min(rows) + 1) >= 0.6 * frames.screen.min_body
+
+
+def test_text_contrast_measured_on_pixels(deck, frames):
+    """For each line of text: the colour under it and the strongest ink in it reach 7:1
+    (4.5:1 would do for large text, but the theme meets AAA for everything)."""
+    worst = 99.0
+    for index, slide in enumerate(deck.slides):
+        surface = frames.slides.surface(index, deck.default_language)
+        for line in frames.slides.plan(index, deck.default_language).lines:
+            if not line.text.strip():
+                continue
+            w = min(
+                frames.fonts.width(line.text, line.size, line.bold), surface.get_width() - line.x
+            )
+            h = frames.fonts.line_height(line.size, line.bold)
+            box = surface.subsurface(
+                pygame.Rect(line.x, line.y, w, min(h, surface.get_height() - line.y))
+            )
+            pixels = Counter(
+                tuple(box.get_at((x, y))[:3])
+                for y in range(0, box.get_height(), 2)
+                for x in range(0, box.get_width(), 2)
+            )
+            ground = pixels.most_common(1)[0][0]
+            ink = max(pixels, key=lambda c: contrast(c, ground))
+            ratio = contrast(ink, ground)
+            worst = min(worst, ratio)
+            required = 7.0 if line.role in (Role.TEXT, Role.MUTED) else 4.5
+            assert ratio >= required, f"{slide.id}: '{line.text}' contrast {ratio:.1f}"
+    assert worst >= 4.5
+
+
+def test_controls_and_menu_render_inside_the_safe_area(deck, frames):
+    screen = frames.screen
+    for overlay in (Overlay.NONE, Overlay.MENU):
+        for mode in (Mode.BROWSING, Mode.ATTRACT):
+            if overlay is Overlay.MENU and mode is Mode.ATTRACT:
+                continue
+            frame = pygame.Surface((screen.width, screen.height))
+            frames.draw(frame, View(0, deck.default_language, mode, overlay, None, 1.0, 0, False))
+            background = frame.get_at((0, 0))[:3]
+            strays = [p for p in outside_pixels(frame, screen.safe, step=5) if p != background]
+            assert not strays
+            # The bar really shows something where the buttons are.
+            bar = frame.subsurface(pygame.Rect(*_rect(screen.bar)))
+            assert (
+                len(
+                    {
+                        tuple(bar.get_at((x, bar.get_height() // 2))[:3])
+                        for x in range(0, bar.get_width(), 7)
+                    }
+                )
+                > 1
+            )
