@@ -16,7 +16,7 @@ from typing import Protocol
 
 from kiosk import intents
 from kiosk.intents import Intent
-from kiosk.model import Slide, SlideKind, Tone
+from kiosk.model import Column, Slide, SlideKind, Tone
 from kiosk.strings import UiText
 
 # Readability floor from the brief: body text at least 1/28 of the shorter side.
@@ -379,42 +379,71 @@ def _place_body(
 def _place_columns(
     slide: Slide, language: str, box: Rect, size: int, screen: Screen, measure: TextMeasurer
 ) -> tuple[list[TextLine], list[Shape]] | None:
+    """Side by side in landscape, stacked in portrait; panels hug their text."""
     flow = _Flow(box, size, measure)
     if slide.body:
         flow.paragraph(slide.body.get(language))
-    top = flow.y
     lines, shapes = list(flow.lines), list(flow.shapes)
     gap = screen.gap * 2
     count = len(slide.columns)
-    for i, column in enumerate(slide.columns):
+    pad = round(size * 0.6)
+    width = box.w if screen.portrait else (box.w - gap * (count - 1)) // count
+    # First pass: each column's own content, laid out from y=0.
+    drawn = [
+        _column_content(column, language, width, pad, size, measure) for column in slide.columns
+    ]
+    if any(content is None for content in drawn):
+        return None
+    heights = [content[2] for content in drawn if content is not None]
+    top = flow.y
+    y = top
+    for i, content in enumerate(drawn):
+        assert content is not None
+        col_lines, col_shapes, height = content
         if screen.portrait:
-            h = (box.bottom - top - gap * (count - 1)) // count
-            cell = Rect(box.x, top + i * (h + gap), box.w, h)
+            cell = Rect(box.x, y, width, height)
+            y += height + gap
         else:
-            w = (box.w - gap * (count - 1)) // count
-            cell = Rect(box.x + i * (w + gap), top, w, box.bottom - top)
-        pad = round(size * 0.6)
-        inner = cell.inset(pad)
-        icon = round(size * 1.2)
-        icon_kind = {Tone.DO: ShapeKind.CHECK, Tone.AVOID: ShapeKind.CROSS}.get(
-            column.tone, ShapeKind.INFO
-        )
-        role = {Tone.DO: Role.DO, Tone.AVOID: Role.AVOID}.get(column.tone, Role.ACCENT)
-        shapes.append(Shape(ShapeKind.PANEL, cell, Role.PANEL))
-        shapes.append(Shape(icon_kind, Rect(inner.x, inner.y, icon, icon), role))
-        heading_box = Rect(inner.x + icon + pad // 2, inner.y, inner.w - icon - pad // 2, icon * 3)
-        heading = _Flow(heading_box, size, measure)
-        heading.paragraph(column.heading.get(language), role, bold=True)
-        bullets_top = max(heading.y, inner.y + icon + round(size * 0.4))
-        column_flow = _Flow(
-            Rect(inner.x, bullets_top, inner.w, inner.bottom - bullets_top), size, measure
-        )
-        column_flow.bullets([b.get(language) for b in column.bullets])
-        if not (heading.ok and column_flow.fits):
+            cell = Rect(box.x + i * (width + gap), top, width, max(heights))
+        if cell.bottom > box.bottom:
             return None
-        lines += heading.lines + column_flow.lines
-        shapes += column_flow.shapes
+        shapes.append(Shape(ShapeKind.PANEL, cell, Role.PANEL))
+        shapes += [_moved(shape, cell.x, cell.y) for shape in col_shapes]
+        lines += [_moved_line(line, cell.x, cell.y) for line in col_lines]
     return lines, shapes
+
+
+def _column_content(
+    column: Column, language: str, width: int, pad: int, size: int, measure: TextMeasurer
+) -> tuple[list[TextLine], list[Shape], int] | None:
+    """One column's heading and bullets relative to the column's top-left corner."""
+    inner_w = width - 2 * pad
+    icon = round(size * 1.2)
+    icon_kind = {Tone.DO: ShapeKind.CHECK, Tone.AVOID: ShapeKind.CROSS}.get(
+        column.tone, ShapeKind.INFO
+    )
+    role = {Tone.DO: Role.DO, Tone.AVOID: Role.AVOID}.get(column.tone, Role.ACCENT)
+    heading = _Flow(
+        Rect(pad + icon + pad // 2, pad, inner_w - icon - pad // 2, 10**6), size, measure
+    )
+    heading.paragraph(column.heading.get(language), role, bold=True)
+    top = max(heading.y, pad + icon + round(size * 0.4))
+    bullets = _Flow(Rect(pad, top, inner_w, 10**6), size, measure)
+    bullets.bullets([b.get(language) for b in column.bullets])
+    if not (heading.ok and bullets.ok):
+        return None
+    shapes = [Shape(icon_kind, Rect(pad, pad, icon, icon), role), *bullets.shapes]
+    height = bullets.y + pad - round(size * 0.4)
+    return heading.lines + bullets.lines, shapes, height
+
+
+def _moved(shape: Shape, dx: int, dy: int) -> Shape:
+    r = shape.rect
+    return Shape(shape.kind, Rect(r.x + dx, r.y + dy, r.w, r.h), shape.role)
+
+
+def _moved_line(line: TextLine, dx: int, dy: int) -> TextLine:
+    return TextLine(line.text, line.x + dx, line.y + dy, line.size, line.bold, line.role)
 
 
 def _layout_title_slide(
@@ -443,10 +472,8 @@ def _layout_title_slide(
             # Centre the block vertically in its box.
             used = flow.y - text_box.y
             shift = max(0, (text_box.h - used) // 2)
-            lines = tuple(
-                TextLine(line.text, line.x, line.y + shift, line.size, line.bold, line.role)
-                for line in flow.lines
-            )
+            lines = tuple(_moved_line(line, 0, shift) for line in flow.lines)
+            moved = tuple(_moved(shape, 0, shift) for shape in flow.shapes)
             rule = Shape(
                 ShapeKind.RULE,
                 Rect(
@@ -457,7 +484,7 @@ def _layout_title_slide(
                 ),
                 Role.ACCENT,
             )
-            return SlidePlan(lines, (rule, *flow.shapes), image_box, title_size, body_size)
+            return SlidePlan(lines, (rule, *moved), image_box, title_size, body_size)
     raise _does_not_fit(slide, screen)
 
 

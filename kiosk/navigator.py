@@ -25,6 +25,8 @@ from kiosk.model import Deck
 Clock = Callable[[], float]
 
 MAX_PIN_DIGITS = 8
+# A transition whose `from_index` is this starts from whatever the screen shows (deck reload).
+FROM_SCREEN = -1
 PIN_ERROR_SECONDS = 2.0
 
 
@@ -216,6 +218,42 @@ class Navigator:
             self._pin = ""
             self._set_overlay(Overlay.NONE)
         # Anything else (arrows, taps beside the keys) is ignored while the keypad is up.
+
+    def replace_deck(self, deck: Deck) -> None:
+        """Swap in a new, already validated deck without leaving the screen empty.
+
+        The visitor stays on the same slide (found by id); if it was removed, on the nearest
+        slide that survived. The change is shown as a crossfade from whatever is on screen.
+        """
+        old = self._deck
+        new_ids = {slide.id: i for i, slide in enumerate(deck.slides)}
+        target = 0
+        for distance in range(len(old.slides)):
+            found = None
+            for candidate in (self.index + distance, self.index - distance):
+                if 0 <= candidate < len(old.slides) and old.slides[candidate].id in new_ids:
+                    found = new_ids[old.slides[candidate].id]
+                    break
+            if found is not None:
+                target = found
+                break
+        language = self.language if self.language in deck.languages else deck.default_language
+        self._deck = deck
+        now = self._clock()
+        self.transition = Transition(
+            from_index=FROM_SCREEN,
+            from_language=language,
+            to_index=target,
+            to_language=language,
+            started_at=now,
+            seconds=max(deck.transition.seconds, 0.2),
+            direction=+1,
+        )
+        self.index = target
+        self.language = language
+        if self.overlay is Overlay.MENU:
+            self.version += 1  # the topics may have changed: redraw the menu
+        self.version += 1
 
     # -- time ------------------------------------------------------------------------------
 

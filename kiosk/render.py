@@ -592,7 +592,7 @@ class FrameRenderer:
         if transition is None or view.progress >= 1.0:
             self._fading = None
             target.blit(self.slides.surface(view.index, view.language), (0, 0))
-        elif self.deck.transition.style is TransitionStyle.SLIDE:
+        elif self.deck.transition.style is TransitionStyle.SLIDE and transition.from_index >= 0:
             self._push(target, transition, view.progress)
         else:
             self._crossfade(target, transition, view.progress, continuing)
@@ -615,7 +615,7 @@ class FrameRenderer:
         if transition != self._fading:
             self._fading = transition
             self._faded = 0.0
-            if not continuing:
+            if not continuing and transition.from_index >= 0:
                 target.blit(
                     self.slides.surface(transition.from_index, transition.from_language), (0, 0)
                 )
@@ -630,6 +630,11 @@ class FrameRenderer:
         target.blit(after, (0, 0))
         after.set_alpha(None)
         self._faded += alpha / 255 * (1.0 - self._faded)
+
+    def adopt(self, previous: FrameRenderer) -> None:
+        """Take over the screen from the renderer of the previous deck, so a reload
+        crossfades from what is showing instead of starting from an empty frame."""
+        self._last_target = previous._last_target
 
     def prepare(self, index: int, language: str) -> bool:
         """Render one slide ahead of time if it is not ready. True if it did any work."""

@@ -146,7 +146,7 @@ def test_staff_exit_in_the_loop(app_and_script):
 def _ink_fraction(surface: pygame.Surface, background) -> float:
     w, h = surface.get_size()
     samples = [surface.get_at((x, y))[:3] for y in range(0, h, 16) for x in range(0, w, 16)]
-    return sum(1 for p in samples if p != background and p != (0, 0, 0)) / len(samples)
+    return sum(1 for p in samples if p not in (background, (0, 0, 0))) / len(samples)
 
 
 def test_no_black_or_empty_frame_during_transitions():
@@ -161,7 +161,9 @@ def test_no_black_or_empty_frame_during_transitions():
     def flip() -> None:
         inks.append(_ink_fraction(display, deck.theme.background))
 
-    app = KioskApp(deck, display, windowed=True, clock=clock, sleep=clock.sleep, events=script, flip=flip)
+    app = KioskApp(
+        deck, display, windowed=True, clock=clock, sleep=clock.sleep, events=script, flip=flip
+    )
     script.tap(W / 2, H / 2)
     for _ in range(6):
         script.tap(W * 0.9, H / 2)

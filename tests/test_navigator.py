@@ -6,7 +6,7 @@ import pytest
 
 from kiosk import intents
 from kiosk.intents import Intent
-from kiosk.navigator import PIN_ERROR_SECONDS, Mode, Navigator, Overlay
+from kiosk.navigator import FROM_SCREEN, PIN_ERROR_SECONDS, Mode, Navigator, Overlay
 from tests.helpers import FakeClock, make_deck
 
 T = 0.4  # transition seconds in make_deck
@@ -335,3 +335,35 @@ def test_next_deadline_tells_the_loop_when_to_wake(clock):
     assert nav.next_deadline() == clock.now + 45
     nav.handle(intents.NEXT)
     assert nav.next_deadline() == clock.now  # animating: draw now
+
+
+def test_replace_deck_keeps_the_slide_by_id(clock):
+    from dataclasses import replace
+
+    deck = make_deck(6)
+    nav = Navigator(deck, clock)
+    nav.handle(intents.WAKE)
+    nav.handle(intents.goto(3))
+    settle(nav, clock)
+    # Two slides inserted before the current one: the visitor still sees slide-3.
+    slides = (deck.slides[0], deck.slides[1], deck.slides[5], deck.slides[4], *deck.slides[2:4])
+    nav.replace_deck(replace(deck, slides=slides))
+    assert nav.deck.slides[nav.index].id == "slide-3"
+    assert nav.transition is not None and nav.transition.from_index == FROM_SCREEN
+    assert nav.mode is Mode.BROWSING
+
+
+def test_replace_deck_removing_the_current_slide_lands_on_the_nearest(clock):
+    from dataclasses import replace
+
+    deck = make_deck(6)
+    nav = Navigator(deck, clock)
+    nav.handle(intents.WAKE)
+    nav.handle(intents.goto(3))
+    settle(nav, clock)
+    nav.replace_deck(replace(deck, slides=tuple(s for s in deck.slides if s.id != "slide-3")))
+    assert nav.deck.slides[nav.index].id == "slide-4"
+    nav.replace_deck(replace(deck, slides=deck.slides[:2]))
+    assert nav.deck.slides[nav.index].id == "slide-1"
+    settle(nav, clock)
+    assert nav.transition is None

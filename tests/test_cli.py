@@ -1,0 +1,105 @@
+"""The command line, end to end, in subprocesses like a person would run it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pygame
+import pytest
+
+from kiosk.cli import main, parse_size
+
+ROOT = Path(__file__).resolve().parents[1]
+DECK = ROOT / "slides"
+
+
+def kiosk(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "kiosk.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env or {**os.environ, "SDL_VIDEODRIVER": "dummy"},
+        timeout=120,
+        check=False,
+    )
+
+
+def broken_deck(tmp_path: Path) -> Path:
+    deck = tmp_path / "slides"
+    deck.mkdir()
+    (deck / "deck.yaml").write_text("title: Test\nidle_timeout: soon\n")
+    (deck / "10-a.yaml").write_text(
+        "section: A\nslides:\n  - id: a\n    kind: bullets\n    title: A\n"
+        "    bullets:\n      - [nested]\n"
+    )
+    return deck
+
+
+def test_parse_size():
+    assert parse_size("1280x800") == (1280, 800)
+    assert parse_size("1080×1920") == (1080, 1920)
+    import argparse
+
+    with pytest.raises(argparse.ArgumentTypeError):
+        parse_size("big")
+
+
+def test_validate_bundled_deck_passes():
+    result = kiosk("validate", str(DECK))
+    assert result.returncode == 0, result.stderr
+    assert (
+        "slides" in result.stdout
+        and "all fit at 1920×1080, 3840×2160, 1280×800, 1080×1920" in result.stdout
+    )
+
+
+def test_validate_reports_every_problem_with_file_and_line(tmp_path):
+    result = kiosk("validate", str(broken_deck(tmp_path)))
+    assert result.returncode == 1
+    assert "slides/deck.yaml:2: idle_timeout:" in result.stderr
+    assert "slides/10-a.yaml:7: slides[0].bullets[0]:" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_run_refuses_a_broken_deck_with_the_same_messages(tmp_path):
+    result = kiosk("run", "--deck", str(broken_deck(tmp_path)), "--windowed", "640x400")
+    assert result.returncode == 1
+    assert "slides/deck.yaml:2: idle_timeout:" in result.stderr
+    assert "did not start" in result.stderr
+
+
+def test_run_without_a_display_says_so_in_one_sentence():
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env["SDL_VIDEODRIVER"] = "x11"  # no X server here: the display cannot open
+    result = kiosk("run", env=env)
+    assert result.returncode == 2
+    assert "no display" in result.stderr and "kiosk render" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_run_shows_a_first_frame_headless():
+    result = kiosk("run", "--windowed", "1280x800", "--first-frame-and-exit")
+    assert result.returncode == 0, result.stderr
+    assert any(line.startswith("first-frame ") for line in result.stdout.splitlines())
+
+
+def test_render_writes_one_png_per_slide_and_a_contact_sheet(tmp_path):
+    out = tmp_path / "out"
+    assert main(["render", str(DECK), "--out", str(out), "--size", "1280x800"]) == 0
+    from kiosk.content import load_deck
+
+    deck = load_deck(DECK)
+    pngs = sorted(p.name for p in out.glob("*.png"))
+    assert "contact-sheet.png" in pngs
+    assert len(pngs) == len(deck.slides) + 1
+    first = pygame.image.load(str(out / pngs[0]))
+    assert first.get_size() == (1280, 800)
+
+
+def test_run_kiosk_py_is_kiosk_run():
+    text = (ROOT / "run_kiosk.py").read_text()
+    assert 'main(["run", *sys.argv[1:]])' in text
