@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -162,6 +163,10 @@ def _render(args: argparse.Namespace) -> int:
     return 0
 
 
+def _stop_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
 def _run(folder: Path, windowed: tuple[int, int] | None, *, first_frame_only: bool = False) -> int:
     deck = _load(folder)
     if deck is None:
@@ -175,6 +180,10 @@ def _run(folder: Path, windowed: tuple[int, int] | None, *, first_frame_only: bo
     from kiosk.app import KioskApp
     from kiosk.preflight import preflight
 
+    # SDL would turn SIGTERM into a window-close event, which kiosk mode ignores on purpose;
+    # let the service manager's stop request end the process cleanly instead.
+    os.environ["SDL_NO_SIGNAL_HANDLERS"] = "1"
+    signal.signal(signal.SIGTERM, _stop_on_signal)
     # Only display and fonts: the audio mixer's thread would wake the CPU ~90 times a second.
     try:
         pygame.display.init()
@@ -212,7 +221,7 @@ def _run(folder: Path, windowed: tuple[int, int] | None, *, first_frame_only: bo
             print(f"first-frame {time.time():.6f}", flush=True)
         else:
             app.run()
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, SystemExit):
         pass
     finally:
         pygame.quit()
