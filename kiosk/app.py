@@ -16,6 +16,7 @@ import pygame
 from kiosk.input import InputMapper, is_activity
 from kiosk.model import Deck
 from kiosk.navigator import Navigator
+from kiosk.reload import DeckWatcher
 from kiosk.render import FontBook, FrameRenderer, font_dirs
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ class KioskApp:
         sleep: Callable[[float], None] = time.sleep,
         events: EventSource = pygame.event.get,
         flip: Callable[[], None] = pygame.display.flip,
+        watcher: DeckWatcher | None = None,
     ) -> None:
         self.deck = deck
         self.display = display
@@ -46,6 +48,7 @@ class KioskApp:
         self.sleep = sleep
         self.events = events
         self.flip = flip
+        self.watcher = watcher
         self.navigator = Navigator(deck, clock)
         size = display.get_size()
         self.input = InputMapper(
@@ -78,9 +81,22 @@ class KioskApp:
                 controls = self.frames.chrome.controls(self.navigator.view())
         for intent in self.input.poll(now):
             self.navigator.handle(intent)
+        if self.watcher is not None:
+            new_deck = self.watcher.poll()
+            if new_deck is not None:
+                self.replace_deck(new_deck)
         self.navigator.update()
         if self.navigator.version != self._drawn_version or self.navigator.animating:
             self.draw()
+
+    def replace_deck(self, deck: Deck) -> None:
+        """Show a new, already validated deck, crossfading from what is on screen."""
+        frames = FrameRenderer(deck, self.display.get_size(), self.frames.fonts)
+        frames.adopt(self.frames)
+        self.frames = frames
+        self.deck = deck
+        self.input.staff_hold_seconds = deck.staff_exit.hold_seconds
+        self.navigator.replace_deck(deck)
 
     def draw(self) -> None:
         self.frames.draw(self.display, self.navigator.view())

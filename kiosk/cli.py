@@ -214,7 +214,14 @@ def _run(folder: Path, windowed: tuple[int, int] | None, *, first_frame_only: bo
         *display.get_size(),
         "windowed" if windowed else "full-screen",
     )
-    app = KioskApp(deck, display, windowed=windowed is not None)
+    from kiosk.reload import DeckWatcher
+
+    size = display.get_size()
+    # Edits are checked at this screen's size before they may replace what is showing.
+    watcher = DeckWatcher(
+        folder, deck, clock=time.monotonic, check=lambda new: preflight(new, [size])
+    )
+    app = KioskApp(deck, display, windowed=windowed is not None, watcher=watcher)
     try:
         if first_frame_only:
             app.step()

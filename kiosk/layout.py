@@ -620,7 +620,7 @@ def menu_controls(screen: Screen, sections: Sequence[tuple[str, int]], labels: U
     col_w = (grid.w - gap * (columns - 1)) // columns
     buttons: list[Button] = [close]
     for n, (title, first_slide) in enumerate(sections):
-        col, row = divmod(n, rows)
+        row, col = divmod(n, columns)  # reading order: left to right, then down
         rect = Rect(grid.x + col * (col_w + gap), grid.y + row * (row_h + gap), col_w, row_h)
         buttons.append(Button(rect, intents.goto(first_slide), title, Icon.NONE))
     title_rect = Rect(inner.x, inner.y, inner.w - close.rect.w - gap, max(title_h, target))

@@ -67,7 +67,7 @@ class Snapshot:
     error: str | None = None
 
 
-class _TooManyEntries(Exception):
+class _TooManyEntriesError(Exception):
     pass
 
 
@@ -84,7 +84,7 @@ def scan(folder: Path, limit: int = MAX_ENTRIES) -> Snapshot:
         return Snapshot(error=f"{folder}: deck folder not found (removed, or being replaced?)")
     except NotADirectoryError:
         return Snapshot(error=f"{folder}: is not a folder")
-    except _TooManyEntries:
+    except _TooManyEntriesError:
         return Snapshot(
             error=f"{folder}: more than {limit} files in the deck and assets folders; "
             "reloading is paused (is the deck folder set to the right place?)"
@@ -116,7 +116,7 @@ def _walk(top: Path, label: str, entries: list[Entry], budget: list[int], *, roo
         for entry in listing:
             budget[0] -= 1
             if budget[0] < 0:
-                raise _TooManyEntries
+                raise _TooManyEntriesError
             if is_temporary(entry.name):
                 continue
             relative = f"{prefix}{entry.name}"
@@ -295,12 +295,11 @@ class DeckWatcher:
         self._handled = snapshot
         self._problems = tuple(errors)
         log.error(
-                "deck in %s not reloaded, still showing the previous version; "
-                "%d problem(s):\n  %s",
-                self._folder,
-                len(errors),
-                "\n  ".join(errors),
-            )
+            "deck in %s not reloaded, still showing the previous version; %d problem(s):\n  %s",
+            self._folder,
+            len(errors),
+            "\n  ".join(errors),
+        )
 
     def _safe_now(self) -> float:
         try:

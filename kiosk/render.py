@@ -463,7 +463,7 @@ class ChromeRenderer:
         has_icon = button.icon is not Icon.NONE
         label = None
         if button.label:
-            label_size = size if has_icon else round(size * 1.15)
+            label_size = size if has_icon else round(max(size * 1.15, r.h * 0.4))
             floor = max(12, label_size * 2 // 3)
             while (
                 label_size > floor and self.fonts.width(button.label, label_size, True) > r.w - 16
