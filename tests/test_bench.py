@@ -1,0 +1,35 @@
+"""The benchmark keeps working: run it in quick mode and check its report has every number.
+(No test asserts a wall-clock time: this machine's speed is not the code's property.)"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_quick_benchmark_runs_and_reports_everything(tmp_path):
+    out = tmp_path / "bench.json"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "kiosk_bench.py"), "--quick", "--json", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(out.read_text())
+    sizes = report["transitions"]
+    assert set(sizes) == {"1280x800", "1920x1080", "3840x2160", "1080x1920"}
+    for entry in sizes.values():
+        for key in ("floor_p50_ms", "crossfade_p99_ms", "slide_p99_ms", "crossfade_p99_over_floor"):
+            assert entry[key] > 0
+    assert report["static_slide"]["frames_drawn"] == 0  # a still slide is not redrawn
+    assert report["cold_start"]["median_ms"] > 0
+    assert report["prerender"]["3840x2160"]["cache_bound"] >= 5
+    week = report["attract_week"]
+    assert week["frames_drawn"] > 0 and week["rss_end_mb"] > 0
+    assert "| 1920x1080 |" in result.stdout
