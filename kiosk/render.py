@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pygame
 
+from kiosk.intents import Action
 from kiosk.layout import (
     Button,
     Controls,
@@ -41,6 +42,9 @@ from kiosk.strings import UiText, ui_text
 log = logging.getLogger(__name__)
 
 CACHE_BUDGET_BYTES = 128 * 1024 * 1024
+MAX_LAYERS = 512
+# Behind an open menu or keypad the slide is shown at a third of its brightness.
+OVERLAY_DIM = (85, 85, 85)
 FONT_FILES = {
     False: "AtkinsonHyperlegible-Regular.woff",
     True: "AtkinsonHyperlegible-Bold.woff",
@@ -402,15 +406,35 @@ class ChromeRenderer:
                     lambda: self._text(text, self.screen.label_size, True, self.style.label),
                 )
                 target.blit(label, label.get_rect(center=(counter.center)))
+        if view.overlay is Overlay.NONE:
+            return
+        # Dim what is behind the panel in place: no full-screen layer to keep or blend.
+        target.fill(OVERLAY_DIM, special_flags=pygame.BLEND_RGB_MULT)
+        controls = self.controls(view)
+        assert controls.panel is not None
+        panel = _pg_rect(controls.panel)
         if view.overlay is Overlay.MENU:
-            current = self._section_of(view.index)
             menu = self._layer(
-                ("menu", view.language, current), lambda: self._draw_menu(view, words, current)
+                ("menu", view.language),
+                lambda: self._draw_menu(view, words).subsurface(panel).copy(),
             )
-            target.blit(menu, (0, 0))
-        elif view.overlay is Overlay.KEYPAD:
-            keypad = self._layer(("keypad", view.language), lambda: self._draw_keypad(view, words))
-            target.blit(keypad, (0, 0))
+            target.blit(menu, panel.topleft)
+            # The topic the visitor is in stands out; one small layer per topic.
+            current = self._section_of(view.index)
+            sections = [b for b in controls.buttons if b.intent.action is Action.GOTO]
+            if 0 <= current < len(sections):
+                button = sections[current]
+                item = self._layer(
+                    ("menu-current", view.language, current),
+                    lambda: self._draw_highlight(button),
+                )
+                target.blit(item, (button.rect.x, button.rect.y))
+        else:
+            keypad = self._layer(
+                ("keypad", view.language),
+                lambda: self._draw_keypad(view, words).subsurface(panel).copy(),
+            )
+            target.blit(keypad, panel.topleft)
             self._draw_pin(target, view, words)
 
     def _section_of(self, index: int) -> int:
@@ -422,7 +446,7 @@ class ChromeRenderer:
         if found is None:
             assert callable(make)
             found = _optimise(make(), alpha=True)
-            if len(self._layers) > 256:  # counters for a big deck in several languages
+            if len(self._layers) > MAX_LAYERS:  # every layer is small; this is a backstop
                 self._layers.clear()
             self._layers[key] = found
         return found
@@ -512,9 +536,6 @@ class ChromeRenderer:
             layer.blit(label, label.get_rect(center=r.center))
 
     def _draw_panel(self, layer: pygame.Surface, panel: Rect) -> None:
-        dim = pygame.Surface((self.screen.width, self.screen.height), pygame.SRCALPHA)
-        dim.fill((0, 0, 0, 170))
-        layer.blit(dim, (0, 0))
         r = pygame.Rect(panel.x, panel.y, panel.w, panel.h)
         radius = max(10, self.screen.shorter // 60)
         pygame.draw.rect(layer, self.deck.theme.background, r, border_radius=radius)
@@ -526,7 +547,15 @@ class ChromeRenderer:
             border_radius=radius,
         )
 
-    def _draw_menu(self, view: View, words: UiText, current_section: int) -> pygame.Surface:
+    def _draw_highlight(self, button: Button) -> pygame.Surface:
+        layer = pygame.Surface((button.rect.w, button.rect.h), pygame.SRCALPHA)
+        moved = Button(
+            Rect(0, 0, button.rect.w, button.rect.h), button.intent, button.label, button.icon
+        )
+        self._draw_button(layer, moved, highlighted=True)
+        return layer
+
+    def _draw_menu(self, view: View, words: UiText) -> pygame.Surface:
         layer = self._blank()
         controls = self.controls(view)
         assert controls.panel is not None and controls.panel_title is not None
@@ -537,12 +566,8 @@ class ChromeRenderer:
         layer.blit(
             title, title.get_rect(midleft=(controls.panel_title.x, controls.panel_title.center[1]))
         )
-        section_buttons = [b for b in controls.buttons if b.icon is Icon.NONE]
         for button in controls.buttons:
-            highlighted = (
-                button in section_buttons and section_buttons.index(button) == current_section
-            )
-            self._draw_button(layer, button, highlighted)
+            self._draw_button(layer, button)
         return layer
 
     def _draw_keypad(self, view: View, words: UiText) -> pygame.Surface:
