@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 import pygame
 
 from kiosk.input import InputMapper, is_activity
+from kiosk.layout import chrome_offset
 from kiosk.model import Deck
 from kiosk.navigator import Navigator
 from kiosk.reload import DeckWatcher
@@ -58,6 +59,7 @@ class KioskApp:
         self.frames_drawn = 0
         self._drawn_version = -1
         self._last_frame_at = 0.0
+        self._chrome_offset = (0, 0)
 
     @property
     def running(self) -> bool:
@@ -86,6 +88,10 @@ class KioskApp:
             if new_deck is not None:
                 self.replace_deck(new_deck)
         self.navigator.update()
+        offset = chrome_offset(now, self.frames.screen.drift)
+        if offset != self._chrome_offset:
+            self._chrome_offset = offset
+            self._drawn_version = -1  # redraw with the controls in their new place
         if self.navigator.version != self._drawn_version or self.navigator.animating:
             self.draw()
 
@@ -99,7 +105,7 @@ class KioskApp:
         self.navigator.replace_deck(deck)
 
     def draw(self) -> None:
-        self.frames.draw(self.display, self.navigator.view())
+        self.frames.draw(self.display, self.navigator.view(), self._chrome_offset)
         self.flip()
         self.frames_drawn += 1
         self._drawn_version = self.navigator.version

@@ -11,6 +11,7 @@ decoding them is `kiosk.preflight`'s job.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import os
 import re
@@ -23,11 +24,14 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from kiosk.model import (
+    DAY_NAMES,
     LANGUAGE_NAMES,
     RGB,
     Column,
     Deck,
     Origin,
+    RestStyle,
+    Schedule,
     Slide,
     SlideKind,
     StaffExit,
@@ -81,6 +85,7 @@ DECK_FIELDS = (
     "transition",
     "theme",
     "staff_exit",
+    "schedule",
 )
 THEME_FIELDS = tuple(Theme.__dataclass_fields__)
 
@@ -399,7 +404,59 @@ def _deck_settings(node: Node, file: _File, ctx: _Context) -> dict[str, Any]:
         settings["theme"] = _theme(fields["theme"][1], file)
     if "staff_exit" in fields:
         settings["staff_exit"] = _staff_exit(fields["staff_exit"][1], file)
+    if "schedule" in fields:
+        settings["schedule"] = _schedule(fields["schedule"][1], file)
     return settings
+
+
+def _clock_time(node: Node, path: str, file: _File) -> dt.time | None:
+    text = node.value if isinstance(node, ScalarNode) and node.tag == _STR else None
+    match = re.fullmatch(r"([01]?[0-9]|2[0-3]):([0-5][0-9])", text or "")
+    if match is None:
+        # YAML 1.1 reads an unquoted 07:30 as a number (sexagesimal): ask for quotes.
+        file.error(node, path, 'expected a time like "07:30" (24-hour, in quotes)')
+        return None
+    return dt.time(int(match[1]), int(match[2]))
+
+
+def _schedule(node: Node, file: _File) -> Schedule | None:
+    fields = _fields(node, "schedule", ("open", "close", "days", "outside_hours"), file)
+    if fields is None:
+        return None
+    for needed in ("open", "close"):
+        if needed not in fields:
+            file.error(node, f"schedule.{needed}", f"missing required field '{needed}'")
+    if "open" not in fields or "close" not in fields:
+        return None
+    opens = _clock_time(fields["open"][1], "schedule.open", file)
+    closes = _clock_time(fields["close"][1], "schedule.close", file)
+    days = frozenset(range(7))
+    if "days" in fields:
+        days_node = fields["days"][1]
+        names = [d.value for d in days_node.value] if isinstance(days_node, SequenceNode) else None
+        if not names or any(not isinstance(n, str) or n not in DAY_NAMES for n in names):
+            file.error(
+                days_node, "schedule.days", f"expected a list of days from {', '.join(DAY_NAMES)}"
+            )
+            return None
+        days = frozenset(DAY_NAMES.index(n) for n in names)
+    style = RestStyle.DIM
+    if "outside_hours" in fields:
+        chosen = _choice(
+            fields["outside_hours"][1],
+            "schedule.outside_hours",
+            file,
+            tuple(r.value for r in RestStyle),
+        )
+        style = RestStyle(chosen) if chosen else style
+    if opens is None or closes is None:
+        return None
+    if closes <= opens:
+        file.error(
+            fields["close"][1], "schedule.close", "closing time must be later than opening time"
+        )
+        return None
+    return Schedule(opens, closes, days, style)
 
 
 def _languages(node: Node, file: _File) -> tuple[str, ...] | None:
@@ -669,6 +726,7 @@ def load_deck(folder: str | os.PathLike[str]) -> Deck:
         transition=settings.get("transition") or defaults.transition,
         theme=settings.get("theme") or defaults.theme,
         staff_exit=settings.get("staff_exit") or defaults.staff_exit,
+        schedule=settings.get("schedule"),
     )
 
 

@@ -158,8 +158,14 @@ class Screen:
         return round(self.shorter * 0.025)
 
     @property
+    def drift(self) -> int:
+        """How far the controls wander to spare the panel from burn-in; the bar is inset by
+        this much so it never leaves the safe area."""
+        return max(2, self.shorter // 270)
+
+    @property
     def bar(self) -> Rect:
-        safe = self.safe
+        safe = self.safe.inset(self.drift)
         return Rect(safe.x, safe.bottom - self.button_size, safe.w, self.button_size)
 
     @property
@@ -493,6 +499,14 @@ def _does_not_fit(slide: Slide, screen: Screen) -> LayoutError:
         f"{slide.origin}: slide '{slide.id}' does not fit on a {screen.width}×{screen.height} "
         f"screen even at the smallest readable size ({screen.min_body}px): shorten or split it"
     )
+
+
+def chrome_offset(seconds: float, drift: int, period: float = 600.0) -> tuple[int, int]:
+    """Where the controls sit at a given time: a step every `period` seconds around a small
+    square of side 2×drift, so no pixel of a button edge stays lit in one place for days."""
+    steps = ((0, 0), (1, 0), (1, 1), (0, 1), (-1, 1), (-1, 0), (-1, -1), (0, -1), (1, -1))
+    sx, sy = steps[int(seconds // period) % len(steps)]
+    return (sx * drift, sy * drift)
 
 
 def fit_image(image_size: tuple[int, int], box: Rect) -> Rect:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, time
 from enum import StrEnum
 from pathlib import Path
 
@@ -123,6 +124,27 @@ class StaffExit:
     pin: str | None = None
 
 
+class RestStyle(StrEnum):
+    DIM = "dim"  # the current slide, faint and still
+    SLEEP = "sleep"  # a black screen (backlights still glow: let the OS switch the panel off)
+
+
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Clinic hours. Outside them the attract loop rests until someone touches the screen."""
+
+    opens: time
+    closes: time
+    days: frozenset[int] = frozenset(range(7))  # 0 = Monday
+    outside_hours: RestStyle = RestStyle.DIM
+
+    def is_open(self, moment: datetime) -> bool:
+        return moment.weekday() in self.days and self.opens <= moment.time() < self.closes
+
+
 LANGUAGE_NAMES = {"en": "English", "es": "Español"}
 
 
@@ -137,6 +159,7 @@ class Deck:
     transition: Transition = field(default_factory=Transition)
     theme: Theme = field(default_factory=Theme)
     staff_exit: StaffExit = field(default_factory=StaffExit)
+    schedule: Schedule | None = None  # None: open all the time
 
     @property
     def default_language(self) -> str:

@@ -17,12 +17,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from enum import Enum
 
 from kiosk.intents import Action, Intent
 from kiosk.model import Deck
 
 Clock = Callable[[], float]
+LocalTime = Callable[[], datetime]
+# How often clinic hours are looked at; opening a minute late is fine.
+SCHEDULE_CHECK_SECONDS = 30.0
 
 MAX_PIN_DIGITS = 8
 # A transition whose `from_index` is this starts from whatever the screen shows (deck reload).
@@ -76,11 +80,15 @@ class View:
     progress: float  # of the transition, 0..1 (1 when none)
     pin_digits: int
     pin_rejected: bool
+    resting: bool = False  # outside clinic hours, nobody here: dim or dark, no cycling
 
 
 class Navigator:
-    def __init__(self, deck: Deck, clock: Clock) -> None:
+    def __init__(self, deck: Deck, clock: Clock, local_time: LocalTime = datetime.now) -> None:
         self._clock = clock
+        self._local_time = local_time
+        self.resting = False
+        self._schedule_checked_at: float | None = None
         self._deck = deck
         now = clock()
         self.index = 0
@@ -117,6 +125,7 @@ class Navigator:
             progress=self.transition.progress(now) if self.transition else 1.0,
             pin_digits=len(self._pin),
             pin_rejected=self._pin_rejected_at is not None,
+            resting=self.resting,
         )
 
     @property
@@ -131,7 +140,12 @@ class Navigator:
         if self.transition is not None:
             return self._clock()
         candidates = []
-        if self.mode is Mode.ATTRACT:
+        if self._deck.schedule is not None and self.mode is Mode.ATTRACT:
+            checked = self._schedule_checked_at or self._clock()
+            candidates.append(checked + SCHEDULE_CHECK_SECONDS)
+        if self.resting:
+            pass  # nothing moves until a touch or the next schedule check
+        elif self.mode is Mode.ATTRACT:
             candidates.append(self._shown_at + self._deck.duration_of(self.index))
         else:
             candidates.append(self._last_input + self._deck.idle_timeout)
@@ -265,7 +279,24 @@ class Navigator:
             if not self._step(now):
                 break
 
+    def _check_schedule(self, now: float) -> None:
+        schedule = self._deck.schedule
+        if schedule is None or self.mode is not Mode.ATTRACT:
+            return
+        if (
+            self._schedule_checked_at is not None
+            and now < self._schedule_checked_at + SCHEDULE_CHECK_SECONDS
+        ):
+            return
+        self._schedule_checked_at = now
+        resting = not schedule.is_open(self._local_time())
+        if resting != self.resting:
+            self.resting = resting
+            self._shown_at = now  # on waking, the slide gets its full time again
+            self.version += 1
+
     def _step(self, now: float) -> bool:
+        self._check_schedule(now)
         if self.transition is not None:
             if now < self.transition.ends_at:
                 return False
@@ -281,6 +312,8 @@ class Navigator:
             if now >= self._last_input + self._deck.idle_timeout:
                 self._return_to_attract(now)
                 return True
+            return False
+        if self.resting:
             return False
         due = self._shown_at + self._deck.duration_of(self.index)
         if now < due:
@@ -308,6 +341,8 @@ class Navigator:
     def _wake(self) -> None:
         if self.mode is Mode.ATTRACT:
             self.mode = Mode.BROWSING
+            self.resting = False
+            self._schedule_checked_at = None  # look again as soon as it is idle again
             self.version += 1
 
     def _set_overlay(self, overlay: Overlay) -> None:

@@ -35,7 +35,7 @@ from kiosk.layout import (
     layout_slide,
     menu_controls,
 )
-from kiosk.model import RGB, Deck, Theme, TransitionStyle
+from kiosk.model import RGB, Deck, RestStyle, Theme, TransitionStyle
 from kiosk.navigator import Mode, Overlay, Transition, View
 from kiosk.strings import UiText, ui_text
 
@@ -45,6 +45,8 @@ CACHE_BUDGET_BYTES = 128 * 1024 * 1024
 MAX_LAYERS = 512
 # Behind an open menu or keypad the slide is shown at a third of its brightness.
 OVERLAY_DIM = (85, 85, 85)
+# Outside clinic hours in "dim" style: the slide at about a quarter of its brightness.
+REST_DIM = (64, 64, 64)
 FONT_FILES = {
     False: "AtkinsonHyperlegible-Regular.woff",
     True: "AtkinsonHyperlegible-Bold.woff",
@@ -387,16 +389,17 @@ class ChromeRenderer:
         position = languages.index(language) if language in languages else 0
         return self.deck.language_name(languages[(position + 1) % len(languages)])
 
-    def draw(self, target: pygame.Surface, view: View) -> None:
+    def draw(self, target: pygame.Surface, view: View, offset: tuple[int, int] = (0, 0)) -> None:
         """Draw the controls for `view` on top of whatever `target` holds."""
         words = ui_text(view.language)
+        dx, dy = offset
         # Only the bar's own rectangle: a full-screen alpha layer would cost a frame's budget.
         strip = self.screen.bar
         bar = self._layer(
             ("bar", view.mode, view.language),
             lambda: self._draw_bar(view, words).subsurface(_pg_rect(strip)).copy(),
         )
-        target.blit(bar, (strip.x, strip.y))
+        target.blit(bar, (strip.x + dx, strip.y + dy))
         if view.mode is Mode.BROWSING and view.overlay is Overlay.NONE:
             counter = self.controls(view).counter
             if counter is not None:
@@ -405,7 +408,9 @@ class ChromeRenderer:
                     ("counter", text),
                     lambda: self._text(text, self.screen.label_size, True, self.style.label),
                 )
-                target.blit(label, label.get_rect(center=(counter.center)))
+                target.blit(
+                    label, label.get_rect(center=(counter.center[0] + dx, counter.center[1] + dy))
+                )
         if view.overlay is Overlay.NONE:
             return
         # Dim what is behind the panel in place: no full-screen layer to keep or blend.
@@ -638,13 +643,28 @@ class FrameRenderer:
         # Bounding box of what differs from plain background on the target; None = anything.
         self._screen_ink: pygame.Rect | None = None
 
-    def draw(self, target: pygame.Surface, view: View) -> None:
+    def draw(
+        self, target: pygame.Surface, view: View, chrome_offset: tuple[int, int] = (0, 0)
+    ) -> None:
+        """Draw the frame for `view`. `chrome_offset` nudges the controls a few pixels so
+        static parts do not burn into the panel over months."""
         transition = view.transition
         continuing = target is self._last_target
         self._last_target = target
         if not continuing:
             self._screen_ink = None
-        if transition is None or view.progress >= 1.0:
+        if view.resting:
+            self._fading = None
+            self._screen_ink = None
+            if (
+                self.deck.schedule is not None
+                and self.deck.schedule.outside_hours is RestStyle.SLEEP
+            ):
+                target.fill((0, 0, 0))
+                return
+            target.blit(self.slides.surface(view.index, view.language), (0, 0))
+            target.fill(REST_DIM, special_flags=pygame.BLEND_RGB_MULT)
+        elif transition is None or view.progress >= 1.0:
             self._fading = None
             target.blit(self.slides.surface(view.index, view.language), (0, 0))
             self._screen_ink = self.slides.ink(view.index, view.language)
@@ -654,7 +674,7 @@ class FrameRenderer:
             self._crossfade(target, transition, view.progress, continuing)
         if view.overlay is not Overlay.NONE:
             self._screen_ink = None  # the overlay dims the whole screen
-        self.chrome.draw(target, view)
+        self.chrome.draw(target, view, chrome_offset)
 
     def _push(self, target: pygame.Surface, transition: Transition, progress: float) -> None:
         before = self.slides.surface(transition.from_index, transition.from_language)
