@@ -76,7 +76,19 @@ KIND_FIELDS: dict[SlideKind, tuple[frozenset[str], frozenset[str]]] = {
     SlideKind.SOURCES: (frozenset({"bullets"}), frozenset({"body"})),
     SlideKind.DISCLAIMER: (frozenset({"body"}), frozenset({"bullets"})),
 }
-SLIDE_FIELDS = ("id", "kind", "title", "section", "duration", "body", "bullets", "columns", "image")
+SLIDE_FIELDS = (
+    "id",
+    "kind",
+    "title",
+    "section",
+    "duration",
+    "body",
+    "bullets",
+    "columns",
+    "image",
+    "take_home",
+)
+COMMON_FIELDS = frozenset({"id", "kind", "title", "section", "duration", "take_home"})
 DECK_FIELDS = (
     "title",
     "languages",
@@ -86,6 +98,7 @@ DECK_FIELDS = (
     "theme",
     "staff_exit",
     "schedule",
+    "take_home_url",
 )
 THEME_FIELDS = tuple(Theme.__dataclass_fields__)
 
@@ -406,6 +419,8 @@ def _deck_settings(node: Node, file: _File, ctx: _Context) -> dict[str, Any]:
         settings["staff_exit"] = _staff_exit(fields["staff_exit"][1], file)
     if "schedule" in fields:
         settings["schedule"] = _schedule(fields["schedule"][1], file)
+    if "take_home_url" in fields:
+        settings["take_home_url"] = _url(fields["take_home_url"][1], "take_home_url", file)
     return settings
 
 
@@ -591,9 +606,7 @@ def _slide(node: Node, path: str, file: _File, ctx: _Context, section: Text | No
         required, optional = KIND_FIELDS[kind]
         for name in sorted(required - fields.keys()):
             file.error(node, f"{path}.{name}", f"a {kind.value} slide needs '{name}'")
-        for name in sorted(
-            fields.keys() - required - optional - {"id", "kind", "title", "section", "duration"}
-        ):
+        for name in sorted(fields.keys() - required - optional - COMMON_FIELDS):
             file.error(
                 fields[name][0], f"{path}.{name}", f"'{name}' is not used by a {kind.value} slide"
             )
@@ -608,6 +621,15 @@ def _slide(node: Node, path: str, file: _File, ctx: _Context, section: Text | No
     bullets = get("bullets", lambda n, p: _texts(n, p, file, ctx))
     columns = get("columns", lambda n, p: _columns(n, p, file, ctx))
     image = get("image", lambda n, p: _image(n, p, file, ctx))
+    take_home = get("take_home", lambda n, p: _flag(n, p, file))
+    if take_home and image is not None:
+        file.error(
+            fields["take_home"][0],
+            f"{path}.take_home",
+            "a slide with an image has no room for the take-home code",
+        )
+    if take_home is None:
+        take_home = kind is SlideKind.SOURCES  # where visitors look for "where can I read more"
     if len(file.errors) > before or slide_id is None or kind is None or title is None:
         return None
     chosen_section = own_section or section
@@ -624,7 +646,23 @@ def _slide(node: Node, path: str, file: _File, ctx: _Context, section: Text | No
         columns=columns or (),
         image=image,
         duration=duration,
+        take_home=bool(take_home),
     )
+
+
+def _flag(node: Node, path: str, file: _File) -> bool | None:
+    if isinstance(node, ScalarNode) and node.tag == _BOOL:
+        return bool(node.value.lower() in ("true", "yes", "on"))
+    file.error(node, path, f"expected true or false, got {_describe(node)}")
+    return None
+
+
+def _url(node: Node, path: str, file: _File) -> str | None:
+    value = node.value if isinstance(node, ScalarNode) and node.tag == _STR else ""
+    if re.fullmatch(r"https://[^\s]{4,300}", value):
+        return str(value)
+    file.error(node, path, "expected a web address starting with https://")
+    return None
 
 
 def _columns(node: Node, path: str, file: _File, ctx: _Context) -> tuple[Column, ...] | None:
@@ -727,6 +765,7 @@ def load_deck(folder: str | os.PathLike[str]) -> Deck:
         theme=settings.get("theme") or defaults.theme,
         staff_exit=settings.get("staff_exit") or defaults.staff_exit,
         schedule=settings.get("schedule"),
+        take_home_url=settings.get("take_home_url") or defaults.take_home_url,
     )
 
 

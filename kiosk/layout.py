@@ -118,6 +118,7 @@ class SlidePlan:
     image: Rect | None
     title_size: int
     body_size: int
+    qr: Rect | None = None  # the take-home code, a square
 
 
 class LayoutError(Exception):
@@ -295,7 +296,13 @@ def _sizes(largest: int, smallest: int) -> list[int]:
 # -- slides ------------------------------------------------------------------------------
 
 
-def layout_slide(slide: Slide, language: str, screen: Screen, measure: TextMeasurer) -> SlidePlan:
+def layout_slide(
+    slide: Slide,
+    language: str,
+    screen: Screen,
+    measure: TextMeasurer,
+    take_home_label: str = "Scan to take this home",
+) -> SlidePlan:
     """Place every element of `slide`. Raises LayoutError when the text cannot fit at the
     readable minimum size (a content problem: the slide must be split or shortened)."""
     if slide.kind is SlideKind.TITLE:
@@ -310,18 +317,51 @@ def layout_slide(slide: Slide, language: str, screen: Screen, measure: TextMeasu
     body_top = rule_y + rule_h + screen.gap
     body_area = Rect(content.x, body_top, content.w, content.bottom - body_top)
 
-    text_box, image_box = _split_for_image(body_area, screen, slide.image is not None)
+    qr_box: Rect | None = None
+    qr_lines: list[TextLine] = []
+    if slide.take_home:
+        text_box, qr_box, qr_lines = _place_take_home(body_area, screen, measure, take_home_label)
+        image_box = None
+    else:
+        text_box, image_box = _split_for_image(body_area, screen, slide.image is not None)
     body = _fit_body(slide, language, text_box, screen, measure)
     if body is None:
         raise _does_not_fit(slide, screen)
     flow, extra_shapes = body
     return SlidePlan(
-        lines=tuple(title.lines + flow),
+        lines=tuple(title.lines + flow + qr_lines),
         shapes=tuple(shapes + extra_shapes),
         image=image_box,
         title_size=title.size,
         body_size=flow[0].size if flow else screen.min_body,
+        qr=qr_box,
     )
+
+
+def _place_take_home(
+    area: Rect, screen: Screen, measure: TextMeasurer, label: str
+) -> tuple[Rect, Rect, list[TextLine]]:
+    """A QR code big enough to scan from a metre away (about 30 % of the shorter side),
+    with its caption under it; the text gets the rest."""
+    side = round(screen.shorter * 0.30)
+    size = screen.min_body
+    gap = screen.gap * 2
+    caption = wrap(label, side, size, measure)
+    caption_h = len(caption) * _line_step(size, measure) + screen.gap
+    if screen.portrait:
+        top = area.bottom - side - caption_h
+        qr = Rect(area.x + (area.w - side) // 2, top, side, side)
+        text = Rect(area.x, area.y, area.w, top - gap - area.y)
+    else:
+        qr = Rect(area.right - side, area.y, side, side)
+        text = Rect(area.x, area.y, area.w - side - gap, area.h)
+    y = qr.bottom + screen.gap
+    lines = []
+    for line in caption:
+        x = qr.x + (side - measure.width(line, size)) // 2
+        lines.append(TextLine(line, max(x, qr.x), y, size, False, Role.MUTED))
+        y += _line_step(size, measure)
+    return text, qr, lines
 
 
 def _split_for_image(area: Rect, screen: Screen, has_image: bool) -> tuple[Rect, Rect | None]:

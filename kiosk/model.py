@@ -83,6 +83,7 @@ class Slide:
     columns: tuple[Column, ...] = ()
     image: Path | None = None  # absolute, already checked to lie inside the deck folder
     duration: float | None = None  # seconds in attract mode; None means the deck default
+    take_home: bool = False  # show the "scan to take this home" QR code
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,9 @@ class Schedule:
         return moment.weekday() in self.days and self.opens <= moment.time() < self.closes
 
 
+# A reputable public page on CVI for visitors to take home (U.S. National Library of Medicine).
+MEDLINEPLUS_CVI = "https://medlineplus.gov/ency/article/000203.htm"
+
 LANGUAGE_NAMES = {"en": "English", "es": "Español"}
 
 
@@ -160,6 +164,7 @@ class Deck:
     theme: Theme = field(default_factory=Theme)
     staff_exit: StaffExit = field(default_factory=StaffExit)
     schedule: Schedule | None = None  # None: open all the time
+    take_home_url: str = MEDLINEPLUS_CVI
 
     @property
     def default_language(self) -> str:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from kiosk.layout import LayoutError, Screen, layout_slide
 from kiosk.model import Deck
 from kiosk.render import FontBook, ImageError, font_dirs, load_image
+from kiosk.strings import ui_text
 
 
 def preflight(
@@ -32,7 +33,7 @@ def preflight(
         for slide in deck.slides:
             for language in deck.languages:
                 try:
-                    layout_slide(slide, language, screen, fonts)
+                    layout_slide(slide, language, screen, fonts, ui_text(language).take_home)
                 except LayoutError as error:
                     suffix = f" [{language}]" if len(deck.languages) > 1 else ""
                     problems.append(f"{error}{suffix}")

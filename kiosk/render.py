@@ -7,6 +7,7 @@ all themselves pre-rendered. No text is rendered per frame.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from collections import OrderedDict
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pygame
+import segno
 
 from kiosk.intents import Action
 from kiosk.layout import (
@@ -112,6 +114,13 @@ def load_image(path: Path) -> pygame.Surface:
     if w * h > MAX_IMAGE_PIXELS or w == 0 or h == 0:
         raise ImageError(f"image {path.name} is {w}×{h} pixels: too large or empty")
     return surface
+
+
+@functools.lru_cache(maxsize=8)
+def qr_matrix(url: str) -> tuple[tuple[bool, ...], ...]:
+    """The QR code's modules (True = dark), medium error correction, without quiet zone."""
+    code = segno.make(url, error="m", micro=False)
+    return tuple(tuple(bool(cell) for cell in row) for row in code.matrix)
 
 
 def _colour(theme: Theme, role: Role) -> RGB:
@@ -273,7 +282,8 @@ class SlideRenderer:
         self._images: dict[Path, pygame.Surface] = {}
 
     def plan(self, index: int, language: str) -> SlidePlan:
-        return layout_slide(self.deck.slides[index], language, self.screen, self.fonts)
+        label = ui_text(language).take_home
+        return layout_slide(self.deck.slides[index], language, self.screen, self.fonts, label)
 
     def surface(self, index: int, language: str) -> pygame.Surface:
         key = (index, language)
@@ -308,11 +318,14 @@ class SlideRenderer:
         slide = self.deck.slides[index]
         if plan.image is not None and slide.image is not None:
             self._draw_image(surface, slide.image, plan.image)
+        if plan.qr is not None:
+            self._draw_qr(surface, plan.qr)
         boxes = [pygame.Rect(s.rect.x, s.rect.y, s.rect.w, s.rect.h) for s in plan.shapes]
         for line in plan.lines:
             boxes.append(self._draw_line(surface, line, theme))
-        if plan.image is not None:
-            boxes.append(pygame.Rect(plan.image.x, plan.image.y, plan.image.w, plan.image.h))
+        for box in (plan.image, plan.qr):
+            if box is not None:
+                boxes.append(_pg_rect(box))
         ink = boxes[0].unionall(boxes[1:]) if boxes else pygame.Rect(0, 0, 0, 0)
         self._ink[(index, language)] = ink.clip(surface.get_rect())
         return surface
@@ -321,6 +334,24 @@ class SlideRenderer:
         font = self.fonts.font(line.size, line.bold)
         text = font.render(line.text, True, _colour(theme, line.role))
         return surface.blit(text, (line.x, line.y))
+
+    def _draw_qr(self, surface: pygame.Surface, box: Rect) -> None:
+        """Dark modules on white with the standard 4-module quiet zone, whole pixels per
+        module so phone cameras see crisp edges."""
+        matrix = qr_matrix(self.deck.take_home_url)
+        modules = len(matrix) + 8
+        module = max(1, box.w // modules)
+        side = module * modules
+        x0 = box.x + (box.w - side) // 2
+        y0 = box.y + (box.h - side) // 2
+        pygame.draw.rect(surface, (255, 255, 255), pygame.Rect(x0, y0, side, side))
+        for row, cells in enumerate(matrix):
+            for col, dark in enumerate(cells):
+                if dark:
+                    cell = pygame.Rect(
+                        x0 + (col + 4) * module, y0 + (row + 4) * module, module, module
+                    )
+                    surface.fill((0, 0, 0), cell)
 
     def _draw_image(self, surface: pygame.Surface, path: Path, box: Rect) -> None:
         source = self._images.get(path)

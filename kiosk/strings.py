@@ -17,6 +17,7 @@ class UiText:
     pin_title: str
     pin_rejected: str
     counter: str  # format with {current} and {total}
+    take_home: str
 
 
 UI_TEXT: dict[str, UiText] = {
@@ -31,6 +32,7 @@ UI_TEXT: dict[str, UiText] = {
         pin_title="Staff PIN",
         pin_rejected="Wrong PIN. Try again.",
         counter="{current} / {total}",
+        take_home="Scan to take this home",
     ),
     "es": UiText(
         prev="Atrás",
@@ -43,6 +45,7 @@ UI_TEXT: dict[str, UiText] = {
         pin_title="PIN del personal",
         pin_rejected="PIN incorrecto. Intente de nuevo.",
         counter="{current} / {total}",
+        take_home="Escanee para llevarse esta información",
     ),
 }
 
