@@ -14,11 +14,12 @@ from collections.abc import Callable, Iterable
 import pygame
 
 from kiosk.input import InputMapper, is_activity
-from kiosk.layout import chrome_offset
+from kiosk.layout import Screen, chrome_offset, larger_text_deck
 from kiosk.model import Deck
 from kiosk.navigator import Navigator
 from kiosk.reload import DeckWatcher
 from kiosk.render import FontBook, FrameRenderer, font_dirs
+from kiosk.strings import ui_text
 
 log = logging.getLogger(__name__)
 
@@ -50,16 +51,52 @@ class KioskApp:
         self.events = events
         self.flip = flip
         self.watcher = watcher
-        self.navigator = Navigator(deck, clock)
+        self.fonts = FontBook(font_dirs(deck.root))
         size = display.get_size()
+        self._size = size
+        # Renderers by deck (the normal one and its larger-text re-flow); the deck object is
+        # kept with its renderer so an id is never reused while cached.
+        self._renderers: dict[tuple[int, bool], tuple[Deck, FrameRenderer]] = {}
+        self._larger_decks: dict[int, tuple[Deck, Deck]] = {}
+        self._current: FrameRenderer | None = None
+        self.navigator = Navigator(deck, clock, larger=self._larger_deck)
         self.input = InputMapper(
             size, windowed=windowed, staff_hold_seconds=deck.staff_exit.hold_seconds
         )
-        self.frames = FrameRenderer(deck, size, FontBook(font_dirs(deck.root)))
         self.frames_drawn = 0
         self._drawn_version = -1
         self._last_frame_at = 0.0
         self._chrome_offset = (0, 0)
+
+    @property
+    def frames(self) -> FrameRenderer:
+        """The renderer for what the navigator shows now (normal or larger text)."""
+        nav = self.navigator
+        key = (id(nav.deck), nav.large_text)
+        entry = self._renderers.get(key)
+        if entry is None:
+            renderer = FrameRenderer(
+                nav.deck, self._size, self.fonts, large_text=nav.large_text, text_size_button=True
+            )
+            # Only the decks in use keep renderers (each holds a bounded slide cache).
+            keep = {id(self.deck), id(nav.deck)}
+            self._renderers = {k: v for k, v in self._renderers.items() if k[0] in keep}
+            entry = self._renderers[key] = (nav.deck, renderer)
+        renderer = entry[1]
+        if renderer is not self._current:
+            if self._current is not None:
+                renderer.adopt(self._current)  # crossfade from what the old one drew
+            self._current = renderer
+        return renderer
+
+    def _larger_deck(self, deck: Deck) -> Deck:
+        found = self._larger_decks.get(id(deck))
+        if found is None:
+            labels = [ui_text(language).take_home for language in deck.languages]
+            larger = larger_text_deck(deck, Screen(*self._size), self.fonts, labels)
+            self._larger_decks = {id(deck): (deck, larger)}
+            return larger
+        return found[1]
 
     @property
     def running(self) -> bool:
@@ -97,9 +134,6 @@ class KioskApp:
 
     def replace_deck(self, deck: Deck) -> None:
         """Show a new, already validated deck, crossfading from what is on screen."""
-        frames = FrameRenderer(deck, self.display.get_size(), self.frames.fonts)
-        frames.adopt(self.frames)
-        self.frames = frames
         self.deck = deck
         self.input.staff_hold_seconds = deck.staff_exit.hold_seconds
         self.navigator.replace_deck(deck)
@@ -118,9 +152,11 @@ class KioskApp:
         ):
             return
         self.display = surface
-        size = surface.get_size()
-        self.input.resize(size)
-        self.frames = FrameRenderer(self.deck, size, self.frames.fonts)
+        self._size = surface.get_size()
+        self.input.resize(self._size)
+        self._renderers.clear()
+        self._larger_decks.clear()
+        self._current = None
         self._drawn_version = -1
 
     def wait(self) -> None:

@@ -14,6 +14,7 @@ class Action(Enum):
     CLOSE = auto()  # close whatever overlay is open
     GOTO = auto()  # jump to slide `value` (from the topic menu)
     LANGUAGE = auto()  # switch to the next language of the deck
+    TEXT_SIZE = auto()  # switch between normal and larger text ("A+")
     WAKE = auto()  # a touch that asks for nothing in particular: still counts as activity
     STAFF_GESTURE = auto()  # the hidden staff-exit gesture was completed
     KEYPAD_DIGIT = auto()  # PIN keypad digit `value`
@@ -37,6 +38,7 @@ HOME = Intent(Action.HOME)
 MENU = Intent(Action.MENU)
 CLOSE = Intent(Action.CLOSE)
 LANGUAGE = Intent(Action.LANGUAGE)
+TEXT_SIZE = Intent(Action.TEXT_SIZE)
 WAKE = Intent(Action.WAKE)
 STAFF_GESTURE = Intent(Action.STAFF_GESTURE)
 KEYPAD_DELETE = Intent(Action.KEYPAD_DELETE)

@@ -9,14 +9,16 @@ Sizes are relative to the screen's shorter side, so one deck works at 1280×800,
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Protocol
 
 from kiosk import intents
 from kiosk.intents import Intent
-from kiosk.model import Column, Slide, SlideKind, Tone
+from kiosk.model import Column, Deck, Slide, SlideKind, Text, Tone
 from kiosk.strings import UiText
 
 # Readability floor from the brief: body text at least 1/28 of the shorter side.
@@ -25,6 +27,9 @@ MAX_BODY_FRACTION = 1 / 17
 MIN_TITLE_FRACTION = 1 / 20
 MAX_TITLE_FRACTION = 1 / 12
 HERO_TITLE_FRACTION = 1 / 9
+# The "A+" layout: every text size times this; slides that no longer fit flow onto more pages.
+LARGE_TEXT_SCALE = 1.35
+MAX_PAGES = 6
 # Touch targets: at least 1/12 of the shorter side; we use a bit more.
 MIN_TARGET_FRACTION = 1 / 12
 BUTTON_FRACTION = 1 / 10
@@ -131,6 +136,14 @@ class Screen:
 
     width: int
     height: int
+    text_scale: float = 1.0  # 1.35 in the larger-text ("A+") layout
+
+    def larger(self) -> Screen:
+        return Screen(self.width, self.height, LARGE_TEXT_SCALE)
+
+    def text(self, fraction: float) -> int:
+        """A text size as a fraction of the shorter side, in the current text scale."""
+        return round(self.shorter * fraction * self.text_scale)
 
     @property
     def shorter(self) -> int:
@@ -177,11 +190,11 @@ class Screen:
     @property
     def min_body(self) -> int:
         # Ceil, so rounding never takes text below the promised floor.
-        return -(-self.shorter // 28)
+        return math.ceil(self.shorter * self.text_scale / 28)
 
     @property
     def max_body(self) -> int:
-        return round(self.shorter * MAX_BODY_FRACTION)
+        return self.text(MAX_BODY_FRACTION)
 
     @property
     def label_size(self) -> int:
@@ -270,8 +283,8 @@ class _Flow:
 
 
 def _fit_title(text: str, box: Rect, measure: TextMeasurer, screen: Screen, hero: bool) -> _Flow:
-    largest = round(screen.shorter * (HERO_TITLE_FRACTION if hero else MAX_TITLE_FRACTION))
-    smallest = round(screen.shorter * MIN_TITLE_FRACTION)
+    largest = screen.text(HERO_TITLE_FRACTION if hero else MAX_TITLE_FRACTION)
+    smallest = screen.text(MIN_TITLE_FRACTION)
     for size in _sizes(largest, smallest):
         flow = _Flow(box, size, measure)
         flow.paragraph(text, Role.TEXT, bold=True)
@@ -497,9 +510,7 @@ def _layout_title_slide(
 ) -> SlidePlan:
     content = screen.content
     text_box, image_box = _split_for_image(content, screen, slide.image is not None)
-    for title_size in _sizes(
-        round(screen.shorter * HERO_TITLE_FRACTION), round(screen.shorter * MIN_TITLE_FRACTION)
-    ):
+    for title_size in _sizes(screen.text(HERO_TITLE_FRACTION), screen.text(MIN_TITLE_FRACTION)):
         for body_size in _sizes(screen.max_body, screen.min_body):
             flow = _Flow(text_box, title_size, measure)
             flow.paragraph(slide.title.get(language), Role.TEXT, bold=True)
@@ -532,6 +543,106 @@ def _layout_title_slide(
             )
             return SlidePlan(lines, (rule, *moved), image_box, title_size, body_size)
     raise _does_not_fit(slide, screen)
+
+
+# -- larger text: re-flow onto more pages ------------------------------------------------
+
+
+def paginate(
+    slide: Slide,
+    languages: Sequence[str],
+    screen: Screen,
+    measure: TextMeasurer,
+    labels: Sequence[str] = (),
+) -> tuple[Slide, ...]:
+    """The slide as one or more pages that each fit `screen` (usually the larger-text
+    screen). Bullets, columns or sentences are shared out in order; every language gets the
+    same number of pages so switching language keeps the visitor on the same page."""
+    label_of = dict(zip(languages, labels, strict=False))
+    for count in range(1, MAX_PAGES + 1):
+        pages = _split(slide, languages, count)
+        if pages is None:
+            break
+        try:
+            for page in pages:
+                for language in languages:
+                    layout_slide(page, language, screen, measure, label_of.get(language, ""))
+        except LayoutError:
+            continue
+        return tuple(pages)
+    raise _does_not_fit(slide, screen)
+
+
+def _chunks(items: Sequence[object], count: int) -> list[list[object]] | None:
+    if count > len(items):
+        return None
+    size, extra = divmod(len(items), count)
+    out, start = [], 0
+    for n in range(count):
+        end = start + size + (1 if n < extra else 0)
+        out.append(list(items[start:end]))
+        start = end
+    return out
+
+
+def _sentences(text: Text, languages: Sequence[str], count: int) -> list[Text] | None:
+    per_language = {}
+    for language in languages:
+        parts = [p for p in re.split(r"(?<=[.!?])\s+", text.get(language)) if p]
+        chunks = _chunks(parts, count)
+        if chunks is None:
+            return None
+        per_language[language] = [" ".join(str(p) for p in chunk) for chunk in chunks]
+    return [Text({lang: per_language[lang][n] for lang in languages}) for n in range(count)]
+
+
+def _split(slide: Slide, languages: Sequence[str], count: int) -> list[Slide] | None:
+    if count == 1:
+        return [slide]
+
+    def titled(n: int) -> Text:
+        return Text({lang: f"{slide.title.get(lang)} ({n + 1}/{count})" for lang in languages})
+
+    def page(n: int, **changes: object) -> Slide:
+        return replace(slide, id=f"{slide.id}~{n + 1}", title=titled(n), **changes)  # type: ignore[arg-type]
+
+    if slide.columns:
+        # Two columns become a page each, then their bullets are shared out if needed.
+        if count != len(slide.columns):
+            return None
+        return [
+            page(n, body=slide.body if n == 0 else None, columns=(c,))
+            for n, c in enumerate(slide.columns)
+        ]
+    if len(slide.bullets) >= count:
+        groups = _chunks(slide.bullets, count)
+        assert groups is not None
+        return [
+            page(n, body=slide.body if n == 0 else None, bullets=tuple(g))
+            for n, g in enumerate(groups)
+        ]
+    if slide.body is not None and not slide.bullets:
+        bodies = _sentences(slide.body, languages, count)
+        if bodies is None:
+            return None
+        return [
+            page(n, body=b, image=slide.image if n == 0 else None) for n, b in enumerate(bodies)
+        ]
+    return None
+
+
+def larger_text_deck(
+    deck: Deck, screen: Screen, measure: TextMeasurer, labels: Sequence[str] = ()
+) -> Deck:
+    """The deck re-flowed for the larger-text layout: same order, some slides on more pages.
+    A page's id is `<slide id>~<n>`, so the visitor can be kept on the same slide."""
+    large = screen.larger()
+    slides = [
+        page
+        for slide in deck.slides
+        for page in paginate(slide, deck.languages, large, measure, labels)
+    ]
+    return replace(deck, slides=tuple(slides))
 
 
 def _does_not_fit(slide: Slide, screen: Screen) -> LayoutError:
@@ -605,8 +716,14 @@ class Controls:
         return None
 
 
-def bar_controls(screen: Screen, labels: UiText, language_label: str | None) -> Controls:
-    """The bottom bar while browsing: Back, Home, Topics, [Language], counter, Next."""
+def bar_controls(
+    screen: Screen,
+    labels: UiText,
+    language_label: str | None,
+    text_size: bool | None = None,
+) -> Controls:
+    """The bottom bar while browsing: Back, Home, Topics, [Language], [A+], counter, Next.
+    `text_size` is None when there is no larger-text layout, else whether it is on."""
     bar = screen.bar
     specs: list[tuple[Intent, str, Icon, bool]] = [
         (intents.PREV, labels.prev, Icon.PREV, False),
@@ -616,6 +733,9 @@ def bar_controls(screen: Screen, labels: UiText, language_label: str | None) -> 
     if language_label:
         # Named in the language it switches to, so a reader of that language finds it.
         specs.append((intents.LANGUAGE, language_label, Icon.LANGUAGE, False))
+    if text_size is not None:
+        # Lit up while larger text is on, so it reads as a switch.
+        specs.append((intents.TEXT_SIZE, "A+", Icon.NONE, text_size))
     specs.append((intents.NEXT, labels.next, Icon.NEXT, True))
     cells = len(specs) + 1  # one cell for the counter
     gap = screen.gap
@@ -628,7 +748,7 @@ def bar_controls(screen: Screen, labels: UiText, language_label: str | None) -> 
         if i == len(specs) - 1:
             counter = Rect(round(x), bar.y, round(unit), bar.h)
             x += unit + gap
-        width = unit * (1.5 if primary else 1.0)
+        width = unit * (1.5 if intent == intents.NEXT else 1.0)
         buttons.append(
             Button(Rect(round(x), bar.y, round(width), bar.h), intent, label, icon, primary)
         )

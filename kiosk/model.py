@@ -146,6 +146,12 @@ class Schedule:
         return moment.weekday() in self.days and self.opens <= moment.time() < self.closes
 
 
+def base_id(slide_id: str) -> str:
+    """The id of the slide a page belongs to: the larger-text layout splits a slide into
+    pages named `<id>~1`, `<id>~2`, ..."""
+    return slide_id.split("~", 1)[0]
+
+
 # A reputable public page on CVI for visitors to take home (U.S. National Library of Medicine).
 MEDLINEPLUS_CVI = "https://medlineplus.gov/ency/article/000203.htm"
 

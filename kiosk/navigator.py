@@ -21,7 +21,7 @@ from datetime import datetime
 from enum import Enum
 
 from kiosk.intents import Action, Intent
-from kiosk.model import Deck
+from kiosk.model import Deck, base_id
 
 Clock = Callable[[], float]
 LocalTime = Callable[[], datetime]
@@ -81,11 +81,22 @@ class View:
     pin_digits: int
     pin_rejected: bool
     resting: bool = False  # outside clinic hours, nobody here: dim or dark, no cycling
+    large_text: bool = False  # the "A+" layout, with its own (re-flowed) deck
 
 
 class Navigator:
-    def __init__(self, deck: Deck, clock: Clock, local_time: LocalTime = datetime.now) -> None:
+    def __init__(
+        self,
+        deck: Deck,
+        clock: Clock,
+        local_time: LocalTime = datetime.now,
+        larger: Callable[[Deck], Deck] | None = None,
+    ) -> None:
         self._clock = clock
+        # Builds the re-flowed larger-text deck (needs fonts, so the app provides it).
+        self._larger = larger
+        self._normal_deck = deck
+        self.large_text = False
         self._local_time = local_time
         self.resting = False
         self._schedule_checked_at: float | None = None
@@ -126,6 +137,7 @@ class Navigator:
             pin_digits=len(self._pin),
             pin_rejected=self._pin_rejected_at is not None,
             resting=self.resting,
+            large_text=self.large_text,
         )
 
     @property
@@ -201,6 +213,9 @@ class Navigator:
             target = max(0, min(self.slide_count - 1, intent.value))
             self._set_overlay(Overlay.NONE)
             self._go(target, direction=+1 if target >= self.index else -1)
+        elif action is Action.TEXT_SIZE:
+            if self._larger is not None:
+                self._set_text_size(not self.large_text)
         elif action is Action.LANGUAGE:
             languages = self._deck.languages
             if len(languages) > 1:
@@ -239,34 +254,64 @@ class Navigator:
         The visitor stays on the same slide (found by id); if it was removed, on the nearest
         slide that survived. The change is shown as a crossfade from whatever is on screen.
         """
+        self._normal_deck = deck
+        if self.large_text and self._larger is not None:
+            deck = self._larger(deck)
+        self._swap(deck)
+
+    def _set_text_size(self, large: bool) -> None:
+        if large == self.large_text:
+            return
+        self.large_text = large
+        if large and self._larger is not None:
+            self._swap(self._larger(self._normal_deck))
+        else:
+            self._swap(self._normal_deck)
+
+    def _swap(self, deck: Deck) -> None:
         old = self._deck
-        new_ids = {slide.id: i for i, slide in enumerate(deck.slides)}
+        # Pages of a re-flowed slide share its id before the "~": match on that.
+        new_ids: dict[str, int] = {}
+        for i, slide in enumerate(deck.slides):
+            new_ids.setdefault(base_id(slide.id), i)
+        current = old.slides[self.index].id if 0 <= self.index < len(old.slides) else ""
+        if current in {s.id for s in deck.slides}:
+            new_ids[base_id(current)] = next(
+                i for i, s in enumerate(deck.slides) if s.id == current
+            )
         target = 0
         for distance in range(len(old.slides)):
             found = None
             for candidate in (self.index + distance, self.index - distance):
-                if 0 <= candidate < len(old.slides) and old.slides[candidate].id in new_ids:
-                    found = new_ids[old.slides[candidate].id]
+                if (
+                    0 <= candidate < len(old.slides)
+                    and base_id(old.slides[candidate].id) in new_ids
+                ):
+                    found = new_ids[base_id(old.slides[candidate].id)]
                     break
             if found is not None:
                 target = found
                 break
-        language = self.language if self.language in deck.languages else deck.default_language
         self._deck = deck
-        now = self._clock()
-        self.transition = Transition(
-            from_index=FROM_SCREEN,
-            from_language=language,
-            to_index=target,
-            to_language=language,
-            started_at=now,
-            seconds=max(deck.transition.seconds, 0.2),
-            direction=+1,
-        )
+        if self.language not in deck.languages:
+            self.language = deck.default_language
         self.index = target
-        self.language = language
         if self.overlay is Overlay.MENU:
             self.version += 1  # the topics may have changed: redraw the menu
+        self._fade_from_screen(self._clock())
+
+    def _fade_from_screen(self, now: float) -> None:
+        """Show the current slide by crossfading from whatever the screen shows now (the
+        slide it replaces belongs to another deck, so it cannot be named)."""
+        self.transition = Transition(
+            from_index=FROM_SCREEN,
+            from_language=self.language,
+            to_index=self.index,
+            to_language=self.language,
+            started_at=now,
+            seconds=max(self._deck.transition.seconds, 0.2),
+            direction=+1,
+        )
         self.version += 1
 
     # -- time ------------------------------------------------------------------------------
@@ -325,6 +370,13 @@ class Navigator:
         return True
 
     def _return_to_attract(self, now: float) -> None:
+        if self.large_text:
+            # The next visitor starts with the normal layout, on the first slide.
+            self.large_text = False
+            self._deck = self._normal_deck
+            self.index = 0
+            self.language = self._deck.default_language
+            self._fade_from_screen(now)
         self.mode = Mode.ATTRACT
         self._pin = ""
         self._pin_rejected_at = None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kiosk.layout import LayoutError, Screen, layout_slide
+from kiosk.layout import LayoutError, Screen, larger_text_deck, layout_slide
 from kiosk.model import Deck
 from kiosk.render import FontBook, ImageError, font_dirs, load_image
 from kiosk.strings import ui_text
@@ -37,4 +37,10 @@ def preflight(
                 except LayoutError as error:
                     suffix = f" [{language}]" if len(deck.languages) > 1 else ""
                     problems.append(f"{error}{suffix}")
+        # The larger-text ("A+") layout must work too: every slide on at most a few pages.
+        try:
+            labels = [ui_text(language).take_home for language in deck.languages]
+            larger_text_deck(deck, screen, fonts, labels)
+        except LayoutError as error:
+            problems.append(f"{error} (in the larger-text layout)")
     return problems

@@ -385,10 +385,13 @@ class ChromeStyle:
 class ChromeRenderer:
     """Control bar, attract hint, topic menu and staff keypad: layouts and cached drawings."""
 
-    def __init__(self, deck: Deck, screen: Screen, fonts: FontBook) -> None:
+    def __init__(
+        self, deck: Deck, screen: Screen, fonts: FontBook, text_size: bool | None = None
+    ) -> None:
         self.deck = deck
         self.screen = screen
         self.fonts = fonts
+        self.text_size = text_size  # None: no A+ button; else whether larger text is on
         theme = deck.theme
         self.style = ChromeStyle(theme.panel, theme.accent, theme.text, theme.accent_text)
         self._controls: dict[tuple[Mode, Overlay, str], Controls] = {}
@@ -411,7 +414,7 @@ class ChromeRenderer:
             return keypad_controls(self.screen, words)
         if mode is Mode.ATTRACT:
             return attract_controls(self.screen)
-        return bar_controls(self.screen, words, self._language_label(language))
+        return bar_controls(self.screen, words, self._language_label(language), self.text_size)
 
     def _language_label(self, language: str) -> str | None:
         languages = self.deck.languages
@@ -662,12 +665,23 @@ class FrameRenderer:
     continues smoothly from whatever mix is showing instead of snapping.
     """
 
-    def __init__(self, deck: Deck, size: tuple[int, int], fonts: FontBook) -> None:
-        self.screen = Screen(*size)
+    def __init__(
+        self,
+        deck: Deck,
+        size: tuple[int, int],
+        fonts: FontBook,
+        *,
+        large_text: bool = False,
+        text_size_button: bool = False,
+    ) -> None:
+        screen = Screen(*size)
+        self.screen = screen.larger() if large_text else screen
         self.deck = deck
         self.fonts = fonts
         self.slides = SlideRenderer(deck, self.screen, fonts)
-        self.chrome = ChromeRenderer(deck, self.screen, fonts)
+        # The controls keep their normal size in the larger-text layout.
+        button = large_text if text_size_button else None
+        self.chrome = ChromeRenderer(deck, screen, fonts, button)
         self._fading: Transition | None = None
         self._faded = 0.0  # share of the incoming slide already on the target
         self._last_target: pygame.Surface | None = None

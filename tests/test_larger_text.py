@@ -1,0 +1,169 @@
+"""The "A+" larger-text layout: every text 35 % bigger, slides that no longer fit re-flow onto
+more pages, and the next visitor gets the normal layout again."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pygame
+import pytest
+
+from kiosk import intents
+from kiosk.content import load_deck
+from kiosk.layout import (
+    LARGE_TEXT_SCALE,
+    LayoutError,
+    Screen,
+    larger_text_deck,
+    layout_slide,
+    paginate,
+)
+from kiosk.model import Text, base_id
+from kiosk.navigator import Mode, Navigator
+from kiosk.render import FontBook, font_dirs
+from tests.helpers import FakeClock, make_deck, make_slide
+from tests.test_layout import HalfEm
+
+ROOT = Path(__file__).resolve().parents[1]
+SIZES = [(1920, 1080), (3840, 2160), (1280, 800), (1080, 1920)]
+
+
+def test_larger_screen_scales_every_text_size():
+    normal, large = Screen(1920, 1080), Screen(1920, 1080).larger()
+    assert large.min_body >= normal.min_body * LARGE_TEXT_SCALE - 1
+    assert large.max_body > normal.max_body
+    assert large.bar == normal.bar  # controls keep their size and place
+
+
+def test_a_long_slide_reflows_onto_pages_that_fit():
+    long = replace(
+        make_slide(1),
+        bullets=tuple(Text({"en": f"Point number {n} with several words"}) for n in range(8)),
+    )
+    screen = Screen(1280, 800).larger()
+    with pytest.raises(LayoutError):
+        layout_slide(long, "en", screen, HalfEm())
+    pages = paginate(long, ["en"], screen, HalfEm())
+    assert len(pages) > 1
+    assert [b for p in pages for b in p.bullets] == list(long.bullets)  # nothing lost, same order
+    assert [p.id for p in pages] == [f"slide-1~{n + 1}" for n in range(len(pages))]
+    assert pages[0].title.get("en").endswith(f"(1/{len(pages)})")
+    for page in pages:
+        plan = layout_slide(page, "en", screen, HalfEm())
+        assert min(line.size for line in plan.lines) >= screen.min_body
+
+
+def test_pages_are_the_same_in_every_language():
+    slide = replace(
+        make_slide(2, two_languages=True),
+        bullets=tuple(
+            Text(
+                {
+                    "en": f"Point {n} in English words",
+                    "es": f"Punto {n} con muchas más palabras en español",
+                }
+            )
+            for n in range(8)
+        ),
+    )
+    pages = paginate(slide, ["en", "es"], Screen(1280, 800).larger(), HalfEm())
+    assert all(set(p.title.by_language) == {"en", "es"} for p in pages)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_bundled_deck_reflows_at_every_size(size):
+    pygame.display.init()
+    deck = load_deck(ROOT / "slides")
+    fonts = FontBook(font_dirs(deck.root))
+    large = larger_text_deck(deck, Screen(*size), fonts)
+    assert len(large.slides) >= len(deck.slides)
+    assert [base_id(s.id) for s in large.slides if "~" not in s.id or s.id.endswith("~1")] == [
+        s.id for s in deck.slides
+    ]
+    screen = Screen(*size).larger()
+    for slide in large.slides:
+        for language in deck.languages:
+            plan = layout_slide(slide, language, screen, fonts)
+            assert min(line.size for line in plan.lines) >= screen.min_body
+
+
+def split_deck(count: int = 4):
+    """A larger-text builder for tests: slide 1 becomes two pages."""
+
+    def larger(deck):
+        slides = []
+        for slide in deck.slides:
+            if slide.id == "slide-1":
+                slides += [replace(slide, id="slide-1~1"), replace(slide, id="slide-1~2")]
+            else:
+                slides.append(slide)
+        return replace(deck, slides=tuple(slides))
+
+    return make_deck(count, idle_timeout=30), larger
+
+
+def test_navigator_switches_layout_and_keeps_the_slide():
+    deck, larger = split_deck()
+    clock = FakeClock()
+    nav = Navigator(deck, clock, larger=larger)
+    nav.handle(intents.WAKE)
+    nav.handle(intents.NEXT)
+    nav.handle(intents.NEXT)  # on slide-2
+    nav.handle(intents.TEXT_SIZE)
+    assert nav.large_text and nav.view().large_text
+    assert nav.deck.slides[nav.index].id == "slide-2"
+    nav.handle(intents.PREV)
+    assert nav.deck.slides[nav.index].id == "slide-1~2"  # pages are screens of their own
+    nav.handle(intents.TEXT_SIZE)
+    assert not nav.large_text and nav.deck.slides[nav.index].id == "slide-1"
+
+
+def test_idle_returns_to_normal_text_on_slide_one():
+    deck, larger = split_deck()
+    clock = FakeClock()
+    nav = Navigator(deck, clock, larger=larger)
+    nav.handle(intents.WAKE)
+    nav.handle(intents.goto(3))
+    nav.handle(intents.TEXT_SIZE)
+    clock.advance(30)
+    nav.update()
+    assert (nav.mode, nav.large_text, nav.index) == (Mode.ATTRACT, False, 0)
+    assert nav.deck is deck
+
+
+def test_without_a_builder_the_button_does_nothing():
+    nav = Navigator(make_deck(), FakeClock())
+    nav.handle(intents.WAKE)
+    nav.handle(intents.TEXT_SIZE)
+    assert not nav.large_text
+
+
+def test_a_plus_button_in_the_running_app():
+    from kiosk.app import KioskApp
+
+    pygame.display.init()
+    display = pygame.display.set_mode((1280, 800))
+    deck = load_deck(ROOT / "slides")
+    clock = FakeClock()
+    app = KioskApp(
+        deck, display, windowed=True, clock=clock, sleep=clock.sleep, events=list, flip=lambda: None
+    )
+    app.navigator.handle(intents.WAKE)
+    app.step()
+    bar = app.frames.chrome.controls(app.navigator.view())
+    button = next(b for b in bar.buttons if b.intent == intents.TEXT_SIZE)
+    assert button.label == "A+" and not button.primary
+    app.navigator.handle(button.intent)
+    app.run(max_steps=40)
+    assert app.navigator.large_text
+    assert app.frames.screen.text_scale == LARGE_TEXT_SCALE
+    lit = next(
+        b
+        for b in app.frames.chrome.controls(app.navigator.view()).buttons
+        if b.intent == intents.TEXT_SIZE
+    )
+    assert lit.primary  # shown as switched on
+    plan = app.frames.slides.plan(app.navigator.index, "en")
+    assert plan.body_size >= Screen(1280, 800).larger().min_body
+    pygame.display.quit()
