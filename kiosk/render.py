@@ -278,7 +278,7 @@ class SlideRenderer:
         self.cache_limit = cache_limit or max(5, CACHE_BUDGET_BYTES // (pixels * 4))
         self._cache: OrderedDict[tuple[int, str], pygame.Surface] = OrderedDict()
         # Where each slide has anything but background: transitions blend only there.
-        self._ink: dict[tuple[int, str], pygame.Rect] = {}
+        self._ink: dict[tuple[int, str], Bands] = {}
         self._images: dict[Path, pygame.Surface] = {}
 
     def plan(self, index: int, language: str) -> SlidePlan:
@@ -297,8 +297,8 @@ class SlideRenderer:
             self._cache.popitem(last=False)
         return surface
 
-    def ink(self, index: int, language: str) -> pygame.Rect:
-        """The bounding box of everything drawn on a slide (not the plain background)."""
+    def ink(self, index: int, language: str) -> Bands:
+        """Where a slide has anything but plain background, as horizontal bands."""
         key = (index, language)
         if key not in self._ink:
             self.surface(index, language)
@@ -326,8 +326,8 @@ class SlideRenderer:
         for box in (plan.image, plan.qr):
             if box is not None:
                 boxes.append(_pg_rect(box))
-        ink = boxes[0].unionall(boxes[1:]) if boxes else pygame.Rect(0, 0, 0, 0)
-        self._ink[(index, language)] = ink.clip(surface.get_rect())
+        whole = surface.get_rect()
+        self._ink[(index, language)] = merge_bands(box.clip(whole) for box in boxes)
         return surface
 
     def _draw_line(self, surface: pygame.Surface, line: TextLine, theme: Theme) -> pygame.Rect:
@@ -429,9 +429,12 @@ class ChromeRenderer:
         dx, dy = offset
         # Only the bar's own rectangle: a full-screen alpha layer would cost a frame's budget.
         strip = self.screen.bar
+        # Slides never draw in the bar's strip, so the bar is pre-blended onto the plain
+        # background: an opaque copy per frame instead of an alpha blend.
         bar = self._layer(
             ("bar", view.mode, view.language),
-            lambda: self._draw_bar(view, words).subsurface(_pg_rect(strip)).copy(),
+            lambda: self._opaque(self._draw_bar(view, words).subsurface(_pg_rect(strip))),
+            alpha=False,
         )
         target.blit(bar, (strip.x + dx, strip.y + dy))
         if view.mode is Mode.BROWSING and view.overlay is Overlay.NONE:
@@ -480,15 +483,21 @@ class ChromeRenderer:
         first = [s.first_slide for s in self.deck.sections]
         return max((i for i, start in enumerate(first) if start <= index), default=0)
 
-    def _layer(self, key: tuple[object, ...], make: object) -> pygame.Surface:
+    def _layer(self, key: tuple[object, ...], make: object, alpha: bool = True) -> pygame.Surface:
         found = self._layers.get(key)
         if found is None:
             assert callable(make)
-            found = _optimise(make(), alpha=True)
+            found = _optimise(make(), alpha=alpha)
             if len(self._layers) > MAX_LAYERS:  # every layer is small; this is a backstop
                 self._layers.clear()
             self._layers[key] = found
         return found
+
+    def _opaque(self, layer: pygame.Surface) -> pygame.Surface:
+        ground = pygame.Surface(layer.get_size())
+        ground.fill(self.deck.theme.background)
+        ground.blit(layer, (0, 0))
+        return ground
 
     def _blank(self) -> pygame.Surface:
         return pygame.Surface((self.screen.width, self.screen.height), pygame.SRCALPHA)
@@ -643,6 +652,29 @@ class ChromeRenderer:
 # -- frames ------------------------------------------------------------------------------
 
 
+Bands = list[pygame.Rect]
+
+
+def merge_bands(rects: Iterable[pygame.Rect], slack: int = 8) -> Bands:
+    """Cover `rects` with horizontal bands that never overlap vertically, so each pixel is
+    blended exactly once; rows closer than `slack` pixels share a band (fewer, larger blits)."""
+    spans = sorted((r.top, r.bottom, r.left, r.right) for r in rects if r.w > 0 and r.h > 0)
+    merged: list[list[int]] = []
+    for top, bottom, left, right in spans:
+        if merged and top <= merged[-1][1] + slack:
+            band = merged[-1]
+            band[1], band[2], band[3] = (
+                max(band[1], bottom),
+                min(band[2], left),
+                max(band[3], right),
+            )
+        else:
+            merged.append([top, bottom, left, right])
+    return [
+        pygame.Rect(left, top, right - left, bottom - top) for top, bottom, left, right in merged
+    ]
+
+
 def _pg_rect(rect: Rect) -> pygame.Rect:
     return pygame.Rect(rect.x, rect.y, rect.w, rect.h)
 
@@ -686,7 +718,7 @@ class FrameRenderer:
         self._faded = 0.0  # share of the incoming slide already on the target
         self._last_target: pygame.Surface | None = None
         # Bounding box of what differs from plain background on the target; None = anything.
-        self._screen_ink: pygame.Rect | None = None
+        self._screen_ink: Bands | None = None
 
     def draw(
         self, target: pygame.Surface, view: View, chrome_offset: tuple[int, int] = (0, 0)
@@ -708,7 +740,9 @@ class FrameRenderer:
                 target.fill((0, 0, 0))
                 return
             target.blit(self.slides.surface(view.index, view.language), (0, 0))
+            self.chrome.draw(target, view, chrome_offset)
             target.fill(REST_DIM, special_flags=pygame.BLEND_RGB_MULT)
+            return
         elif transition is None or view.progress >= 1.0:
             self._fading = None
             target.blit(self.slides.surface(view.index, view.language), (0, 0))
@@ -751,17 +785,17 @@ class FrameRenderer:
         alpha = round(255 * (wanted - self._faded) / (1.0 - self._faded))
         if alpha <= 0:
             return
-        # Outside both slides' ink everything is background already: blend only where it
-        # matters (typically a third less than the whole screen).
-        area = after.get_rect()
+        # Outside both slides' ink everything is background already: blend only the bands
+        # of lines, pictures and panels (about half the screen on a typical slide).
+        bands = [after.get_rect()]
         if self._screen_ink is not None:
-            area = self._screen_ink.union(
-                self.slides.ink(transition.to_index, transition.to_language)
-            )
+            incoming = self.slides.ink(transition.to_index, transition.to_language)
+            bands = merge_bands([*self._screen_ink, *incoming])
         after.set_alpha(alpha)
-        target.blit(after, area.topleft, area)
+        for band in bands:
+            target.blit(after, band.topleft, band)
         after.set_alpha(None)
-        self._screen_ink = area
+        self._screen_ink = bands
         self._faded += alpha / 255 * (1.0 - self._faded)
 
     def adopt(self, previous: FrameRenderer) -> None:

@@ -163,3 +163,50 @@ def test_controls_and_menu_render_inside_the_safe_area(deck, frames):
                 )
                 > 1
             )
+
+
+def test_incremental_crossfade_matches_a_true_blend_everywhere(deck, fonts):
+    """The crossfade blends only where either slide has ink, a step at a time; every pixel of
+    every frame must still be the true mix of the two slides, and the last frame exact."""
+    from kiosk.navigator import Transition
+    from kiosk.render import ease_in_out
+
+    size = (960, 540)
+    frames = FrameRenderer(deck, size, fonts)
+    target = pygame.Surface(size)
+    for a, b in ((0, 1), (1, 2), (6, 7), (25, 26)):
+        frames.draw(target, View(a, "en", Mode.BROWSING, Overlay.NONE, None, 1.0, 0, False))
+        move = Transition(a, "en", b, "en", 0.0, 0.4, +1)
+        before, after = frames.slides.surface(a, "en"), frames.slides.surface(b, "en")
+        for step in range(1, 13):
+            progress = step / 12
+            frames.draw(
+                target, View(b, "en", Mode.BROWSING, Overlay.NONE, move, progress, 0, False)
+            )
+            if progress >= 1.0:
+                break
+            mix = ease_in_out(progress)
+            for y in range(0, size[1] - 120, 9):  # above the control bar
+                for x in range(0, size[0], 9):
+                    want = [
+                        round(p * (1 - mix) + q * mix)
+                        for p, q in zip(
+                            before.get_at((x, y))[:3], after.get_at((x, y))[:3], strict=True
+                        )
+                    ]
+                    got = target.get_at((x, y))[:3]
+                    assert all(abs(g - w) <= 6 for g, w in zip(got, want, strict=True)), (
+                        a,
+                        b,
+                        step,
+                        x,
+                        y,
+                        got,
+                        want,
+                    )
+        content = pygame.Rect(0, 0, size[0], size[1] - 120)
+        assert all(
+            target.get_at((x, y)) == after.get_at((x, y))
+            for y in range(0, content.h, 7)
+            for x in range(0, content.w, 7)
+        )
