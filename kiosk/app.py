@@ -20,6 +20,7 @@ from kiosk.navigator import Navigator
 from kiosk.reload import DeckWatcher
 from kiosk.render import FontBook, FrameRenderer, font_dirs
 from kiosk.strings import ui_text
+from kiosk.watchdog import SystemdNotifier
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ class KioskApp:
         events: EventSource = pygame.event.get,
         flip: Callable[[], None] = pygame.display.flip,
         watcher: DeckWatcher | None = None,
+        notifier: SystemdNotifier | None = None,
     ) -> None:
         self.deck = deck
         self.display = display
@@ -51,6 +53,7 @@ class KioskApp:
         self.events = events
         self.flip = flip
         self.watcher = watcher
+        self.notifier = notifier or SystemdNotifier(environ={})
         self.fonts = FontBook(font_dirs(deck.root))
         size = display.get_size()
         self._size = size
@@ -105,6 +108,8 @@ class KioskApp:
     def step(self) -> None:
         """One pass of the loop: input, time, drawing. Never blocks."""
         now = self.clock()
+        # Proof of life for systemd's watchdog: a loop that hangs stops pinging.
+        self.notifier.ping()
         view = self.navigator.view()
         controls = self.frames.chrome.controls(view)
         for event in self.events():
@@ -194,4 +199,6 @@ class KioskApp:
                 break
             self.wait()
             steps += 1
+        if self.navigator.exit_requested:
+            log.info("exit: %s", self.navigator.exit_reason)
         log.info("kiosk loop ended after %d steps, %d frames drawn", steps, self.frames_drawn)

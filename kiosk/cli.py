@@ -14,6 +14,7 @@ from pathlib import Path
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 from kiosk.content import DeckError, load_deck
+from kiosk.logs import FORMAT, setup_logging
 from kiosk.model import Deck
 
 # The sizes every deck must look right at: 1080p, 4K, a 16:10 tablet panel, portrait 1080p.
@@ -86,11 +87,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
     args = build_parser().parse_args(argv)
     command = args.command or "run"
+    if command == "run":
+        log_file = setup_logging()
+        if log_file is not None:
+            log.info("logging to %s", log_file)
+    else:
+        logging.basicConfig(level=logging.WARNING, format=FORMAT)
     if command == "validate":
         return _validate(args.deck, args.size or list(STANDARD_SIZES))
     if command == "render":
@@ -179,6 +183,7 @@ def _run(folder: Path, windowed: tuple[int, int] | None, *, first_frame_only: bo
 
     from kiosk.app import KioskApp
     from kiosk.preflight import preflight
+    from kiosk.watchdog import SystemdNotifier
 
     # SDL would turn SIGTERM into a window-close event, which kiosk mode ignores on purpose;
     # let the service manager's stop request end the process cleanly instead.
@@ -221,16 +226,19 @@ def _run(folder: Path, windowed: tuple[int, int] | None, *, first_frame_only: bo
     watcher = DeckWatcher(
         folder, deck, clock=time.monotonic, check=lambda new: preflight(new, [size])
     )
-    app = KioskApp(deck, display, windowed=windowed is not None, watcher=watcher)
+    notifier = SystemdNotifier()
+    app = KioskApp(deck, display, windowed=windowed is not None, watcher=watcher, notifier=notifier)
     try:
+        app.step()  # the first frame
+        notifier.ready(f"showing {len(deck.slides)} slides")
         if first_frame_only:
-            app.step()
             print(f"first-frame {time.time():.6f}", flush=True)
         else:
             app.run()
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:
+        notifier.stopping()
         pygame.quit()
     log.info("kiosk stopped")
     return 0

@@ -108,6 +108,7 @@ class Navigator:
         self.overlay = Overlay.NONE
         self.transition: Transition | None = None
         self.exit_requested = False
+        self.exit_reason = ""  # for the log: who left, and how
         self._shown_at = now  # when the current slide was fully on screen
         self._last_input = now
         self._pin = ""
@@ -175,7 +176,7 @@ class Navigator:
         self.note_activity()
         action = intent.action
         if action is Action.QUIT:
-            self.exit_requested = True
+            self._exit("quit from the development window")
             return
         if action is Action.STAFF_GESTURE:
             self._wake()
@@ -183,7 +184,7 @@ class Navigator:
                 self._set_overlay(Overlay.KEYPAD)
                 self._pin = ""
             else:
-                self.exit_requested = True
+                self._exit("staff exit (corner hold, no PIN set)")
             return
         if self.mode is Mode.ATTRACT:
             # The first touch shows the controls and keeps what caught the visitor's eye.
@@ -238,7 +239,7 @@ class Navigator:
                 self.version += 1
         elif action is Action.KEYPAD_ENTER:
             if self._pin == self._deck.staff_exit.pin:
-                self.exit_requested = True
+                self._exit("staff exit (corner hold and PIN)")
             else:
                 self._pin = ""
                 self._pin_rejected_at = self._clock()
@@ -389,6 +390,10 @@ class Navigator:
         self.version += 1
 
     # -- helpers ---------------------------------------------------------------------------
+
+    def _exit(self, reason: str) -> None:
+        self.exit_requested = True
+        self.exit_reason = reason
 
     def _wake(self) -> None:
         if self.mode is Mode.ATTRACT:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pygame
@@ -22,7 +23,10 @@ def kiosk(*args: str, env: dict[str, str] | None = None) -> subprocess.Completed
         capture_output=True,
         text=True,
         cwd=ROOT,
-        env=env or {**os.environ, "SDL_VIDEODRIVER": "dummy"},
+        env={
+            "XDG_STATE_HOME": tempfile.gettempdir(),
+            **(env or {**os.environ, "SDL_VIDEODRIVER": "dummy"}),
+        },
         timeout=120,
         check=False,
     )
