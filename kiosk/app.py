@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 import pygame
 
 from kiosk.input import InputMapper, is_activity
+from kiosk.intents import TEXT_SIZE
 from kiosk.layout import Screen, chrome_offset, larger_text_deck
 from kiosk.model import Deck
 from kiosk.navigator import Navigator
@@ -161,6 +162,9 @@ class KioskApp:
         self.input.resize(self._size)
         self._renderers.clear()
         self._larger_decks.clear()
+        # The larger-text pages were cut for the old size: start again from normal text.
+        if self.navigator.large_text:
+            self.navigator.handle(TEXT_SIZE)
         self._current = None
         self._drawn_version = -1
 

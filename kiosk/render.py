@@ -11,7 +11,7 @@ import functools
 import logging
 import math
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -483,10 +483,11 @@ class ChromeRenderer:
         first = [s.first_slide for s in self.deck.sections]
         return max((i for i, start in enumerate(first) if start <= index), default=0)
 
-    def _layer(self, key: tuple[object, ...], make: object, alpha: bool = True) -> pygame.Surface:
+    def _layer(
+        self, key: tuple[object, ...], make: Callable[[], pygame.Surface], alpha: bool = True
+    ) -> pygame.Surface:
         found = self._layers.get(key)
         if found is None:
-            assert callable(make)
             found = _optimise(make(), alpha=alpha)
             if len(self._layers) > MAX_LAYERS:  # every layer is small; this is a backstop
                 self._layers.clear()
