@@ -93,7 +93,10 @@ def test_run_shows_a_first_frame_headless():
 
 def test_render_writes_one_png_per_slide_and_a_contact_sheet(tmp_path):
     out = tmp_path / "out"
-    assert main(["render", str(DECK), "--out", str(out), "--size", "1280x800"]) == 0
+    assert (
+        main(["render", str(DECK), "--out", str(out), "--size", "1280x800", "--language", "en"])
+        == 0
+    )
     from kiosk.content import load_deck
 
     deck = load_deck(DECK)

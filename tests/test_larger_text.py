@@ -22,6 +22,7 @@ from kiosk.layout import (
 from kiosk.model import Text, base_id
 from kiosk.navigator import Mode, Navigator
 from kiosk.render import FontBook, font_dirs
+from kiosk.strings import ui_text
 from tests.helpers import FakeClock, make_deck, make_slide
 from tests.test_layout import HalfEm
 
@@ -76,7 +77,8 @@ def test_the_bundled_deck_reflows_at_every_size(size):
     pygame.display.init()
     deck = load_deck(ROOT / "slides")
     fonts = FontBook(font_dirs(deck.root))
-    large = larger_text_deck(deck, Screen(*size), fonts)
+    labels = [ui_text(language).take_home for language in deck.languages]
+    large = larger_text_deck(deck, Screen(*size), fonts, labels)
     assert len(large.slides) >= len(deck.slides)
     assert [base_id(s.id) for s in large.slides if "~" not in s.id or s.id.endswith("~1")] == [
         s.id for s in deck.slides
@@ -84,7 +86,7 @@ def test_the_bundled_deck_reflows_at_every_size(size):
     screen = Screen(*size).larger()
     for slide in large.slides:
         for language in deck.languages:
-            plan = layout_slide(slide, language, screen, fonts)
+            plan = layout_slide(slide, language, screen, fonts, ui_text(language).take_home)
             assert min(line.size for line in plan.lines) >= screen.min_body
 
 
