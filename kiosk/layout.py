@@ -210,7 +210,10 @@ def wrap(text: str, width: int, size: int, measure: TextMeasurer, bold: bool = F
     lines: list[str] = []
     for paragraph in text.split("\n"):
         current = ""
-        for word in paragraph.split():
+        # Ordinary spaces only: a no-break space keeps "50 años" or "EE. UU." together.
+        for word in re.split(r"[ \t]+", paragraph.strip(" \t")):
+            if not word:
+                continue
             candidate = f"{current} {word}" if current else word
             if not current or measure.width(candidate, size, bold) <= width:
                 current = candidate
