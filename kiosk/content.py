@@ -99,6 +99,7 @@ DECK_FIELDS = (
     "staff_exit",
     "schedule",
     "take_home_url",
+    "alternate_languages",
 )
 THEME_FIELDS = tuple(Theme.__dataclass_fields__)
 
@@ -419,6 +420,10 @@ def _deck_settings(node: Node, file: _File, ctx: _Context) -> dict[str, Any]:
         settings["staff_exit"] = _staff_exit(fields["staff_exit"][1], file)
     if "schedule" in fields:
         settings["schedule"] = _schedule(fields["schedule"][1], file)
+    if "alternate_languages" in fields:
+        settings["alternate_languages"] = _flag(
+            fields["alternate_languages"][1], "alternate_languages", file
+        )
     if "take_home_url" in fields:
         settings["take_home_url"] = _url(fields["take_home_url"][1], "take_home_url", file)
     return settings
@@ -766,6 +771,7 @@ def load_deck(folder: str | os.PathLike[str]) -> Deck:
         staff_exit=settings.get("staff_exit") or defaults.staff_exit,
         schedule=settings.get("schedule"),
         take_home_url=settings.get("take_home_url") or defaults.take_home_url,
+        alternate_languages=bool(settings.get("alternate_languages")),
     )
 
 

@@ -171,6 +171,7 @@ class Deck:
     staff_exit: StaffExit = field(default_factory=StaffExit)
     schedule: Schedule | None = None  # None: open all the time
     take_home_url: str = MEDLINEPLUS_CVI
+    alternate_languages: bool = False  # attract loop: each round in the next language
 
     @property
     def default_language(self) -> str:

@@ -367,7 +367,14 @@ class Navigator:
         # Start exactly at the deadline unless we are badly late (suspend, a stall): then
         # start now rather than racing through slides to catch up.
         start = due if now - due <= self._deck.transition.seconds else now
-        self._go((self.index + 1) % self.slide_count, direction=+1, at=start)
+        following = (self.index + 1) % self.slide_count
+        language = self.language
+        languages = self._deck.languages
+        if following == 0 and self._deck.alternate_languages and len(languages) > 1:
+            # A new round of the loop in the next language, so every reader gets a turn.
+            position = languages.index(language) if language in languages else 0
+            language = languages[(position + 1) % len(languages)]
+        self._go(following, direction=+1, language=language, at=start)
         return True
 
     def _return_to_attract(self, now: float) -> None:

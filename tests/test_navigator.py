@@ -367,3 +367,21 @@ def test_replace_deck_removing_the_current_slide_lands_on_the_nearest(clock):
     assert nav.deck.slides[nav.index].id == "slide-1"
     settle(nav, clock)
     assert nav.transition is None
+
+
+def test_attract_can_alternate_languages_each_round(clock):
+    from dataclasses import replace
+
+    deck = replace(make_deck(3, languages=("en", "es")), alternate_languages=True)
+    nav = Navigator(deck, clock)
+    seen = []
+    for _ in range(9):
+        clock.advance(10 + T)
+        nav.update()
+        seen.append((nav.index, nav.language))
+    assert seen == [(1, "en"), (2, "en"), (0, "es"), (1, "es"), (2, "es"), (0, "en"), (1, "en"), (2, "en"), (0, "es")]
+    nav.handle(intents.WAKE)  # a visitor keeps the language on screen...
+    assert nav.language == "es"
+    clock.advance(60)
+    nav.update()
+    assert nav.language == "en"  # ...and idle goes back to the default
