@@ -27,41 +27,25 @@ class Script:
 
     def tap(self, x: float, y: float, finger: int = 1) -> None:
         """A finger tap exactly as SDL delivers it: finger events plus flagged mouse copies."""
-        nx, ny = x / W, y / H
-        self.batches.append(
-            [
-                pygame.event.Event(
-                    pygame.FINGERDOWN,
-                    x=nx,
-                    y=ny,
-                    dx=0.0,
-                    dy=0.0,
-                    finger_id=finger,
-                    touch_id=1,
-                    pressure=1.0,
-                ),
-                pygame.event.Event(
-                    pygame.MOUSEBUTTONDOWN, pos=(int(x), int(y)), button=1, touch=True
-                ),
-            ]
-        )
-        self.batches.append(
-            [
-                pygame.event.Event(
-                    pygame.FINGERUP,
-                    x=nx,
-                    y=ny,
-                    dx=0.0,
-                    dy=0.0,
-                    finger_id=finger,
-                    touch_id=1,
-                    pressure=0.0,
-                ),
-                pygame.event.Event(
-                    pygame.MOUSEBUTTONUP, pos=(int(x), int(y)), button=1, touch=True
-                ),
-            ]
-        )
+        for finger_type, mouse_type in (
+            (pygame.FINGERDOWN, pygame.MOUSEBUTTONDOWN),
+            (pygame.FINGERUP, pygame.MOUSEBUTTONUP),
+        ):
+            self.batches.append(
+                [
+                    pygame.event.Event(
+                        finger_type,
+                        x=x / W,
+                        y=y / H,
+                        dx=0.0,
+                        dy=0.0,
+                        finger_id=finger,
+                        touch_id=1,
+                        pressure=1.0,
+                    ),
+                    pygame.event.Event(mouse_type, pos=(int(x), int(y)), button=1, touch=True),
+                ]
+            )
 
 
 @pytest.fixture
