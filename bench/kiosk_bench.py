@@ -37,7 +37,7 @@ from kiosk.app import KioskApp  # noqa: E402
 from kiosk.content import load_deck  # noqa: E402
 from kiosk.model import Deck, Transition, TransitionStyle  # noqa: E402
 from kiosk.navigator import Mode, Navigator, Overlay, View  # noqa: E402
-from kiosk.navigator import Transition as Move  # noqa: E402
+from kiosk.navigator import SlideChange as Move  # noqa: E402
 from kiosk.render import FontBook, FrameRenderer, font_dirs  # noqa: E402
 
 SIZES = [(1280, 800), (1920, 1080), (3840, 2160), (1080, 1920)]

@@ -46,8 +46,9 @@ class Overlay(Enum):
 
 
 @dataclass(frozen=True)
-class Transition:
-    """A change of slide (or of language) under way. `direction` is +1 forward, -1 back."""
+class SlideChange:
+    """A change of slide (or of language) under way, animated by the deck's transition.
+    `direction` is +1 forward, -1 back."""
 
     from_index: int
     from_language: str
@@ -76,7 +77,7 @@ class View:
     language: str
     mode: Mode
     overlay: Overlay
-    transition: Transition | None
+    transition: SlideChange | None
     progress: float  # of the transition, 0..1 (1 when none)
     pin_digits: int
     pin_rejected: bool
@@ -106,7 +107,7 @@ class Navigator:
         self.language = deck.default_language
         self.mode = Mode.ATTRACT
         self.overlay = Overlay.NONE
-        self.transition: Transition | None = None
+        self.transition: SlideChange | None = None
         self.exit_requested = False
         self.exit_reason = ""  # for the log: who left, and how
         self._shown_at = now  # when the current slide was fully on screen
@@ -304,7 +305,7 @@ class Navigator:
     def _fade_from_screen(self, now: float) -> None:
         """Show the current slide by crossfading from whatever the screen shows now (the
         slide it replaces belongs to another deck, so it cannot be named)."""
-        self.transition = Transition(
+        self.transition = SlideChange(
             from_index=FROM_SCREEN,
             from_language=self.language,
             to_index=self.index,
@@ -430,7 +431,7 @@ class Navigator:
             # Never stack transitions: the one under way snaps to its end first.
             self.transition = None
         seconds = self._deck.transition.seconds
-        self.transition = Transition(
+        self.transition = SlideChange(
             from_index=self.index,
             from_language=self.language,
             to_index=target,

@@ -38,7 +38,7 @@ from kiosk.layout import (
     menu_controls,
 )
 from kiosk.model import RGB, Deck, RestStyle, Theme, TransitionStyle
-from kiosk.navigator import Mode, Overlay, Transition, View
+from kiosk.navigator import Mode, Overlay, SlideChange, View
 from kiosk.strings import UiText, ui_text
 
 log = logging.getLogger(__name__)
@@ -715,7 +715,7 @@ class FrameRenderer:
         # The controls keep their normal size in the larger-text layout.
         button = large_text if text_size_button else None
         self.chrome = ChromeRenderer(deck, screen, fonts, button)
-        self._fading: Transition | None = None
+        self._fading: SlideChange | None = None
         self._faded = 0.0  # share of the incoming slide already on the target
         self._last_target: pygame.Surface | None = None
         # Bounding box of what differs from plain background on the target; None = anything.
@@ -756,7 +756,7 @@ class FrameRenderer:
             self._screen_ink = None  # the overlay dims the whole screen
         self.chrome.draw(target, view, chrome_offset)
 
-    def _push(self, target: pygame.Surface, transition: Transition, progress: float) -> None:
+    def _push(self, target: pygame.Surface, transition: SlideChange, progress: float) -> None:
         before = self.slides.surface(transition.from_index, transition.from_language)
         after = self.slides.surface(transition.to_index, transition.to_language)
         shift = round(ease_out(progress) * self.screen.width)
@@ -768,7 +768,7 @@ class FrameRenderer:
         self._screen_ink = None
 
     def _crossfade(
-        self, target: pygame.Surface, transition: Transition, progress: float, continuing: bool
+        self, target: pygame.Surface, transition: SlideChange, progress: float, continuing: bool
     ) -> None:
         after = self.slides.surface(transition.to_index, transition.to_language)
         if transition != self._fading:

@@ -184,7 +184,10 @@ def test_each_error_names_file_line_and_field(tmp_path, section, expected):
             "slides/deck.yaml:2: transition.style: expected one of crossfade, slide",
         ),
         ("idle_timeout: 30\n", "slides/deck.yaml:1: title: missing required field 'title'"),
-        ("title: T\nalternate_languages: sometimes\n", "slides/deck.yaml:2: alternate_languages: expected true or false"),
+        (
+            "title: T\nalternate_languages: sometimes\n",
+            "slides/deck.yaml:2: alternate_languages: expected true or false",
+        ),
     ],
 )
 def test_deck_settings_errors(tmp_path, deck, expected):

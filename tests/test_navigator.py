@@ -379,7 +379,17 @@ def test_attract_can_alternate_languages_each_round(clock):
         clock.advance(10 + T)
         nav.update()
         seen.append((nav.index, nav.language))
-    assert seen == [(1, "en"), (2, "en"), (0, "es"), (1, "es"), (2, "es"), (0, "en"), (1, "en"), (2, "en"), (0, "es")]
+    assert seen == [
+        (1, "en"),
+        (2, "en"),
+        (0, "es"),
+        (1, "es"),
+        (2, "es"),
+        (0, "en"),
+        (1, "en"),
+        (2, "en"),
+        (0, "es"),
+    ]
     nav.handle(intents.WAKE)  # a visitor keeps the language on screen...
     assert nav.language == "es"
     clock.advance(60)

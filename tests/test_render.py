@@ -168,7 +168,7 @@ def test_controls_and_menu_render_inside_the_safe_area(deck, frames):
 def test_incremental_crossfade_matches_a_true_blend_everywhere(deck, fonts):
     """The crossfade blends only where either slide has ink, a step at a time; every pixel of
     every frame must still be the true mix of the two slides, and the last frame exact."""
-    from kiosk.navigator import Transition
+    from kiosk.navigator import SlideChange
     from kiosk.render import ease_in_out
 
     size = (960, 540)
@@ -176,7 +176,7 @@ def test_incremental_crossfade_matches_a_true_blend_everywhere(deck, fonts):
     target = pygame.Surface(size)
     for a, b in ((0, 1), (1, 2), (6, 7), (25, 26)):
         frames.draw(target, View(a, "en", Mode.BROWSING, Overlay.NONE, None, 1.0, 0, False))
-        move = Transition(a, "en", b, "en", 0.0, 0.4, +1)
+        move = SlideChange(a, "en", b, "en", 0.0, 0.4, +1)
         before, after = frames.slides.surface(a, "en"), frames.slides.surface(b, "en")
         for step in range(1, 13):
             progress = step / 12
