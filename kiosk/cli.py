@@ -18,6 +18,7 @@ from kiosk.logs import FORMAT, setup_logging
 from kiosk.model import Deck
 
 # The sizes every deck must look right at: 1080p, 4K, a 16:10 tablet panel, portrait 1080p.
+INVISIBLE_DRIVERS = ("offscreen", "dummy")
 STANDARD_SIZES = ((1920, 1080), (3840, 2160), (1280, 800), (1080, 1920))
 
 log = logging.getLogger("kiosk")
@@ -192,12 +193,18 @@ def _run(folder: Path, windowed: tuple[int, int] | None, *, first_frame_only: bo
     # Only display and fonts: the audio mixer's thread would wake the CPU ~90 times a second.
     try:
         pygame.display.init()
+        # With no screen at all SDL quietly falls back to an invisible "offscreen" driver;
+        # that is only fine when someone asked for it (the tests ask for "dummy").
+        driver = pygame.display.get_driver()
+        if driver in INVISIBLE_DRIVERS and os.environ.get("SDL_VIDEODRIVER") != driver:
+            raise pygame.error(f"only the invisible '{driver}' video driver is available")
         if windowed:
             display = pygame.display.set_mode(windowed)
         else:
             display = pygame.display.set_mode((0, 0), pygame.FULLSCREEN)
             pygame.mouse.set_visible(False)
     except pygame.error as error:
+        pygame.display.quit()
         print(
             f"kiosk: no display to show the slides on ({error}); run it from the screen's "
             f"desktop session (or set DISPLAY), or use `kiosk render {folder} --out out/`, "
@@ -207,7 +214,7 @@ def _run(folder: Path, windowed: tuple[int, int] | None, *, first_frame_only: bo
         return 2
     pygame.font.init()
     pygame.display.set_caption(deck.title.get(deck.default_language))
-    problems = preflight(deck, [display.get_size()])
+    problems = preflight(deck, [display.get_size()], larger_text=False)
     if problems:
         pygame.display.quit()
         _report(problems, folder)
@@ -224,7 +231,10 @@ def _run(folder: Path, windowed: tuple[int, int] | None, *, first_frame_only: bo
     size = display.get_size()
     # Edits are checked at this screen's size before they may replace what is showing.
     watcher = DeckWatcher(
-        folder, deck, clock=time.monotonic, check=lambda new: preflight(new, [size])
+        folder,
+        deck,
+        clock=time.monotonic,
+        check=lambda new: preflight(new, [size], larger_text=False),
     )
     notifier = SystemdNotifier()
     app = KioskApp(deck, display, windowed=windowed is not None, watcher=watcher, notifier=notifier)

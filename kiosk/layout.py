@@ -126,7 +126,7 @@ class SlidePlan:
     qr: Rect | None = None  # the take-home code, a square
 
 
-class LayoutError(Exception):
+class LayoutError(ValueError):
     """A slide's text cannot fit at the readable minimum size."""
 
 
@@ -616,6 +616,17 @@ def _split(slide: Slide, languages: Sequence[str], count: int) -> list[Slide] | 
         return [
             page(n, body=slide.body if n == 0 else None, columns=(c,))
             for n, c in enumerate(slide.columns)
+        ]
+    if slide.body is not None and slide.image is not None and len(slide.bullets) >= count - 1 >= 1:
+        # The lead paragraph keeps the picture; the points follow at full width.
+        rest = _chunks(slide.bullets, count - 1)
+        assert rest is not None
+        first = page(0, bullets=())
+        if first.kind is SlideKind.BULLETS:
+            first = replace(first, kind=SlideKind.TEXT_IMAGE)
+        return [
+            first,
+            *(page(n + 1, body=None, image=None, bullets=tuple(g)) for n, g in enumerate(rest)),
         ]
     if len(slide.bullets) >= count:
         groups = _chunks(slide.bullets, count)

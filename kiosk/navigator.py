@@ -15,6 +15,7 @@ No pygame here: tests drive it with a fake clock.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +23,8 @@ from enum import Enum
 
 from kiosk.intents import Action, Intent
 from kiosk.model import Deck, base_id
+
+log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
 LocalTime = Callable[[], datetime]
@@ -258,16 +261,27 @@ class Navigator:
         """
         self._normal_deck = deck
         if self.large_text and self._larger is not None:
-            deck = self._larger(deck)
+            try:
+                deck = self._larger(deck)
+            except ValueError as error:
+                log.warning("larger text is not available for the new deck: %s", error)
+                self.large_text = False
         self._swap(deck)
 
     def _set_text_size(self, large: bool) -> None:
         if large == self.large_text:
             return
-        self.large_text = large
         if large and self._larger is not None:
-            self._swap(self._larger(self._normal_deck))
+            try:
+                larger = self._larger(self._normal_deck)
+            except ValueError as error:
+                # Some slide cannot be re-flowed on this screen: keep the normal layout.
+                log.warning("larger text is not available here: %s", error)
+                return
+            self.large_text = True
+            self._swap(larger)
         else:
+            self.large_text = False
             self._swap(self._normal_deck)
 
     def _swap(self, deck: Deck) -> None:
