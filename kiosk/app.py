@@ -16,10 +16,11 @@ import pygame
 from kiosk.input import InputMapper, is_activity
 from kiosk.intents import TEXT_SIZE
 from kiosk.layout import Screen, chrome_offset, larger_text_deck
-from kiosk.model import Deck
+from kiosk.model import Deck, base_id
 from kiosk.navigator import Navigator
 from kiosk.reload import DeckWatcher
 from kiosk.render import FontBook, FrameRenderer, font_dirs
+from kiosk.stats import StatsRecorder
 from kiosk.strings import ui_text
 from kiosk.watchdog import SystemdNotifier
 
@@ -46,6 +47,7 @@ class KioskApp:
         flip: Callable[[], None] = pygame.display.flip,
         watcher: DeckWatcher | None = None,
         notifier: SystemdNotifier | None = None,
+        stats: StatsRecorder | None = None,
     ) -> None:
         self.deck = deck
         self.display = display
@@ -55,6 +57,7 @@ class KioskApp:
         self.flip = flip
         self.watcher = watcher
         self.notifier = notifier or SystemdNotifier(environ={})
+        self.stats = stats
         self.fonts = FontBook(font_dirs(deck.root))
         size = display.get_size()
         self._size = size
@@ -137,6 +140,11 @@ class KioskApp:
             self._drawn_version = -1  # redraw with the controls in their new place
         if self.navigator.version != self._drawn_version or self.navigator.animating:
             self.draw()
+        if self.stats is not None:
+            nav = self.navigator
+            slide = nav.deck.slides[nav.index]
+            mode = "rest" if nav.resting else nav.mode.value
+            self.stats.observe(base_id(slide.id), mode, nav.language)
 
     def replace_deck(self, deck: Deck) -> None:
         """Show a new, already validated deck, crossfading from what is on screen."""

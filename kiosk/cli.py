@@ -67,6 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="screen sizes to check text fit at (default: the four standard sizes)",
     )
 
+    commands.add_parser(
+        "stats",
+        help="anonymous view statistics: a table, or --csv FILE (see kiosk stats --help)",
+        add_help=False,
+    )
+
     # For the benchmark: draw one frame, print its wall-clock time, exit.
     run.add_argument("--first-frame-and-exit", action="store_true", help=argparse.SUPPRESS)
 
@@ -88,7 +94,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["stats"]:
+        from kiosk.stats import stats_main
+
+        return stats_main(arguments[1:])
+    args = build_parser().parse_args(arguments)
     command = args.command or "run"
     if command == "run":
         log_file = setup_logging()
@@ -184,6 +195,7 @@ def _run(folder: Path, windowed: tuple[int, int] | None, *, first_frame_only: bo
 
     from kiosk.app import KioskApp
     from kiosk.preflight import preflight
+    from kiosk.stats import StatsRecorder, default_stats_path
     from kiosk.watchdog import SystemdNotifier
 
     # SDL would turn SIGTERM into a window-close event, which kiosk mode ignores on purpose;
@@ -237,7 +249,15 @@ def _run(folder: Path, windowed: tuple[int, int] | None, *, first_frame_only: bo
         check=lambda new: preflight(new, [size], larger_text=False),
     )
     notifier = SystemdNotifier()
-    app = KioskApp(deck, display, windowed=windowed is not None, watcher=watcher, notifier=notifier)
+    stats = StatsRecorder(default_stats_path())
+    app = KioskApp(
+        deck,
+        display,
+        windowed=windowed is not None,
+        watcher=watcher,
+        notifier=notifier,
+        stats=stats,
+    )
     try:
         app.step()  # the first frame
         notifier.ready(f"showing {len(deck.slides)} slides")
@@ -248,6 +268,7 @@ def _run(folder: Path, windowed: tuple[int, int] | None, *, first_frame_only: bo
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:
+        stats.close()
         notifier.stopping()
         pygame.quit()
     log.info("kiosk stopped")
