@@ -359,23 +359,33 @@ def _place_take_home(
 ) -> tuple[Rect, Rect, list[TextLine]]:
     """A QR code big enough to scan from a metre away (about 30 % of the shorter side),
     with its caption under it; the text gets the rest."""
-    side = round(screen.shorter * 0.30)
     size = screen.min_body
     gap = screen.gap * 2
-    caption = wrap(label, side, size, measure)
+    column = round(screen.shorter * 0.30)
+    caption = wrap(label, column, size, measure)
     caption_h = len(caption) * _line_step(size, measure) + screen.gap
+    # Landscape: code and caption share a column; portrait: they take at most half the height.
+    # With large text on a short screen the code gives way, down to a size still scannable.
+    room = (area.h // 2 if screen.portrait else area.h) - caption_h
+    side = min(column, room)
+    if side < round(screen.shorter * 0.15):
+        raise LayoutError(
+            f"no room for the take-home code on a {screen.width}×{screen.height} screen"
+        )
     if screen.portrait:
         top = area.bottom - side - caption_h
         qr = Rect(area.x + (area.w - side) // 2, top, side, side)
         text = Rect(area.x, area.y, area.w, top - gap - area.y)
+        middle = area.x + area.w // 2
     else:
-        qr = Rect(area.right - side, area.y, side, side)
-        text = Rect(area.x, area.y, area.w - side - gap, area.h)
+        qr = Rect(area.right - column + (column - side) // 2, area.y, side, side)
+        text = Rect(area.x, area.y, area.w - column - gap, area.h)
+        middle = area.right - column // 2
     y = qr.bottom + screen.gap
     lines = []
     for line in caption:
-        x = qr.x + (side - measure.width(line, size)) // 2
-        lines.append(TextLine(line, max(x, qr.x), y, size, False, Role.MUTED))
+        x = middle - measure.width(line, size) // 2
+        lines.append(TextLine(line, x, y, size, False, Role.MUTED))
         y += _line_step(size, measure)
     return text, qr, lines
 

@@ -88,6 +88,10 @@ def test_the_bundled_deck_reflows_at_every_size(size):
         for language in deck.languages:
             plan = layout_slide(slide, language, screen, fonts, ui_text(language).take_home)
             assert min(line.size for line in plan.lines) >= screen.min_body
+            for line in plan.lines:  # every line, captions included, stays above the controls
+                assert (
+                    line.y + fonts.font(line.size, line.bold).get_ascent() <= screen.content.bottom
+                ), (slide.id, language, line.text)
 
 
 def split_deck(count: int = 4):
