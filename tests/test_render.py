@@ -95,6 +95,9 @@ def test_text_is_never_below_the_readable_minimum(deck, frames):
             plan = frames.slides.plan(index, language)
             assert min(line.size for line in plan.lines) >= screen.shorter / 28
             assert plan.body_size >= screen.min_body
+            for line in plan.lines:  # and no line runs under the control bar
+                bottom = line.y + frames.fonts.font(line.size, line.bold).get_ascent()
+                assert bottom <= screen.content.bottom, (deck.slides[index].id, language, line.text)
 
 
 def test_rendered_glyphs_are_as_tall_as_the_layout_says(deck, frames, fonts):
