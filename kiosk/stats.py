@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from kiosk.logs import state_dir
 
@@ -212,26 +212,21 @@ class SessionSummary:
     per_day: dict[str, int]
 
 
-def _open(path: Path) -> sqlite3.Connection:
+def _rows(path: Path, columns: str, table: str, since: datetime | None) -> list[tuple[Any, ...]]:
+    """Rows of a table (read-only), optionally only from `since` on, oldest first."""
     if not path.exists():
         raise FileNotFoundError(path)
-    return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-
-
-def _since_clause(since: datetime | None) -> tuple[str, tuple[str, ...]]:
-    return ("WHERE minute >= ?", (_minute(since),)) if since else ("", ())
+    where, args = ("WHERE minute >= ?", (_minute(since),)) if since else ("", ())
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        query = f"SELECT {columns} FROM {table} {where} ORDER BY minute"
+        return connection.execute(query, args).fetchall()
+    finally:
+        connection.close()
 
 
 def summary(path: Path, since: datetime | None = None) -> list[SlideSummary]:
-    where, args = _since_clause(since)
-    connection = _open(path)
-    try:
-        rows = connection.execute(
-            f"SELECT slide_id, mode, language, dwell_seconds FROM views {where}",
-            args,
-        ).fetchall()
-    finally:
-        connection.close()
+    rows = _rows(path, "slide_id, mode, language, dwell_seconds", "views", since)
     by_slide: dict[str, list[tuple[str, str, float]]] = {}
     for slide_id, mode, language, dwell in rows:
         by_slide.setdefault(slide_id, []).append((mode, language, dwell))
@@ -252,15 +247,7 @@ def summary(path: Path, since: datetime | None = None) -> list[SlideSummary]:
 
 
 def sessions_summary(path: Path, since: datetime | None = None) -> SessionSummary:
-    where, args = _since_clause(since)
-    connection = _open(path)
-    try:
-        rows = connection.execute(
-            f"SELECT minute, seconds, slides FROM sessions {where}",
-            args,
-        ).fetchall()
-    finally:
-        connection.close()
+    rows = _rows(path, "minute, seconds, slides", "sessions", since)
     per_day: dict[str, int] = {}
     for minute, _, _ in rows:
         per_day[minute[:10]] = per_day.get(minute[:10], 0) + 1
@@ -272,20 +259,14 @@ def sessions_summary(path: Path, since: datetime | None = None) -> SessionSummar
     )
 
 
+CSV_COLUMNS = ("minute", "slide_id", "mode", "language", "dwell_seconds")
+
+
 def export_csv(path: Path, out: TextIO, since: datetime | None = None) -> int:
     """One row per view. Returns the number of rows written."""
-    where, args = _since_clause(since)
-    connection = _open(path)
-    try:
-        rows = connection.execute(
-            "SELECT minute, slide_id, mode, language, dwell_seconds FROM views "
-            f"{where} ORDER BY minute",
-            args,
-        ).fetchall()
-    finally:
-        connection.close()
+    rows = _rows(path, ", ".join(CSV_COLUMNS), "views", since)
     writer = csv.writer(out)
-    writer.writerow(["minute", "slide_id", "mode", "language", "dwell_seconds"])
+    writer.writerow(CSV_COLUMNS)
     writer.writerows(rows)
     return len(rows)
 
