@@ -381,8 +381,70 @@ def _image(node: Node, path: str, file: _File, ctx: _Context) -> Path | None:
             )
             return None
         if resolved.is_file():
+            problem = image_problem(resolved)
+            if problem:
+                file.error(node, path, f"image {value}: {problem}")
+                return None
             return resolved
     file.error(node, path, f"image not found: {value} (looked in {deck_dir.name}/ and assets/)")
+    return None
+
+
+MAX_IMAGE_BYTES = 20_000_000
+MAX_IMAGE_SIDE = 8192
+
+
+def image_dimensions(path: Path) -> tuple[int, int] | None:
+    """Width and height read from the file's header, without decoding the picture, for PNG,
+    JPEG and SVG; None when the header does not say."""
+    with path.open("rb") as f:
+        head = f.read(65536)
+    if head.startswith(b"\x89PNG\r\n\x1a\n") and len(head) >= 24:
+        return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+    if head.startswith(b"\xff\xd8"):
+        at = 2
+        while at + 9 < len(head) and head[at] == 0xFF:
+            marker, length = head[at + 1], int.from_bytes(head[at + 2 : at + 4], "big")
+            if marker in (
+                0xC0,
+                0xC1,
+                0xC2,
+                0xC3,
+                0xC5,
+                0xC6,
+                0xC7,
+                0xC9,
+                0xCA,
+                0xCB,
+                0xCD,
+                0xCE,
+                0xCF,
+            ):
+                return int.from_bytes(head[at + 7 : at + 9], "big"), int.from_bytes(
+                    head[at + 5 : at + 7], "big"
+                )
+            at += 2 + length
+        return None
+    match = re.search(
+        rb"<svg[^>]*?\swidth=\"([0-9.]+)(?:px)?\"[^>]*?\sheight=\"([0-9.]+)(?:px)?\"", head
+    )
+    if match:
+        return round(float(match[1])), round(float(match[2]))
+    return None
+
+
+def image_problem(path: Path) -> str | None:
+    """Why an image must not be decoded (too big a file, absurd dimensions), or None.
+    Checked before decoding: a 30 000 × 30 000 PNG is small on disk and 3.6 GB in memory."""
+    size = path.stat().st_size
+    if size > MAX_IMAGE_BYTES:
+        limit = MAX_IMAGE_BYTES // 1_000_000
+        return f"file is {size // 1_000_000} MB; images must be under {limit} MB"
+    dimensions = image_dimensions(path)
+    if dimensions is not None:
+        w, h = dimensions
+        if not (0 < w <= MAX_IMAGE_SIDE and 0 < h <= MAX_IMAGE_SIDE):
+            return f"{w}×{h} pixels; images must be at most {MAX_IMAGE_SIDE} pixels on each side"
     return None
 
 

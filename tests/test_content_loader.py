@@ -330,3 +330,47 @@ def test_multi_language_deck_needs_every_translation(tmp_path):
 def test_loader_does_not_import_pygame():
     code = "import sys; sys.modules['pygame'] = None; import kiosk.content"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def _png_header(width: int, height: int) -> bytes:
+    import struct
+    import zlib
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    chunk = b"IHDR" + ihdr
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + struct.pack(">I", len(ihdr))
+        + chunk
+        + struct.pack(">I", zlib.crc32(chunk))
+    )
+
+
+def test_absurd_image_dimensions_are_refused_before_decoding(tmp_path):
+    folder = make(tmp_path, s10_x=image_section("images/huge.png"))
+    (folder / "images").mkdir()
+    (folder / "images" / "huge.png").write_bytes(_png_header(30_000, 30_000))  # 3.6 GB if decoded
+    found = errors_of(folder)
+    assert any(
+        "slides[0].image: image images/huge.png: 30000×30000 pixels" in line for line in found
+    ), found
+
+
+def test_image_dimensions_from_headers(tmp_path):
+    from kiosk.content import image_dimensions
+
+    png = tmp_path / "a.png"
+    png.write_bytes(_png_header(640, 480))
+    jpeg = tmp_path / "a.jpg"
+    # SOI, an APP0 segment, then SOF0 with height 300, width 400.
+    jpeg.write_bytes(
+        b"\xff\xd8"
+        + b"\xff\xe0\x00\x04ab"
+        + b"\xff\xc0\x00\x11\x08\x01\x2c\x01\x90\x03"
+        + bytes(12)
+    )
+    svg = tmp_path / "a.svg"
+    svg.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="1600" height="1200"></svg>')
+    assert image_dimensions(png) == (640, 480)
+    assert image_dimensions(jpeg) == (400, 300)
+    assert image_dimensions(svg) == (1600, 1200)
