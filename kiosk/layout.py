@@ -780,9 +780,21 @@ def bar_controls(
     return Controls(tuple(buttons), counter, None)
 
 
-def attract_controls(screen: Screen) -> Controls:
+def attract_controls(screen: Screen, language_label: str | None = None) -> Controls:
+    """Attract mode: a "touch the screen" hint, and the language button when there are
+    several languages, so a reader of the other language sees it before touching anything."""
     bar = screen.bar
-    return Controls((), None, bar)
+    if not language_label:
+        return Controls((), None, bar)
+    width = round(bar.w * 0.2)
+    button = Button(
+        Rect(bar.right - width, bar.y, width, bar.h),
+        intents.LANGUAGE,
+        language_label,
+        Icon.LANGUAGE,
+    )
+    hint = Rect(bar.x, bar.y, bar.w - width - screen.gap, bar.h)
+    return Controls((button,), None, hint)
 
 
 def menu_controls(screen: Screen, sections: Sequence[tuple[str, int]], labels: UiText) -> Controls:

@@ -191,8 +191,11 @@ class Navigator:
                 self._exit("staff exit (corner hold, no PIN set)")
             return
         if self.mode is Mode.ATTRACT:
-            # The first touch shows the controls and keeps what caught the visitor's eye.
+            # The first touch shows the controls and keeps what caught the visitor's eye;
+            # only the language button, visible in attract mode too, also does its job.
             self._wake()
+            if action is Action.LANGUAGE:
+                self._handle_browsing(intent)
             return
         if self.overlay is Overlay.KEYPAD:
             self._handle_keypad(intent)

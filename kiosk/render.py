@@ -413,7 +413,7 @@ class ChromeRenderer:
         if overlay is Overlay.KEYPAD:
             return keypad_controls(self.screen, words)
         if mode is Mode.ATTRACT:
-            return attract_controls(self.screen)
+            return attract_controls(self.screen, self._language_label(language))
         return bar_controls(self.screen, words, self._language_label(language), self.text_size)
 
     def _language_label(self, language: str) -> str | None:

@@ -163,6 +163,12 @@ def test_bar_hit_testing():
 def test_attract_mode_has_no_buttons_only_a_hint():
     controls = attract_controls(Screen(1920, 1080))
     assert controls.buttons == () and controls.hint is not None
+    screen = Screen(1080, 1920)
+    bilingual = attract_controls(screen, "Español")
+    assert [b.intent for b in bilingual.buttons] == [intents.LANGUAGE]
+    button = bilingual.buttons[0]
+    assert bilingual.hint is not None and bilingual.hint.right <= button.rect.x
+    assert min(button.rect.w, button.rect.h) >= screen.shorter * MIN_TARGET_FRACTION
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -97,7 +97,7 @@ def test_first_touch_in_attract_wakes_and_keeps_the_slide(clock):
 
 @pytest.mark.parametrize(
     "intent",
-    [intents.NEXT, intents.PREV, intents.HOME, intents.MENU, intents.WAKE, intents.LANGUAGE],
+    [intents.NEXT, intents.PREV, intents.HOME, intents.MENU, intents.WAKE],
 )
 def test_any_first_intent_only_wakes(clock, intent):
     nav = Navigator(make_deck(languages=("en", "es")), clock)
@@ -395,3 +395,9 @@ def test_attract_can_alternate_languages_each_round(clock):
     clock.advance(60)
     nav.update()
     assert nav.language == "en"  # ...and idle goes back to the default
+
+
+def test_language_button_works_from_attract_mode(clock):
+    nav = Navigator(make_deck(languages=("en", "es")), clock)
+    nav.handle(intents.LANGUAGE)
+    assert nav.mode is Mode.BROWSING and nav.language == "es" and nav.index == 0
