@@ -1,14 +1,19 @@
 """Anonymous view statistics for clinic staff: which slides are seen, for how long, in which
 mode and language, and how many visitor sessions there were.
 
-Nothing personal is kept: no touch positions, no free text, no device ids, times rounded to
-the minute. Recording never blocks the render loop: `observe` only appends to a bounded
-in-memory queue; a background thread writes batches to SQLite and swallows disk trouble.
+Nothing personal is kept: no touch positions, no free text, no device ids, times rounded down
+to the minute. Recording never blocks the render loop: `StatsRecorder.observe` only appends to
+a bounded in-memory deque; a daemon thread writes batches to SQLite and survives disk trouble
+(read-only, full, unplugged) by logging once and keeping the newest rows for a later retry.
+
+Reports (`summary`, `sessions_summary`, `export_csv`, `kiosk stats`) open the file read-only,
+so staff can run them while the kiosk is writing (WAL mode) and as a user who cannot write.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import logging
 import os
@@ -20,7 +25,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -28,28 +33,52 @@ from kiosk.logs import state_dir
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "1"
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS views (
-    minute TEXT NOT NULL,          -- when the view started, e.g. 2026-11-24 09:41
-    slide_id TEXT NOT NULL,
-    mode TEXT NOT NULL,            -- attract | browsing
-    language TEXT NOT NULL,
-    dwell_seconds REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS sessions (
-    minute TEXT NOT NULL,          -- when the visitor first touched the screen
-    seconds REAL NOT NULL,         -- until the kiosk went back to attract mode
-    slides INTEGER NOT NULL,       -- slides shown while browsing
-    languages TEXT NOT NULL        -- e.g. "en,es"
-);
-"""
+ATTRACT = "attract"
+BROWSING = "browsing"
+
+# Bounded so a stuck disk costs at most a few MB of memory; the oldest rows go first.
 MAX_QUEUE = 10_000
-FLUSH_SECONDS = 2.0
+# Several views per commit spare the SD card; a crash loses at most this much.
+FLUSH_SECONDS = 10.0
+# A failed disk is retried this often (and once more on close), not on every flush.
+RETRY_SECONDS = 60.0
+# Shutdown must not hang on a stuck disk: systemd would kill the kiosk anyway.
+CLOSE_SECONDS = 5.0
+# Shorter than this, a view is a visitor flicking past: counted, but flagged as skipped.
+SKIP_SECONDS = 1.0
+
+# Version 1 (the first release) had no `skipped` column; `_migrate` adds it to old files.
+SCHEMA_VERSION = 2
+TABLES = (
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    """CREATE TABLE IF NOT EXISTS views (
+        minute TEXT NOT NULL,               -- when the view started, e.g. 2026-11-24 09:41
+        slide_id TEXT NOT NULL,
+        mode TEXT NOT NULL,                 -- attract | browsing (| rest, outside hours)
+        language TEXT NOT NULL,
+        dwell_seconds REAL NOT NULL,
+        skipped INTEGER NOT NULL DEFAULT 0  -- 1: on screen for less than a second
+    )""",
+    """CREATE TABLE IF NOT EXISTS sessions (
+        minute TEXT NOT NULL,               -- when the visitor first touched the screen
+        seconds REAL NOT NULL,              -- until the kiosk went back to attract mode
+        slides INTEGER NOT NULL,            -- different slides shown while browsing
+        languages TEXT NOT NULL             -- e.g. "en,es"
+    )""",
+)
+# Columns named, so a file written by a newer kiosk (more columns) still takes our rows.
+INSERT = {
+    "views": "INSERT INTO views (minute, slide_id, mode, language, dwell_seconds, skipped) "
+    "VALUES (?, ?, ?, ?, ?, ?)",
+    "sessions": "INSERT INTO sessions (minute, seconds, slides, languages) VALUES (?, ?, ?, ?)",
+}
+
+_Row = tuple[str, tuple[object, ...]]  # (table, values)
 
 
 def default_stats_path(environ: Mapping[str, str] = os.environ) -> Path:
+    """`$XDG_STATE_HOME/cvi-kiosk/stats.sqlite3`, or `~/.local/state/cvi-kiosk/...`; next to
+    the kiosk's log file."""
     return state_dir(environ) / "stats.sqlite3"
 
 
@@ -61,11 +90,13 @@ def _minute(moment: datetime) -> str:
 class _Session:
     minute: str
     started: float
-    slides: int = 0
+    slide_ids: set[str] = field(default_factory=set)
     languages: set[str] = field(default_factory=set)
 
 
 class StatsRecorder:
+    """Records what the kiosk shows. `observe` is for the render loop; `close` at shutdown."""
+
     def __init__(
         self,
         path: Path,
@@ -76,119 +107,231 @@ class StatsRecorder:
         self.path = path
         self._clock = clock
         self._wall = wall
-        # deque.append is atomic and maxlen drops the oldest rows if the disk is stuck.
-        self._queue: deque[tuple[str, tuple[object, ...]]] = deque(maxlen=MAX_QUEUE)
-        self.dropped = 0
+        # deque.append/popleft are atomic, so the two threads share no lock at all; maxlen
+        # drops the oldest rows when the writer cannot keep up.
+        self._queue: deque[_Row] = deque(maxlen=MAX_QUEUE)
+        self._dropped = 0
+        self._closed = False
         self._current: tuple[str, str, str] | None = None
         self._started = 0.0
         self._started_minute = ""
         self._session: _Session | None = None
-        self._wake = threading.Event()
-        self._stop = False
-        self._warned = False
-        self._thread = threading.Thread(target=self._write_loop, name="kiosk-stats", daemon=True)
-        self._thread.start()
+        self._writer = _Writer(path, self._queue)
+        self._writer.thread.start()
 
-    # -- the render loop's side: cheap, never blocks ------------------------------------------
+    @property
+    def dropped(self) -> int:
+        """Rows lost because the disk was stuck or failing (0 in normal operation)."""
+        return self._dropped + self._writer.lost
+
+    # -- the render loop's side: memory only, never blocks, never raises --------------------
 
     def observe(self, slide_id: str, mode: str, language: str) -> None:
-        """What is on screen now. Records only when it changes."""
+        """What is on screen now. Cheap enough to call every frame: only a change of slide,
+        mode or language records anything (the view that ends, with its dwell time)."""
         seen = (slide_id, mode, language)
-        if seen == self._current:
+        if seen == self._current or self._closed:
+            return
+        now = self._clock()
+        minute = _minute(self._wall())
+        self._finish_view(now)
+        was_browsing = self._current is not None and self._current[1] == BROWSING
+        if mode == BROWSING:
+            # The first touch in attract mode wakes the kiosk: a visitor's session begins.
+            session = self._session
+            if session is None or not was_browsing:
+                session = self._session = _Session(minute, now)
+            session.slide_ids.add(slide_id)
+            session.languages.add(language)
+        else:
+            self._finish_session(now)
+        self._current = seen
+        self._started = now
+        self._started_minute = minute
+
+    def flush(self) -> None:
+        """Ask the writer to save what is queued now, without waiting for it."""
+        self._writer.wake.set()
+
+    def close(self) -> None:
+        """Record the view (and session) on screen now, save everything, stop the writer.
+        Waits at most CLOSE_SECONDS; calling it again does nothing."""
+        if self._closed:
             return
         now = self._clock()
         self._finish_view(now)
-        previous_mode = self._current[1] if self._current else "attract"
-        if mode == "browsing" and previous_mode != "browsing":
-            self._session = _Session(_minute(self._wall()), now)
-        elif mode != "browsing" and self._session is not None:
-            self._finish_session(now)
-        if mode == "browsing" and self._session is not None:
-            self._session.slides += 1
-            self._session.languages.add(language)
-        self._current = seen
-        self._started = now
-        self._started_minute = _minute(self._wall())
+        self._finish_session(now)
+        self._closed = True
+        # Set after the last rows are queued: the writer drains once more when it sees it.
+        self._writer.stopping = True
+        self._writer.wake.set()
+        self._writer.thread.join(timeout=CLOSE_SECONDS)
+        if self._writer.thread.is_alive():
+            log.warning("view statistics: the disk did not answer; the last rows may be lost")
+        if self.dropped:
+            log.warning("view statistics: %d rows were lost to disk trouble", self.dropped)
 
     def _finish_view(self, now: float) -> None:
         if self._current is None:
             return
         slide_id, mode, language = self._current
         dwell = round(max(0.0, now - self._started), 1)
-        self._put("views", (self._started_minute, slide_id, mode, language, dwell))
+        # Judged on the rounded value, so `skipped` always agrees with `dwell_seconds < 1`.
+        skipped = int(dwell < SKIP_SECONDS)
+        self._put("views", (self._started_minute, slide_id, mode, language, dwell, skipped))
 
     def _finish_session(self, now: float) -> None:
-        session = self._session
-        self._session = None
+        session, self._session = self._session, None
         if session is not None:
-            seconds = round(now - session.started, 1)
+            seconds = round(max(0.0, now - session.started), 1)
             languages = ",".join(sorted(session.languages))
-            self._put("sessions", (session.minute, seconds, session.slides, languages))
+            self._put("sessions", (session.minute, seconds, len(session.slide_ids), languages))
 
-    def _put(self, table: str, row: tuple[object, ...]) -> None:
+    def _put(self, table: str, values: tuple[object, ...]) -> None:
         if len(self._queue) == MAX_QUEUE:
-            self.dropped += 1
-        self._queue.append((table, row))
+            self._dropped += 1  # the append below pushes the oldest row out
+        self._queue.append((table, values))
 
-    def close(self) -> None:
-        """Record the view on screen now, write everything, stop the writer."""
-        now = self._clock()
-        self._finish_view(now)
-        self._finish_session(now)
-        self._current = None
-        self._stop = True
-        self._wake.set()
-        self._thread.join(timeout=10)
 
-    # -- the writer thread ----------------------------------------------------------------
+class _Writer:
+    """The writer thread. Everything but `wake`, `stopping` and `lost` is touched by that
+    thread only (an sqlite3 connection must stay on the thread that opened it)."""
 
-    def _write_loop(self) -> None:
-        connection = self._connect()
+    def __init__(self, path: Path, queue: deque[_Row]) -> None:
+        self.path = path
+        self.wake = threading.Event()
+        self.stopping = False
+        self.lost = 0
+        self._queue = queue
+        self._connection: sqlite3.Connection | None = None
+        # Rows taken from the queue but not yet saved: kept for the retry after a disk error.
+        self._unsent: list[_Row] = []
+        self._retry_at = 0.0
+        self._warned = False
+        self.thread = threading.Thread(target=self._run, name="kiosk-stats", daemon=True)
+
+    def _run(self) -> None:
         try:
+            # Open the file at once, so a disk problem shows in the log when the kiosk starts.
+            self._connect()
             while True:
-                self._wake.wait(FLUSH_SECONDS)
-                self._wake.clear()
-                self._flush(connection)
-                if self._stop:
-                    self._flush(connection)
+                self.wake.wait(FLUSH_SECONDS)
+                self.wake.clear()
+                # Read before draining: every row queued before `stopping` was set is drained.
+                stopping = self.stopping
+                self._save(final=stopping)
+                if stopping:
                     return
+        except Exception as error:  # a bug here must not take the kiosk down; say so once
+            self._warn(error)
         finally:
-            if connection is not None:
-                connection.close()
+            # Whatever could not be saved by now is gone with the process: count it.
+            self.lost += len(self._unsent)
+            self._unsent.clear()
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
 
-    def _connect(self) -> sqlite3.Connection | None:
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            connection = sqlite3.connect(self.path, timeout=5)
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.executescript(SCHEMA)
-            connection.execute(
-                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)", (SCHEMA_VERSION,)
-            )
-            connection.commit()
-            return connection
-        except (sqlite3.Error, OSError) as error:
-            self._warn(error)
-            return None
-
-    def _flush(self, connection: sqlite3.Connection | None) -> None:
-        batch = []
+    def _save(self, *, final: bool) -> None:
         while self._queue:
-            batch.append(self._queue.popleft())
-        if not batch or connection is None:
+            self._unsent.append(self._queue.popleft())
+        excess = len(self._unsent) - MAX_QUEUE
+        if excess > 0:
+            del self._unsent[:excess]
+            self.lost += excess
+        if not self._unsent:
             return
+        if self._connection is None:
+            if not final and time.monotonic() < self._retry_at:
+                return
+            self._connect()
+            if self._connection is None:
+                return
         try:
-            with connection:
-                for table, row in batch:
-                    marks = ", ".join("?" * len(row))
-                    connection.execute(f"INSERT INTO {table} VALUES ({marks})", row)
+            self._write(self._connection, self._unsent)
         except (sqlite3.Error, OSError) as error:
-            self._warn(error)
+            # Drop the connection too: the file may have gone (unplugged stick, deleted).
+            self._connection.close()
+            self._connection = None
+            self._failed(error)
+            return
+        self._unsent.clear()
+
+    def _connect(self) -> None:
+        try:
+            self._connection = _open_for_writing(self.path)
+        except (sqlite3.Error, OSError) as error:
+            self._failed(error)
+
+    def _write(self, connection: sqlite3.Connection, rows: Sequence[_Row]) -> None:
+        """All rows in one transaction: on error nothing is half-written and all are retried."""
+        connection.execute("BEGIN")
+        try:
+            for table, sql in INSERT.items():
+                connection.executemany(sql, [values for name, values in rows if name == table])
+            connection.execute("COMMIT")
+        except BaseException:
+            _roll_back(connection)
+            raise
+
+    def _failed(self, error: Exception) -> None:
+        self._retry_at = time.monotonic() + RETRY_SECONDS
+        self._warn(error)
 
     def _warn(self, error: Exception) -> None:
         if not self._warned:  # once: a full or read-only disk must not flood the log
-            log.warning("view statistics are not being saved to %s: %s", self.path, error)
             self._warned = True
+            log.warning(
+                "view statistics are not being saved to %s (the kiosk carries on): %s",
+                self.path,
+                error,
+            )
+
+
+def _open_for_writing(path: Path) -> sqlite3.Connection:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Autocommit mode: transactions are explicit, so schema changes are atomic too.
+    connection = sqlite3.connect(path, timeout=5, isolation_level=None)
+    try:
+        # Readers (`kiosk stats`) then never block the writer, nor the writer them.
+        connection.execute("PRAGMA journal_mode=WAL")
+        _migrate(connection)
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+def _migrate(connection: sqlite3.Connection) -> None:
+    """Create missing tables and bring an older file up to SCHEMA_VERSION, in one go."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        for statement in TABLES:
+            connection.execute(statement)
+        # Checked by column, not by version number: the change is made exactly when needed.
+        columns = {info[1] for info in connection.execute("PRAGMA table_info(views)")}
+        if "skipped" not in columns:  # a version 1 file
+            connection.execute("ALTER TABLE views ADD COLUMN skipped INTEGER NOT NULL DEFAULT 0")
+            connection.execute(f"UPDATE views SET skipped = dwell_seconds < {SKIP_SECONDS}")
+        row = connection.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        # Never lowered: a file a newer kiosk wrote stays marked as such.
+        version = max(int(row[0]) if row else 0, SCHEMA_VERSION)
+        connection.execute(
+            "INSERT INTO meta (key, value) VALUES ('schema', ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (str(version),),
+        )
+        connection.execute("COMMIT")
+    except BaseException:
+        _roll_back(connection)
+        raise
+
+
+def _roll_back(connection: sqlite3.Connection) -> None:
+    # A failed COMMIT may already have ended the transaction; the original error matters more.
+    if connection.in_transaction:
+        with contextlib.suppress(sqlite3.Error):
+            connection.execute("ROLLBACK")
 
 
 # -- reports -------------------------------------------------------------------------------
@@ -196,65 +339,88 @@ class StatsRecorder:
 
 @dataclass(frozen=True)
 class SlideSummary:
+    """One slide's views. Dwell figures are for browsing only: in attract mode the slide's
+    own duration decides, not the visitor."""
+
     slide_id: str
     attract_views: int
-    browsing_views: int
-    median_dwell: float  # seconds, browsing views only
-    total_dwell: float
-    languages: str
+    browsing_views: int  # including skipped ones
+    skipped_views: int  # browsing views shorter than a second (flicking past)
+    median_dwell: float | None  # seconds, browsing views not skipped; None if there were none
+    total_dwell: float  # seconds, all browsing views
+    languages: tuple[str, ...]  # in any mode, sorted
 
 
 @dataclass(frozen=True)
 class SessionSummary:
+    """Visitor sessions: first touch until the kiosk went back to attract mode."""
+
     count: int
-    median_seconds: float
-    median_slides: float
-    per_day: dict[str, int]
+    median_seconds: float | None
+    median_slides: float | None
+    per_day: dict[str, int]  # "YYYY-MM-DD" -> sessions started that day, oldest first
 
 
-def _rows(path: Path, columns: str, table: str, since: datetime | None) -> list[tuple[Any, ...]]:
-    """Rows of a table (read-only), optionally only from `since` on, oldest first."""
+def _query(path: Path, sql: str, args: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+    """Rows from the statistics file, opened read-only (never created, never changed)."""
     if not path.exists():
         raise FileNotFoundError(path)
-    where, args = ("WHERE minute >= ?", (_minute(since),)) if since else ("", ())
-    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    # A URI, percent-encoded by as_uri(), so "?" or "#" in a folder name cannot break it.
+    connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     try:
-        query = f"SELECT {columns} FROM {table} {where} ORDER BY minute"
-        return connection.execute(query, args).fetchall()
+        return connection.execute(sql, args).fetchall()
     finally:
         connection.close()
 
 
+def _since(since: datetime | None) -> tuple[str, tuple[str, ...]]:
+    return ("WHERE minute >= ?", (_minute(since),)) if since else ("", ())
+
+
 def summary(path: Path, since: datetime | None = None) -> list[SlideSummary]:
-    rows = _rows(path, "slide_id, mode, language, dwell_seconds", "views", since)
+    """Per slide id (sorted), the views from `since` on (default: all)."""
+    where, args = _since(since)
+    # `dwell_seconds < 1` rather than the `skipped` column: it also reads version 1 files.
+    rows = _query(
+        path,
+        f"SELECT slide_id, mode, language, dwell_seconds FROM views {where} "
+        "ORDER BY minute, rowid",
+        args,
+    )
     by_slide: dict[str, list[tuple[str, str, float]]] = {}
     for slide_id, mode, language, dwell in rows:
         by_slide.setdefault(slide_id, []).append((mode, language, dwell))
     out = []
     for slide_id, views in sorted(by_slide.items()):
-        browsing = [dwell for mode, _, dwell in views if mode == "browsing"]
+        browsing = [dwell for mode, _, dwell in views if mode == BROWSING]
+        read = [dwell for dwell in browsing if dwell >= SKIP_SECONDS]
         out.append(
             SlideSummary(
                 slide_id=slide_id,
-                attract_views=sum(1 for mode, _, _ in views if mode == "attract"),
+                attract_views=sum(1 for mode, _, _ in views if mode == ATTRACT),
                 browsing_views=len(browsing),
-                median_dwell=statistics.median(browsing) if browsing else 0.0,
+                skipped_views=len(browsing) - len(read),
+                median_dwell=statistics.median(read) if read else None,
                 total_dwell=round(sum(browsing), 1),
-                languages=",".join(sorted({language for _, language, _ in views})),
+                languages=tuple(sorted({language for _, language, _ in views})),
             )
         )
     return out
 
 
 def sessions_summary(path: Path, since: datetime | None = None) -> SessionSummary:
-    rows = _rows(path, "minute, seconds, slides", "sessions", since)
+    """Visitor sessions that started from `since` on (default: all)."""
+    where, args = _since(since)
+    rows = _query(
+        path, f"SELECT minute, seconds, slides FROM sessions {where} ORDER BY minute", args
+    )
     per_day: dict[str, int] = {}
     for minute, _, _ in rows:
         per_day[minute[:10]] = per_day.get(minute[:10], 0) + 1
     return SessionSummary(
         count=len(rows),
-        median_seconds=statistics.median([r[1] for r in rows]) if rows else 0.0,
-        median_slides=statistics.median([r[2] for r in rows]) if rows else 0.0,
+        median_seconds=statistics.median(r[1] for r in rows) if rows else None,
+        median_slides=statistics.median(r[2] for r in rows) if rows else None,
         per_day=per_day,
     )
 
@@ -263,52 +429,97 @@ CSV_COLUMNS = ("minute", "slide_id", "mode", "language", "dwell_seconds")
 
 
 def export_csv(path: Path, out: TextIO, since: datetime | None = None) -> int:
-    """One row per view. Returns the number of rows written."""
-    rows = _rows(path, ", ".join(CSV_COLUMNS), "views", since)
-    writer = csv.writer(out)
+    """One row per view, oldest first, with a header row. Returns the number of views."""
+    where, args = _since(since)
+    rows = _query(
+        path, f"SELECT {', '.join(CSV_COLUMNS)} FROM views {where} ORDER BY minute, rowid", args
+    )
+    writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     writer.writerows(rows)
     return len(rows)
 
 
+def _date(text: str) -> datetime:
+    try:
+        return datetime.combine(date.fromisoformat(text), datetime.min.time())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
+
+
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def print_table(slides: Sequence[SlideSummary], sessions: SessionSummary, out: TextIO) -> None:
+    """The plain-text report `kiosk stats` prints."""
+    header = ("slide id", "attract views", "browsing views", "median dwell s", "languages")
+    cells = [
+        (
+            s.slide_id,
+            str(s.attract_views),
+            str(s.browsing_views),
+            _seconds(s.median_dwell),
+            ",".join(s.languages),
+        )
+        for s in slides
+    ]
+    widths = [max(len(row[i]) for row in [header, *cells]) for i in range(len(header) - 1)]
+    for row in [header, *cells]:
+        # Ids left-aligned, numbers right-aligned under their headings; languages last.
+        first = row[0].ljust(widths[0])
+        numbers = (row[i].rjust(widths[i]) for i in range(1, len(widths)))
+        print("  ".join([first, *numbers, row[-1]]).rstrip(), file=out)
+    if not slides:
+        print("(no views recorded in this period)", file=out)
+    line = f"visitor sessions: {sessions.count}"
+    if sessions.median_seconds is not None and sessions.median_slides is not None:
+        line += (
+            f", median length {sessions.median_seconds:.0f} s, "
+            f"median {sessions.median_slides:g} slides per session"
+        )
+    print(f"\n{line}", file=out)
+
+
 def stats_main(argv: Sequence[str] | None = None) -> int:
-    """`kiosk stats`: a table for staff, or CSV."""
-    parser = argparse.ArgumentParser(prog="kiosk stats", description="anonymous view statistics")
-    parser.add_argument(
-        "--db", type=Path, default=None, help="statistics file (default: state dir)"
+    """`kiosk stats [--db PATH] [--since YYYY-MM-DD] [--csv FILE|-]`: a table, or CSV."""
+    parser = argparse.ArgumentParser(
+        prog="kiosk stats",
+        description="Anonymous view statistics: views per slide and visitor sessions.",
     )
-    parser.add_argument("--since", type=datetime.fromisoformat, default=None, help="YYYY-MM-DD")
     parser.add_argument(
-        "--csv", default=None, metavar="FILE", help="write one row per view; - for stdout"
+        "--db", type=Path, default=None, help="statistics file (default: the state directory)"
+    )
+    parser.add_argument(
+        "--since", type=_date, default=None, metavar="YYYY-MM-DD", help="from this day on"
+    )
+    parser.add_argument(
+        "--csv", default=None, metavar="FILE", help="write one row per view instead; - for stdout"
     )
     args = parser.parse_args(argv)
-    path = args.db or default_stats_path()
+    path: Path = args.db or default_stats_path()
     if not path.exists():
         print(
-            f"kiosk stats: no statistics yet ({path} does not exist; "
-            "the kiosk creates it when it runs)",
+            f"kiosk stats: no statistics yet: {path} does not exist (the kiosk creates it "
+            "when it runs)",
             file=sys.stderr,
         )
         return 1
-    if args.csv:
+    try:
         if args.csv == "-":
-            count = export_csv(path, sys.stdout, args.since)
-        else:
-            with open(args.csv, "w", newline="", encoding="utf-8") as out:
+            export_csv(path, sys.stdout, args.since)
+        elif args.csv:
+            try:
+                out = open(args.csv, "w", newline="", encoding="utf-8")  # noqa: SIM115
+            except OSError as error:
+                print(f"kiosk stats: cannot write {args.csv}: {error}", file=sys.stderr)
+                return 1
+            with out:
                 count = export_csv(path, out, args.since)
             print(f"wrote {count} views to {args.csv}")
-        return 0
-    slides = summary(path, args.since)
-    sessions = sessions_summary(path, args.since)
-    width = max([len("slide"), *(len(s.slide_id) for s in slides)])
-    print(f"{'slide':<{width}}  attract views  browsing views  median s  languages")
-    for s in slides:
-        print(
-            f"{s.slide_id:<{width}}  {s.attract_views:>13}  {s.browsing_views:>14}  "
-            f"{s.median_dwell:>8.1f}  {s.languages}"
-        )
-    print(
-        f"\nvisitor sessions: {sessions.count}, median {sessions.median_seconds:.0f} s, "
-        f"median {sessions.median_slides:.0f} slides per session"
-    )
+        else:
+            print_table(summary(path, args.since), sessions_summary(path, args.since), sys.stdout)
+    except sqlite3.Error as error:
+        print(f"kiosk stats: cannot read {path} as view statistics: {error}", file=sys.stderr)
+        return 1
     return 0
