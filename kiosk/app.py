@@ -7,20 +7,26 @@ render the neighbouring slides ahead, so a transition never waits for text rende
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
 import time
 from collections.abc import Callable, Iterable
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 import pygame
 
+from kiosk.fingerprint import deck_fingerprint
 from kiosk.input import InputMapper, is_activity
 from kiosk.intents import TEXT_SIZE
 from kiosk.layout import Screen, chrome_offset, larger_text_deck
-from kiosk.model import Deck, base_id
+from kiosk.model import DAY_NAMES, Deck, Schedule, base_id
 from kiosk.navigator import Navigator
 from kiosk.reload import DeckWatcher
 from kiosk.render import FontBook, FrameRenderer, font_dirs
 from kiosk.stats import StatsRecorder
+from kiosk.status import SCHEMA, RecentErrors, StatusWriter, process_memory_bytes
 from kiosk.strings import ui_text
 from kiosk.watchdog import SystemdNotifier
 
@@ -48,6 +54,11 @@ class KioskApp:
         watcher: DeckWatcher | None = None,
         notifier: SystemdNotifier | None = None,
         stats: StatsRecorder | None = None,
+        status: StatusWriter | None = None,
+        recent_errors: RecentErrors | None = None,
+        screen_name: str = "kiosk",
+        deck_info: dict[str, str] | None = None,
+        wall: Callable[[], float] = time.time,
     ) -> None:
         self.deck = deck
         self.display = display
@@ -58,6 +69,23 @@ class KioskApp:
         self.watcher = watcher
         self.notifier = notifier or SystemdNotifier(environ={})
         self.stats = stats
+        self.status = status
+        self.recent_errors = recent_errors
+        self.screen_name = screen_name
+        # Where the deck came from and its fingerprint: {"version", "hash", "source", "folder"}.
+        self.deck_info = dict(deck_info or {})
+        self.wall = wall
+        self.started_at = wall()
+        self.last_frame_at: float | None = None  # wall time of the last frame flipped
+        # Counters since start for the status file (and so for metrics).
+        self.reloads: dict[str, int] = {"ok": 0, "refused": 0}
+        self.last_reload: dict[str, Any] | None = None
+        self.fallbacks = 0  # starts on the last good deck because the current one was broken
+        self.larger_text_uses = 0
+        self.language_switches = 0
+        self._seen_language = deck.default_language
+        self._seen_larger = False
+        self._reported_problems: tuple[str, ...] = ()
         self.fonts = FontBook(font_dirs(deck.root))
         size = display.get_size()
         self._size = size
@@ -133,7 +161,12 @@ class KioskApp:
             new_deck = self.watcher.poll()
             if new_deck is not None:
                 self.replace_deck(new_deck)
+                self._note_reload("ok", ())
+            elif self.watcher.problems and self.watcher.problems != self._reported_problems:
+                self._note_reload("refused", self.watcher.problems)
+            self._reported_problems = self.watcher.problems
         self.navigator.update()
+        self._count_visitor_choices()
         offset = chrome_offset(now, self.frames.screen.drift)
         if offset != self._chrome_offset:
             self._chrome_offset = offset
@@ -145,10 +178,85 @@ class KioskApp:
             slide = nav.deck.slides[nav.index]
             mode = "rest" if nav.resting else nav.mode.value
             self.stats.observe(base_id(slide.id), mode, nav.language)
+        if self.status is not None and self.status.due(now):
+            self.status.write(self.status_snapshot(), now)
+
+    def _note_reload(self, result: str, problems: tuple[str, ...]) -> None:
+        self.reloads[result] = self.reloads.get(result, 0) + 1
+        self.last_reload = {"at": self.wall(), "result": result, "problems": list(problems)}
+
+    def _count_visitor_choices(self) -> None:
+        """Count A+ and language choices made by visitors (the attract loop's own language
+        rounds and the reset at idle are not choices)."""
+        nav = self.navigator
+        browsing = nav.mode.value == "browsing"
+        if nav.large_text and not self._seen_larger and browsing:
+            self.larger_text_uses += 1
+        if nav.language != self._seen_language and browsing:
+            self.language_switches += 1
+        self._seen_larger = nav.large_text
+        self._seen_language = nav.language
+
+    def status_snapshot(self) -> dict[str, Any]:
+        """Everything the status file says (see kiosk.status for the schema)."""
+        nav = self.navigator
+        deck = self.deck
+        slide = nav.deck.slides[nav.index]
+        wall = self.wall()
+        language = nav.language
+        schedule = deck.schedule
+        return {
+            "schema": SCHEMA,
+            "screen": self.screen_name,
+            "pid": os.getpid(),
+            "version": _package_version(),
+            "started_at": self.started_at,
+            "updated_at": wall,
+            "uptime_seconds": round(wall - self.started_at, 1),
+            "screen_size": list(self._size),
+            "deck": {
+                "version": self.deck_info.get("version", ""),
+                "hash": self.deck_info.get("hash", ""),
+                "source": self.deck_info.get("source", "folder"),
+                "folder": str(deck.root),
+                "title": deck.title.get(deck.default_language),
+                "slides": len(deck.slides),
+                "languages": list(deck.languages),
+            },
+            "slide": {
+                "index": nav.index,
+                "id": base_id(slide.id),
+                "title": slide.title.get(language),
+            },
+            "mode": "rest" if nav.resting else nav.mode.value,
+            "language": language,
+            "larger_text": nav.large_text,
+            "overlay": nav.overlay.value,
+            "last_frame_at": self.last_frame_at,
+            "frames_drawn": self.frames_drawn,
+            "last_reload": self.last_reload,
+            "errors": list(self.recent_errors.entries) if self.recent_errors else [],
+            "counters": {
+                "reloads": dict(self.reloads),
+                "fallbacks": self.fallbacks,
+                "larger_text": self.larger_text_uses,
+                "language_switches": self.language_switches,
+                "sessions": self.stats.sessions_recorded if self.stats else 0,
+                "views": self.stats.totals() if self.stats else [],
+            },
+            "schedule": {
+                "hours": _describe_hours(schedule),
+                "resting": nav.resting,
+            },
+            "memory_bytes": process_memory_bytes(),
+            "cpu_seconds": round(time.process_time(), 2),
+        }
 
     def replace_deck(self, deck: Deck) -> None:
         """Show a new, already validated deck, crossfading from what is on screen."""
         self.deck = deck
+        if "hash" in self.deck_info:
+            self.deck_info["hash"] = deck_fingerprint(deck.root)
         self.input.staff_hold_seconds = deck.staff_exit.hold_seconds
         self.navigator.replace_deck(deck)
 
@@ -156,6 +264,7 @@ class KioskApp:
         self.frames.draw(self.display, self.navigator.view(), self._chrome_offset)
         self.flip()
         self.frames_drawn += 1
+        self.last_frame_at = self.wall()
         self._drawn_version = self.navigator.version
 
     def _resize(self) -> None:
@@ -214,3 +323,18 @@ class KioskApp:
         if self.navigator.exit_requested:
             log.info("exit: %s", self.navigator.exit_reason)
         log.info("kiosk loop ended after %d steps, %d frames drawn", steps, self.frames_drawn)
+
+
+@functools.cache
+def _package_version() -> str:
+    try:
+        return version("cvi-kiosk")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def _describe_hours(schedule: Schedule | None) -> str:
+    if schedule is None:
+        return "always open"
+    days = ",".join(DAY_NAMES[day] for day in sorted(schedule.days))
+    return f"{days} {schedule.opens:%H:%M}-{schedule.closes:%H:%M}"

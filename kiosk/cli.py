@@ -194,8 +194,11 @@ def _run(folder: Path, windowed: tuple[int, int] | None, *, first_frame_only: bo
     import pygame
 
     from kiosk.app import KioskApp
+    from kiosk.config import ConfigError, MachineConfig, default_screen_name, load_config
+    from kiosk.fingerprint import deck_fingerprint
     from kiosk.preflight import preflight
     from kiosk.stats import StatsRecorder, default_stats_path
+    from kiosk.status import RecentErrors, StatusWriter, default_status_path
     from kiosk.watchdog import SystemdNotifier
 
     # SDL would turn SIGTERM into a window-close event, which kiosk mode ignores on purpose;
@@ -250,6 +253,13 @@ def _run(folder: Path, windowed: tuple[int, int] | None, *, first_frame_only: bo
     )
     notifier = SystemdNotifier()
     stats = StatsRecorder(default_stats_path())
+    recent_errors = RecentErrors()
+    logging.getLogger().addHandler(recent_errors)
+    try:
+        config = load_config()
+    except ConfigError as error:
+        log.error("%s Using the host name as the screen name.", error)
+        config = MachineConfig(screen_name=default_screen_name())
     app = KioskApp(
         deck,
         display,
@@ -257,6 +267,10 @@ def _run(folder: Path, windowed: tuple[int, int] | None, *, first_frame_only: bo
         watcher=watcher,
         notifier=notifier,
         stats=stats,
+        status=StatusWriter(default_status_path()),
+        recent_errors=recent_errors,
+        screen_name=config.screen_name,
+        deck_info={"source": "folder", "version": "", "hash": deck_fingerprint(folder)},
     )
     try:
         app.step()  # the first frame

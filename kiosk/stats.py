@@ -116,6 +116,10 @@ class StatsRecorder:
         self._started = 0.0
         self._started_minute = ""
         self._session: _Session | None = None
+        # Running totals of what was recorded since start, for the status file and metrics:
+        # (slide, language, mode) -> [views, seconds]. Bounded by slides × languages × modes.
+        self._totals: dict[tuple[str, str, str], list[float]] = {}
+        self.sessions_recorded = 0
         self._writer = _Writer(path, self._queue)
         self._writer.thread.start()
 
@@ -123,6 +127,14 @@ class StatsRecorder:
     def dropped(self) -> int:
         """Rows lost because the disk was stuck or failing (0 in normal operation)."""
         return self._dropped + self._writer.lost
+
+    def totals(self) -> list[dict[str, object]]:
+        """Views and reading seconds recorded since start, by slide, language and mode: the
+        same rows the database got, so a fleet's sums match its screens' statistics."""
+        return [
+            {"slide": s, "language": lang, "mode": m, "views": int(v), "seconds": round(t, 1)}
+            for (s, lang, m), (v, t) in sorted(self._totals.items())
+        ]
 
     # -- the render loop's side: memory only, never blocks, never raises --------------------
 
@@ -178,6 +190,9 @@ class StatsRecorder:
         dwell = round(max(0.0, now - self._started), 1)
         # Judged on the rounded value, so `skipped` always agrees with `dwell_seconds < 1`.
         skipped = int(dwell < SKIP_SECONDS)
+        total = self._totals.setdefault(self._current, [0, 0.0])
+        total[0] += 1
+        total[1] += dwell
         self._put("views", (self._started_minute, slide_id, mode, language, dwell, skipped))
 
     def _finish_session(self, now: float) -> None:
@@ -185,6 +200,7 @@ class StatsRecorder:
         if session is not None:
             seconds = round(max(0.0, now - session.started), 1)
             languages = ",".join(sorted(session.languages))
+            self.sessions_recorded += 1
             self._put("sessions", (session.minute, seconds, len(session.slide_ids), languages))
 
     def _put(self, table: str, values: tuple[object, ...]) -> None:
