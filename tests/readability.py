@@ -65,7 +65,11 @@ def _english_rule(word: str) -> int:
     if count > 1 and word.endswith("e") and not word.endswith(("ee", "ie")):
         if not (word.endswith("le") and len(word) > 2 and word[-3] not in "aeiouy"):
             count -= 1
-    elif count > 1 and re.search(r"[^aeiouy]es$", word) and not re.search(r"(s|x|z|ch|sh|c|g)es$", word):
+    elif (
+        count > 1
+        and re.search(r"[^aeiouy]es$", word)
+        and not re.search(r"(s|x|z|ch|sh|c|g)es$", word)
+    ):
         count -= 1  # "makes", but not "boxes", "places"
     elif count > 1 and re.search(r"[^aeiouy]ed$", word) and not re.search(r"[td]ed$", word):
         count -= 1  # "jumped", but not "rested"
