@@ -487,7 +487,10 @@ def _deck_settings(node: Node, file: _File, ctx: _Context) -> dict[str, Any]:
             fields["alternate_languages"][1], "alternate_languages", file
         )
     if "take_home_url" in fields:
-        settings["take_home_url"] = _url(fields["take_home_url"][1], "take_home_url", file)
+        urls = _urls(fields["take_home_url"][1], "take_home_url", file, ctx)
+        if urls is not None:
+            settings["take_home_url"] = urls[ctx.languages[0]]
+            settings["take_home_urls"] = urls
     return settings
 
 
@@ -732,6 +735,26 @@ def _url(node: Node, path: str, file: _File) -> str | None:
     return None
 
 
+def _urls(node: Node, path: str, file: _File, ctx: _Context) -> dict[str, str] | None:
+    """One web address for every language, or a mapping with one per language (like a text)."""
+    if not isinstance(node, MappingNode):
+        url = _url(node, path, file)
+        return None if url is None else dict.fromkeys(ctx.languages, url)
+    urls: dict[str, str] = {}
+    for key, value in node.value:
+        code = key.value if isinstance(key, ScalarNode) else ""
+        if code not in ctx.languages:
+            file.error(key, f"{path}.{code}", f"'{code}' is not one of the deck's languages")
+            continue
+        url = _url(value, f"{path}.{code}", file)
+        if url is not None:
+            urls[code] = url
+    missing = [code for code in ctx.languages if code not in urls]
+    if missing and len(urls) + len(missing) == len(ctx.languages):
+        file.error(node, path, f"missing web address for {', '.join(missing)}")
+    return None if missing else urls
+
+
 def _columns(node: Node, path: str, file: _File, ctx: _Context) -> tuple[Column, ...] | None:
     if not isinstance(node, SequenceNode) or len(node.value) != 2:
         count = f"{len(node.value)} items" if isinstance(node, SequenceNode) else _describe(node)
@@ -833,6 +856,7 @@ def load_deck(folder: str | os.PathLike[str]) -> Deck:
         staff_exit=settings.get("staff_exit") or defaults.staff_exit,
         schedule=settings.get("schedule"),
         take_home_url=settings.get("take_home_url") or defaults.take_home_url,
+        take_home_urls=settings.get("take_home_urls") or defaults.take_home_urls,
         alternate_languages=bool(settings.get("alternate_languages")),
     )
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 from enum import StrEnum
 from pathlib import Path
+from types import MappingProxyType
 
 RGB = tuple[int, int, int]
 
@@ -152,8 +153,13 @@ def base_id(slide_id: str) -> str:
     return slide_id.split("~", 1)[0]
 
 
-# A reputable public page on CVI for visitors to take home (U.S. National Library of Medicine).
+# A reputable public page on CVI for visitors to take home (U.S. National Library of Medicine),
+# and the same page in MedlinePlus' Spanish edition.
 MEDLINEPLUS_CVI = "https://medlineplus.gov/ency/article/000203.htm"
+MEDLINEPLUS_CVI_ES = "https://medlineplus.gov/spanish/ency/article/000203.htm"
+DEFAULT_TAKE_HOME_URLS: Mapping[str, str] = MappingProxyType(
+    {"en": MEDLINEPLUS_CVI, "es": MEDLINEPLUS_CVI_ES}
+)
 
 LANGUAGE_NAMES = {"en": "English", "es": "Español"}
 
@@ -170,8 +176,10 @@ class Deck:
     theme: Theme = field(default_factory=Theme)
     staff_exit: StaffExit = field(default_factory=StaffExit)
     schedule: Schedule | None = None  # None: open all the time
-    take_home_url: str = MEDLINEPLUS_CVI
+    take_home_url: str = MEDLINEPLUS_CVI  # for any language without its own address below
     alternate_languages: bool = False  # attract loop: each round in the next language
+    # The take-home address per language, when the deck gives one for each.
+    take_home_urls: Mapping[str, str] = field(default_factory=lambda: DEFAULT_TAKE_HOME_URLS)
 
     @property
     def default_language(self) -> str:
@@ -190,6 +198,10 @@ class Deck:
     def duration_of(self, index: int) -> float:
         own = self.slides[index].duration
         return self.slide_duration if own is None else own
+
+    def take_home_url_for(self, language: str) -> str:
+        """What the take-home QR code opens for a visitor reading in `language`."""
+        return self.take_home_urls.get(language, self.take_home_url)
 
     def language_name(self, code: str) -> str:
         return LANGUAGE_NAMES.get(code, code)

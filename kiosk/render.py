@@ -319,7 +319,7 @@ class SlideRenderer:
         if plan.image is not None and slide.image is not None:
             self._draw_image(surface, slide.image, plan.image)
         if plan.qr is not None:
-            self._draw_qr(surface, plan.qr)
+            self._draw_qr(surface, plan.qr, self.deck.take_home_url_for(language))
         boxes = [pygame.Rect(s.rect.x, s.rect.y, s.rect.w, s.rect.h) for s in plan.shapes]
         for line in plan.lines:
             boxes.append(self._draw_line(surface, line, theme))
@@ -335,10 +335,10 @@ class SlideRenderer:
         text = font.render(line.text, True, _colour(theme, line.role))
         return surface.blit(text, (line.x, line.y))
 
-    def _draw_qr(self, surface: pygame.Surface, box: Rect) -> None:
+    def _draw_qr(self, surface: pygame.Surface, box: Rect, url: str) -> None:
         """Dark modules on white with the standard 4-module quiet zone, whole pixels per
         module so phone cameras see crisp edges."""
-        matrix = qr_matrix(self.deck.take_home_url)
+        matrix = qr_matrix(url)
         modules = len(matrix) + 8
         module = max(1, box.w // modules)
         side = module * modules

@@ -17,7 +17,15 @@ from kiosk.model import Deck, Slide, SlideKind
 
 ROOT = Path(__file__).resolve().parents[1]
 DECK = load_deck(ROOT / "slides")
-SOURCE = ROOT.parent / "shared" / "content" / "cvi-source.txt"
+# shared/ lies beside the clone (CI) or beside the folder of work trees (a helper's work tree).
+SOURCE = next(
+    (
+        folder / "shared" / "content" / "cvi-source.txt"
+        for folder in (ROOT.parent, ROOT.parent.parent)
+        if (folder / "shared" / "content" / "cvi-source.txt").exists()
+    ),
+    ROOT.parent / "shared" / "content" / "cvi-source.txt",
+)
 
 # (section, fact, patterns): a pattern is a regex searched in the lower-cased section text.
 FACTS: list[tuple[str, str, list[str]]] = [
@@ -70,7 +78,7 @@ FACTS: list[tuple[str, str, list[str]]] = [
     (
         "Risk factors",
         "family history of DVT or varicose veins",
-        [r"family members .*dvt or varicose veins"],
+        [r"family members who had varicose veins.*family members who had dvt"],
     ),
     ("Risk factors", "smoking", [r"smoking"]),
     ("Risk factors", "pregnancy", [r"pregnan"]),
@@ -81,7 +89,7 @@ FACTS: list[tuple[str, str, list[str]]] = [
     ("Symptoms", "aching", [r"\bach(y|ing)\b"]),
     ("Symptoms", "dullness", [r"\bdull\b"]),
     ("Symptoms", "tiredness", [r"\btired\b"]),
-    ("Symptoms", "cramping", [r"\bcramp(y|ing)\b"]),
+    ("Symptoms", "cramping", [r"\bcramp(s|y|ing)\b"]),
     ("Symptoms", "red or brown darker skin", [r"darker, red or brown", r"red or brown"]),
     ("Symptoms", "varicose veins", [r"varicose veins"]),
     ("Symptoms", "ulcers near the inner ankle", [r"ulcers.*inside of the ankle"]),
@@ -106,7 +114,7 @@ FACTS: list[tuple[str, str, list[str]]] = [
     ),
     ("Treatment", "walking and leg and foot exercises", [r"walking and leg and foot exercises"]),
     ("Treatment", "avoid long sitting or standing", [r"not to sit or stand for a long time"]),
-    ("Treatment", "mineral baths for skin redness", [r"mineral baths.*red skin"]),
+    ("Treatment", "mineral baths for skin redness", [r"mineral bath.*red skin"]),
     (
         "Treatment",
         "bandages or antibiotic cream prevent infection",
@@ -144,13 +152,36 @@ FACTS: list[tuple[str, str, list[str]]] = [
     ("Treatment", "bypass with an artificial vein", [r"bypass.*man-made vein"]),
     ("Prevention", "healthy weight", [r"healthy weight"]),
     ("Prevention", "regular exercise", [r"exercise often"]),
-    ("Prevention", "quit smoking with the doctor's help", [r"if you smoke, ask how to quit"]),
+    (
+        "Prevention",
+        "quit smoking with the doctor's help",
+        [r"if you smoke, ask your provider.*how to quit"],
+    ),
     ("Prevention", "avoid long sitting or standing", [r"sitting or standing a long time"]),
     ("Prevention", "avoid restrictive clothing", [r"tight girdles or belts"]),
     (
         "When to call",
+        "added (MedlinePlus, CDC, WebMD): call 911 for sudden shortness of breath, chest pain, coughing up blood",
+        [r"call 911 right away.*sudden shortness of breath.*chest pain.*coughing up blood"],
+    ),
+    (
+        "When to call",
+        "added (CDC, NHLBI, MedlinePlus): call the provider the same day for new swelling, pain, warmth or redness in one leg, or a sore that will not heal or looks infected",
+        [
+            r"provider .*the same day.*new swelling, pain, warmth or redness in one leg.*sore that will not heal or looks infected"
+        ],
+    ),
+    (
+        "When to call",
+        "added (Baylor Scott & White): a bleeding varicose vein: lie down, raise the leg, press with a clean cloth, bandage, get help if it does not stop",
+        [
+            r"lie down and raise your leg.*press .*clean cloth.*bandage.*does not stop, get medical help"
+        ],
+    ),
+    (
+        "Disclaimer",
         "call your provider right away in an emergency",
-        [r"emergency.*call your healthcare provider right away"],
+        [r"emergency, call 911 or your provider right away"],
     ),
     (
         "When to call",
@@ -185,7 +216,39 @@ FACTS: list[tuple[str, str, list[str]]] = [
         "dos Santos Crisóstomo lymphatic drainage (2015)",
         [r"crisóstomo.*lymphatic drainage.*2015"],
     ),
-    ("Sources", "MedlinePlus, cited for the added ultrasound fact", [r"medlineplus"]),
+    (
+        "Sources",
+        "the source page's publisher, reviewer and review date",
+        [r"baptist health library.*june 2015 by michael j\. fucci, do"],
+    ),
+    (
+        "Sources",
+        "Cochrane citation as published",
+        [r"cochrane database syst rev\. 2009;\(1\):cd000265\."],
+    ),
+    ("Sources", "J Vasc Surg citation as published", [r"j vasc surg\. 2009;49:163-170\."]),
+    (
+        "Sources",
+        "Arch Phys Med Rehabil citation as published",
+        [r"arch phys med rehabil\. 2015 feb;96\(2\):283-291\."],
+    ),
+    ("Sources", "Vascular Web as published", [r"updated january 2011\. accessed june 29, 2015\."]),
+    (
+        "Sources",
+        "MedlinePlus, cited for the added ultrasound fact",
+        [
+            r"ultrasound: medlineplus, “venous insufficiency”,\s*medlineplus\.gov/ency/\s*article/000203\.htm"
+        ],
+    ),
+    (
+        "Sources",
+        "the added when-to-call facts, each with publisher, title and address",
+        [
+            r"medlineplus, “pulmonary embolism”.*cdc, “know the risks, signs & symptoms of blood clots”"
+            r".*nhlbi, “venous thromboembolism”.*webmd, “symptoms of pulmonary embolism.*"
+            r"medlineplus, “varicose veins”.*baylor scott & white health library, “varicose veins”"
+        ],
+    ),
     (
         "Disclaimer",
         "does not replace advice from your provider",
