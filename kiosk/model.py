@@ -159,6 +159,25 @@ LANGUAGE_NAMES = {"en": "English", "es": "Español"}
 
 
 @dataclass(frozen=True)
+class Pixels:
+    """An image already decoded (and scaled) by the loader child: RGBA bytes, row by row."""
+
+    width: int
+    height: int
+    rgba: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
+class DeckAssets:
+    """What the loader child read besides the YAML, as plain data, so the drawing process
+    never opens a deck file: each slide image's pixels (by `Slide.image` path) and the bytes
+    of each font file (by file name), all checked to decode."""
+
+    images: Mapping[Path, Pixels] = field(default_factory=dict)
+    fonts: Mapping[str, bytes] = field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True)
 class Deck:
     title: Text
     languages: tuple[str, ...]
@@ -172,6 +191,8 @@ class Deck:
     schedule: Schedule | None = None  # None: open all the time
     take_home_url: str = MEDLINEPLUS_CVI
     alternate_languages: bool = False  # attract loop: each round in the next language
+    # Set by `kiosk.loader`; None for decks read in-process (tests, tools).
+    assets: DeckAssets | None = field(default=None, compare=False, repr=False)
 
     @property
     def default_language(self) -> str:
