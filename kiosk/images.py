@@ -92,20 +92,21 @@ def _check_size(kind: str, width: float, height: float, limits: Limits) -> tuple
 
 
 def _raster(data: bytes, limits: Limits) -> Sniffed | None:
-    """Pillow's reading of the header, or None when Pillow does not know the format."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        # The guard Pillow applies when opening; our own check below gives the clear message.
-        Image.MAX_IMAGE_PIXELS = limits.image_pixels
-        try:
-            with Image.open(io.BytesIO(data)) as image:
-                kind, (width, height) = image.format or "image", image.size
-        except UnidentifiedImageError:
-            return None
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-            raise ImageProblem(f"refused as a decompression bomb: {error}") from None
-        except Exception as error:  # a damaged header: Pillow raises many kinds
-            raise ImageProblem(f"damaged or truncated image ({_why(error)})") from None
+    """Pillow's reading of the header, or None when Pillow does not know the format.
+
+    Opening reads only the header, so Pillow's bomb guard is lifted here to let our own check
+    give the size in its message; `decode` opens with the guard on."""
+    saved = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = None
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            kind, (width, height) = image.format or "image", image.size
+    except UnidentifiedImageError:
+        return None
+    except Exception as error:  # a damaged header: Pillow raises many kinds
+        raise ImageProblem(f"damaged or cut-short image ({_why(error)})") from None
+    finally:
+        Image.MAX_IMAGE_PIXELS = saved
     if kind in REFUSED_FORMATS:
         raise ImageProblem(f"{kind} images are not accepted; use PNG, JPEG, WebP or SVG")
     width, height = _check_size(kind, width, height, limits)
@@ -221,6 +222,8 @@ def decode(data: bytes, limits: Limits, fit: tuple[int, int] | None) -> Decoded:
                 if rgba.size != target:
                     rgba = rgba.resize(target, Image.Resampling.LANCZOS)
                 return Decoded(rgba.width, rgba.height, rgba.tobytes())
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+            raise ImageProblem(f"refused as a decompression bomb ({_why(error)})") from None
         except MemoryError:
             raise ImageProblem(
                 f"needs more memory to decode than allowed ({limits.megabytes(limits.memory_bytes)})"
