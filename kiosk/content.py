@@ -25,8 +25,8 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from kiosk.files import FileRefused, FileTooLarge, read_deck_file
-from kiosk.images import IMAGE_SUFFIXES, ImageProblem, sniff
+from kiosk.files import FileRefusedError, FileTooLargeError, read_deck_file
+from kiosk.images import IMAGE_SUFFIXES, BadImageError, sniff
 from kiosk.limits import DEFAULT_LIMITS, Limits
 from kiosk.model import (
     DAY_NAMES,
@@ -176,7 +176,7 @@ def sniff_image(path: Path, roots: list[Path], limits: Limits = DEFAULT_LIMITS) 
     """The default image check: read the file (bounded) and sniff its header; no decoding."""
     try:
         sniff(read_deck_file(path, limit=limits.image_file_bytes, roots=roots), limits)
-    except (FileRefused, ImageProblem) as problem:
+    except (FileRefusedError, BadImageError) as problem:
         return str(problem)
     return None
 
@@ -211,11 +211,11 @@ def _read(path: Path, file: _File, ctx: _Context) -> Node | None:
         ctx.reading(path)
     try:
         raw = read_deck_file(path, limit=ctx.limits.yaml_bytes, roots=ctx.roots)
-    except FileTooLarge as refused:
+    except FileTooLargeError as refused:
         limit = ctx.limits.yaml_bytes // 1024
         file.error(None, "(file)", f"{refused}: slide files must be under {limit} KB")
         return None
-    except FileRefused as refused:
+    except FileRefusedError as refused:
         file.error(None, "(file)", str(refused))
         return None
     try:

@@ -19,11 +19,11 @@ from pathlib import Path
 _CHUNK = 65536
 
 
-class FileRefused(Exception):
+class FileRefusedError(Exception):
     """This file will not be read; `str()` is the reason, written for a person."""
 
 
-class FileTooLarge(FileRefused):
+class FileTooLargeError(FileRefusedError):
     """Larger than the limit (said by `stat`, or found while reading)."""
 
 
@@ -48,59 +48,60 @@ def resolve_inside(path: Path, roots: Sequence[Path]) -> Path:
         resolved = path.resolve(strict=True)
     except FileNotFoundError:
         if os.path.islink(path):
-            raise FileRefused(
+            raise FileRefusedError(
                 f"is a symlink to {os.readlink(path)}, which does not exist"
             ) from None
-        raise FileRefused("file not found") from None
+        raise FileRefusedError("file not found") from None
     except (OSError, RuntimeError) as error:  # a symlink loop, a permission problem
-        raise FileRefused(f"cannot be followed: {getattr(error, 'strerror', None) or error}") from None
+        reason = getattr(error, "strerror", None) or error
+        raise FileRefusedError(f"cannot be followed: {reason}") from None
     real_roots = [root.resolve() for root in roots]
     if not any(resolved.is_relative_to(root) for root in real_roots):
         names = " or ".join(f"{root.name}/" for root in real_roots)
-        raise FileRefused(
+        raise FileRefusedError(
             f"leads to {resolved}, outside the deck (symlinks must stay inside {names})"
         )
     return resolved
 
 
 def read_deck_file(path: Path, *, limit: int, roots: Sequence[Path]) -> bytes:
-    """The bytes of a regular file inside `roots`, at most `limit` of them; else FileRefused."""
+    """The bytes of a regular file inside `roots`, at most `limit` of them, or FileRefusedError."""
     resolved = resolve_inside(path, roots)
     try:
         info = os.stat(resolved)
     except OSError as error:
-        raise FileRefused(f"cannot be read: {error.strerror or error}") from None
+        raise FileRefusedError(f"cannot be read: {error.strerror or error}") from None
     problem = _kind(info.st_mode)
     if problem is not None:
-        raise FileRefused(problem)
+        raise FileRefusedError(problem)
     if info.st_size > limit:
-        raise FileTooLarge(f"file is {info.st_size} bytes; the limit is {limit} bytes")
+        raise FileTooLargeError(f"file is {info.st_size} bytes; the limit is {limit} bytes")
     flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
     try:
         fd = os.open(resolved, flags)
     except OSError as error:
-        raise FileRefused(f"cannot be opened: {error.strerror or error}") from None
+        raise FileRefusedError(f"cannot be opened: {error.strerror or error}") from None
     try:
         problem = _kind(os.fstat(fd).st_mode)  # swapped for something else since the stat?
         if problem is not None:
-            raise FileRefused(problem)
+            raise FileRefusedError(problem)
         chunks: list[bytes] = []
         total = 0
         while True:
             try:
                 chunk = os.read(fd, min(_CHUNK, limit + 1 - total))
             except BlockingIOError:
-                raise FileRefused("would block while being read; it was not read") from None
+                raise FileRefusedError("would block while being read; it was not read") from None
             except OSError as error:
-                raise FileRefused(f"cannot be read: {error.strerror or error}") from None
+                raise FileRefusedError(f"cannot be read: {error.strerror or error}") from None
             if not chunk:
                 return b"".join(chunks)
             chunks.append(chunk)
             total += len(chunk)
             if total > limit:
-                raise FileTooLarge(f"file is larger than the limit of {limit} bytes")
+                raise FileTooLargeError(f"file is larger than the limit of {limit} bytes")
     finally:
         os.close(fd)
 
 
-__all__ = ["FileRefused", "FileTooLarge", "read_deck_file", "resolve_inside"]
+__all__ = ["FileRefusedError", "FileTooLargeError", "read_deck_file", "resolve_inside"]

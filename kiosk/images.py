@@ -44,6 +44,7 @@ _UNIT_PX = {
     "ex": 16.0,
 }
 
+
 def _suffixes() -> tuple[str, ...]:
     Image.init()
     known = {
@@ -64,7 +65,7 @@ _LENGTH = re.compile(r"^\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([a-z%]
 _SVG_TAG = re.compile(rb"<\s*svg[\s/>]")
 
 
-class ImageProblem(Exception):
+class BadImageError(Exception):
     """Why an image cannot be used, as a short sentence (the caller adds the file name)."""
 
 
@@ -77,14 +78,14 @@ class Sniffed:
 
 def _check_size(kind: str, width: float, height: float, limits: Limits) -> tuple[int, int]:
     if not (math.isfinite(width) and math.isfinite(height)) or width < 1 or height < 1:
-        raise ImageProblem(f"{kind} image claims a size of {width:g}×{height:g} pixels")
+        raise BadImageError(f"{kind} image claims a size of {width:g}×{height:g} pixels")
     if width > limits.image_side or height > limits.image_side:
-        raise ImageProblem(
+        raise BadImageError(
             f"{kind} image is {width:.0f}×{height:.0f} pixels; images must be at most "
             f"{limits.image_side} pixels on each side"
         )
     if width * height > limits.image_pixels:
-        raise ImageProblem(
+        raise BadImageError(
             f"{kind} image is {width:.0f}×{height:.0f} pixels; images must have at most "
             f"{limits.image_pixels / 1e6:g} million pixels"
         )
@@ -104,11 +105,11 @@ def _raster(data: bytes, limits: Limits) -> Sniffed | None:
     except UnidentifiedImageError:
         return None
     except Exception as error:  # a damaged header: Pillow raises many kinds
-        raise ImageProblem(f"damaged or cut-short image ({_why(error)})") from None
+        raise BadImageError(f"damaged or cut-short image ({_why(error)})") from None
     finally:
         Image.MAX_IMAGE_PIXELS = saved
     if kind in REFUSED_FORMATS:
-        raise ImageProblem(f"{kind} images are not accepted; use PNG, JPEG, WebP or SVG")
+        raise BadImageError(f"{kind} images are not accepted; use PNG, JPEG, WebP or SVG")
     width, height = _check_size(kind, width, height, limits)
     return Sniffed(kind, width, height)
 
@@ -119,12 +120,12 @@ def _length(value: str | None, what: str) -> float | None:
         return None
     match = _LENGTH.match(value)
     if match is None:
-        raise ImageProblem(f"SVG {what}={value!r} is not a length")
+        raise BadImageError(f"SVG {what}={value!r} is not a length")
     number, unit = float(match[1]), match[2]
     if unit == "%":
         return None
     if unit not in _UNIT_PX:
-        raise ImageProblem(f"SVG {what}={value!r} has an unknown unit '{unit}'")
+        raise BadImageError(f"SVG {what}={value!r} has an unknown unit '{unit}'")
     return number * _UNIT_PX[unit]
 
 
@@ -137,25 +138,25 @@ def _view_box(value: str | None) -> tuple[float, float] | None:
     except ValueError:
         numbers = []
     if len(numbers) != 4:
-        raise ImageProblem(f"SVG viewBox={value!r} is not four numbers")
+        raise BadImageError(f"SVG viewBox={value!r} is not four numbers")
     return numbers[2], numbers[3]
 
 
 def svg_size(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Sniffed:
-    """The pixel size pygame would draw this SVG at, from a real XML parse; or ImageProblem."""
+    """The pixel size pygame would draw this SVG at, from a real XML parse; or BadImageError."""
     try:
         root = SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as error:
-        raise ImageProblem(
+        raise BadImageError(
             f"SVG uses a DOCTYPE, entities or external references, which are refused ({error})"
         ) from None
     except SafeET.ParseError as error:
-        raise ImageProblem(f"not an image Pillow knows, and not well-formed SVG ({error})") from None
+        raise BadImageError(f"not an image Pillow knows, nor well-formed SVG ({error})") from None
     if root.tag not in ("svg", "{http://www.w3.org/2000/svg}svg"):
-        raise ImageProblem(f"not an image: an XML file whose root is <{root.tag}>, not <svg>")
+        raise BadImageError(f"not an image: an XML file whose root is <{root.tag}>, not <svg>")
     svgs = [e for e in root.iter() if e.tag in ("svg", "{http://www.w3.org/2000/svg}svg")]
     if len(svgs) != 1 or len(_SVG_TAG.findall(data)) != 1:
-        raise ImageProblem("SVG must have exactly one <svg> element (no nested or hidden ones)")
+        raise BadImageError("SVG must have exactly one <svg> element (no nested or hidden ones)")
     width = _length(root.get("width"), "width")
     height = _length(root.get("height"), "height")
     box = _view_box(root.get("viewBox"))
@@ -165,25 +166,26 @@ def svg_size(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Sniffed:
         height = box[1]
     if width is None or height is None:
         # nanosvg would measure the drawing itself, which can be any size: ask for one.
-        raise ImageProblem("SVG has no size: give it width and height, or a viewBox")
+        raise BadImageError("SVG has no size: give it width and height, or a viewBox")
     w, h = _check_size("SVG", width, height, limits)
     return Sniffed(SVG, w, h)
 
 
 def sniff(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Sniffed:
-    """Format and pixel size from the content's header; ImageProblem when it must not be used."""
+    """Format and pixel size from the content's header; BadImageError when it must not be used."""
     if len(data) > limits.image_file_bytes:
-        raise ImageProblem(
-            f"file is {len(data)} bytes; images must be under {limits.megabytes(limits.image_file_bytes)}"
+        raise BadImageError(
+            f"file is {len(data)} bytes; images must be under "
+            f"{limits.megabytes(limits.image_file_bytes)}"
         )
     if not data:
-        raise ImageProblem("file is empty")
+        raise BadImageError("file is empty")
     found = _raster(data, limits)
     if found is not None:
         return found
     head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
     if not head.startswith(b"<"):
-        raise ImageProblem(
+        raise BadImageError(
             "not an image Pillow can read (an unknown format, or damaged or cut short), "
             "and not SVG"
         )
@@ -223,24 +225,27 @@ def decode(data: bytes, limits: Limits, fit: tuple[int, int] | None) -> Decoded:
                     rgba = rgba.resize(target, Image.Resampling.LANCZOS)
                 return Decoded(rgba.width, rgba.height, rgba.tobytes())
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-            raise ImageProblem(f"refused as a decompression bomb ({_why(error)})") from None
+            raise BadImageError(f"refused as a decompression bomb ({_why(error)})") from None
         except MemoryError:
-            raise ImageProblem(
-                f"needs more memory to decode than allowed ({limits.megabytes(limits.memory_bytes)})"
+            raise BadImageError(
+                "needs more memory to decode than allowed "
+                f"({limits.megabytes(limits.memory_bytes)})"
             ) from None
         except Exception as error:
-            raise ImageProblem(f"cannot decode {found.format} image ({_why(error)})") from None
+            raise BadImageError(f"cannot decode {found.format} image ({_why(error)})") from None
 
 
-def _decode_svg(data: bytes, found: Sniffed, limits: Limits, fit: tuple[int, int] | None) -> Decoded:
+def _decode_svg(
+    data: bytes, found: Sniffed, limits: Limits, fit: tuple[int, int] | None
+) -> Decoded:
     import pygame  # only in the loader child; this module is otherwise pygame-free
 
     try:
         surface = pygame.image.load(io.BytesIO(data), "image.svg")
     except MemoryError:
-        raise ImageProblem("needs more memory to draw than allowed") from None
+        raise BadImageError("needs more memory to draw than allowed") from None
     except (pygame.error, ValueError, OSError) as error:
-        raise ImageProblem(f"cannot draw SVG ({_why(error)})") from None
+        raise BadImageError(f"cannot draw SVG ({_why(error)})") from None
     width, height = surface.get_size()
     _check_size("SVG", width, height, limits)  # what was drawn, not only what was claimed
     target = _fit(width, height, fit)
@@ -256,4 +261,13 @@ def _why(error: BaseException) -> str:
     return text if len(text) <= 160 else text[:157] + "..."
 
 
-__all__ = ["IMAGE_SUFFIXES", "SVG", "Decoded", "ImageProblem", "Sniffed", "decode", "sniff", "svg_size"]
+__all__ = [
+    "IMAGE_SUFFIXES",
+    "SVG",
+    "BadImageError",
+    "Decoded",
+    "Sniffed",
+    "decode",
+    "sniff",
+    "svg_size",
+]

@@ -22,6 +22,7 @@ many bytes of pickle. The request comes as JSON on stdin.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import io
 import json
@@ -210,7 +211,7 @@ class LoadJob:
     # -- internals ---------------------------------------------------------------------
 
     def _drain(self) -> None:
-        for stream, buffer, cap in (
+        for stream, target, cap in (
             (self._proc.stdout, self._out, None),
             (self._proc.stderr, self._err, _STDERR_KEEP),
         ):
@@ -226,10 +227,10 @@ class LoadJob:
                     break
                 if not chunk:
                     break
-                buffer += chunk
-                if cap is not None and len(buffer) > cap:
-                    del buffer[: len(buffer) - cap]
-                if cap is None and len(buffer) > self.request.limits.result_bytes:
+                target.extend(chunk)
+                if cap is not None and len(target) > cap:
+                    del target[: len(target) - cap]
+                if cap is None and len(target) > self.request.limits.result_bytes:
                     break  # poll() kills it; stop taking more
 
     def _reap(self) -> None:
@@ -246,10 +247,8 @@ class LoadJob:
 
     def _kill(self, why: str) -> None:
         self._killed = why
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self._proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
     def _close(self) -> None:
         for stream in (self._proc.stdout, self._proc.stderr):
@@ -269,7 +268,8 @@ class LoadJob:
             try:
                 kind, value = _DeckUnpickler(io.BytesIO(payload)).load()
             except Exception as error:
-                return outcome(None, [f"{self._where(last)}: the loader's answer was damaged ({error})"])
+                damaged = f"{self._where(last)}: the loader's answer was damaged ({error})"
+                return outcome(None, [damaged])
             if kind == "deck" and isinstance(value, Deck):
                 return outcome(value, [])
             if kind == "problems" and isinstance(value, list):
@@ -299,7 +299,10 @@ class LoadJob:
                     f"reading this file used more than {limits.cpu_seconds} s of processor "
                     "time and was stopped"
                 )
-            name = signal.Signals(sig).name if sig in iter(signal.Signals) else str(sig)
+            try:
+                name = signal.Signals(sig).name
+            except ValueError:
+                name = f"signal {sig}"
             return (
                 f"the loader crashed ({name}) while reading this file; it is damaged or needs "
                 f"more than the {memory} allowed"
@@ -322,10 +325,8 @@ def _parse(out: bytes) -> tuple[list[str], bytes | None]:
             break
         line = out[at:end]
         if line.startswith(b"R "):
-            try:
+            with contextlib.suppress(ValueError):
                 progress.append(str(json.loads(line[2:])))
-            except ValueError:
-                pass
             at = end + 1
         elif line.startswith(b"D "):
             try:
@@ -355,17 +356,15 @@ def _limit_self(limits: Limits) -> None:
     resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))  # it has no business writing files
     # If the parent died, nobody kills us at the wall limit: do it ourselves.
     signal.alarm(int(limits.wall_seconds) + 5)
-    try:
+    with contextlib.suppress(OSError):
         os.nice(10)  # the screen's process comes first
-    except OSError:
-        pass
 
 
 def _child(request: LoadRequest, report: Callable[[str], None]) -> tuple[str, object]:
     # Imported here: the parent side above must stay light (no pygame, no Pillow).
     from kiosk.content import DeckError, load_deck
-    from kiosk.files import FileRefused, read_deck_file
-    from kiosk.images import ImageProblem, decode
+    from kiosk.files import FileRefusedError, read_deck_file
+    from kiosk.images import BadImageError, decode
     from kiosk.model import DeckAssets, Pixels
 
     limits = request.limits
@@ -389,8 +388,9 @@ def _child(request: LoadRequest, report: Callable[[str], None]) -> tuple[str, ob
 
     def check_image(path: Path) -> str | None:
         try:
-            decoded = decode(read_deck_file(path, limit=limits.image_file_bytes, roots=roots), limits, fit)
-        except (FileRefused, ImageProblem) as problem:
+            data = read_deck_file(path, limit=limits.image_file_bytes, roots=roots)
+            decoded = decode(data, limits, fit)
+        except (FileRefusedError, BadImageError) as problem:
             return str(problem)
         if request.pixels:
             images[path] = Pixels(decoded.width, decoded.height, decoded.rgba)
@@ -435,7 +435,7 @@ def _check_fonts(
     """The bytes of each font the kiosk draws with, each checked to open and draw text."""
     import pygame
 
-    from kiosk.files import FileRefused, read_deck_file
+    from kiosk.files import FileRefusedError, read_deck_file
     from kiosk.render import FONT_FILES, font_dirs
 
     pygame.font.init()
@@ -451,7 +451,7 @@ def _check_fonts(
         report(shown(found))
         try:
             data = read_deck_file(found, limit=limits.font_bytes, roots=roots)
-        except FileRefused as refused:
+        except FileRefusedError as refused:
             problems.append(f"{shown(found)}: {refused}")
             continue
         try:
