@@ -22,14 +22,14 @@ class Limits:
     font_bytes: int = 24_000_000
     # The loader child: address space (RLIMIT_AS), CPU seconds (RLIMIT_CPU), and the wall time
     # after which the parent kills it (a read stuck on a network share uses no CPU).
-    memory_bytes: int = 1536 * 1024 * 1024
+    memory_bytes: int = 1_500_000_000
     cpu_seconds: int = 60
     wall_seconds: float = 120.0
     # What the parent accepts back over the pipe: deck, fonts and scaled pixels.
-    result_bytes: int = 512 * 1024 * 1024
+    result_bytes: int = 500_000_000
 
     def megabytes(self, value: int) -> str:
-        return f"{value / 1_000_000:g} MB" if value < 1_000_000_000 else f"{value / 1e9:g} GB"
+        return f"{value / 1e6:.0f} MB"
 
 
 DEFAULT_LIMITS = Limits()

@@ -468,6 +468,9 @@ def _check_fonts(
     return fonts, problems
 
 
+STARTING = "(starting the loader)"
+
+
 def main() -> int:
     request = LoadRequest.from_json(sys.stdin.buffer.read(1 << 20))
     _limit_self(request.limits)
@@ -478,6 +481,16 @@ def main() -> int:
         out.flush()
 
     try:
+        # Everything imported up front, before any deck file is named in a report: running
+        # out of memory here is the limit's fault, not a file's.
+        report(STARTING)
+        import pygame  # noqa: F401
+        from PIL import Image  # noqa: F401
+
+        import kiosk.content
+        import kiosk.preflight
+        import kiosk.render  # noqa: F401
+
         result = _child(request, report)
         payload = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
     except MemoryError:

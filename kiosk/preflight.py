@@ -28,6 +28,8 @@ def preflight(
     `reading` hears which slide file is being laid out (the child's progress report)."""
     problems: list[str] = []
     checked = set()
+    if reading is not None:
+        reading("(checking that every slide fits)")
     for slide in deck.slides:
         if deck.assets is None and slide.image is not None and slide.image not in checked:
             checked.add(slide.image)
