@@ -17,14 +17,13 @@ from typing import Any
 
 import pygame
 
-from kiosk.fingerprint import deck_fingerprint
 from kiosk.input import InputMapper, is_activity
 from kiosk.intents import TEXT_SIZE
 from kiosk.layout import Screen, chrome_offset, larger_text_deck
 from kiosk.model import DAY_NAMES, Deck, Schedule, base_id
 from kiosk.navigator import Navigator
 from kiosk.reload import DeckWatcher
-from kiosk.render import FontBook, FrameRenderer, font_dirs
+from kiosk.render import FontBook, FrameRenderer
 from kiosk.stats import StatsRecorder
 from kiosk.status import SCHEMA, RecentErrors, StatusWriter, process_memory_bytes
 from kiosk.strings import ui_text
@@ -74,6 +73,8 @@ class KioskApp:
         self.screen_name = screen_name
         # Where the deck came from and its fingerprint: {"version", "hash", "source", "folder"}.
         self.deck_info = dict(deck_info or {})
+        if deck.assets is not None and "hash" not in self.deck_info:
+            self.deck_info["hash"] = deck.assets.fingerprint
         self.wall = wall
         self.started_at = wall()
         self.last_frame_at: float | None = None  # wall time of the last frame flipped
@@ -86,7 +87,7 @@ class KioskApp:
         self._seen_language = deck.default_language
         self._seen_larger = False
         self._reported_problems: tuple[str, ...] = ()
-        self.fonts = FontBook(font_dirs(deck.root))
+        self.fonts = FontBook.for_deck(deck)
         size = display.get_size()
         self._size = size
         # Renderers by deck (the normal one and its larger-text re-flow); the deck object is
@@ -255,8 +256,8 @@ class KioskApp:
     def replace_deck(self, deck: Deck) -> None:
         """Show a new, already validated deck, crossfading from what is on screen."""
         self.deck = deck
-        if "hash" in self.deck_info:
-            self.deck_info["hash"] = deck_fingerprint(deck.root)
+        if deck.assets is not None:
+            self.deck_info["hash"] = deck.assets.fingerprint
         self.input.staff_hold_seconds = deck.staff_exit.hold_seconds
         self.navigator.replace_deck(deck)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
-from kiosk.content import DeckError, load_deck
+from kiosk.loader import LoadJob, LoadRequest, load_isolated
 from kiosk.logs import FORMAT, setup_logging
 from kiosk.model import Deck
 
@@ -118,14 +118,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
 
 
-def _load(folder: Path) -> Deck | None:
-    try:
-        return load_deck(folder)
-    except DeckError as error:
-        print(f"The deck in {folder} has {len(error.errors)} problem(s):", file=sys.stderr)
-        for problem in error.errors:
-            print(f"  {problem}", file=sys.stderr)
+def _load(
+    folder: Path,
+    sizes: Sequence[tuple[int, int]] = (),
+    *,
+    larger_text: bool = False,
+    pixels: bool = True,
+) -> Deck | None:
+    """The deck as the loader child read and checked it; problems go to stderr (all of them:
+    content, images, fonts and fit together)."""
+    request = LoadRequest(folder, tuple(sizes), larger_text=larger_text, pixels=pixels)
+    outcome = load_isolated(request)
+    if not outcome.ok:
+        _report(outcome.problems, folder)
         return None
+    return outcome.deck
 
 
 def _report(problems: Sequence[str], folder: Path) -> None:
@@ -140,15 +147,8 @@ def _headless() -> None:
 
 
 def _validate(folder: Path, sizes: Sequence[tuple[int, int]]) -> int:
-    deck = _load(folder)
+    deck = _load(folder, sizes, larger_text=True, pixels=False)
     if deck is None:
-        return 1
-    _headless()
-    from kiosk.preflight import preflight
-
-    problems = preflight(deck, sizes)
-    if problems:
-        _report(problems, folder)
         return 1
     sizes_text = ", ".join(f"{w}×{h}" for w, h in sizes)
     print(
@@ -159,13 +159,13 @@ def _validate(folder: Path, sizes: Sequence[tuple[int, int]]) -> int:
 
 
 def _render(args: argparse.Namespace) -> int:
-    deck = _load(args.deck)
+    sizes = args.size or [(1920, 1080)]
+    deck = _load(args.deck, sizes)
     if deck is None:
         return 1
     _headless()
     from kiosk.export import render_deck
 
-    sizes = args.size or [(1920, 1080)]
     languages = [args.language] if args.language else list(deck.languages)
     unknown = [code for code in languages if code not in deck.languages]
     if unknown:
@@ -184,19 +184,10 @@ def _stop_on_signal(signum: int, frame: object) -> None:
 
 
 def _run(folder: Path, windowed: tuple[int, int] | None, *, first_frame_only: bool = False) -> int:
-    deck = _load(folder)
-    if deck is None:
-        print(
-            "The kiosk did not start: fix the problems above (`kiosk validate` re-checks).",
-            file=sys.stderr,
-        )
-        return 1
     import pygame
 
     from kiosk.app import KioskApp
     from kiosk.config import ConfigError, MachineConfig, default_screen_name, load_config
-    from kiosk.fingerprint import deck_fingerprint
-    from kiosk.preflight import preflight
     from kiosk.stats import StatsRecorder, default_stats_path
     from kiosk.status import RecentErrors, StatusWriter, default_status_path
     from kiosk.watchdog import SystemdNotifier
@@ -228,13 +219,18 @@ def _run(folder: Path, windowed: tuple[int, int] | None, *, first_frame_only: bo
         )
         return 2
     pygame.font.init()
-    pygame.display.set_caption(deck.title.get(deck.default_language))
-    problems = preflight(deck, [display.get_size()], larger_text=False)
-    if problems:
+    size = display.get_size()
+    # Read, decoded and checked at this screen's size in the loader child; images come back
+    # scaled for this screen, fonts as checked bytes.
+    deck = _load(folder, [size])
+    if deck is None:
         pygame.display.quit()
-        _report(problems, folder)
-        print("The kiosk did not start: fix the problems above.", file=sys.stderr)
+        print(
+            "The kiosk did not start: fix the problems above (`kiosk validate` re-checks).",
+            file=sys.stderr,
+        )
         return 1
+    pygame.display.set_caption(deck.title.get(deck.default_language))
     log.info(
         "starting: %d slides, %dx%d, %s",
         len(deck.slides),
@@ -243,13 +239,13 @@ def _run(folder: Path, windowed: tuple[int, int] | None, *, first_frame_only: bo
     )
     from kiosk.reload import DeckWatcher
 
-    size = display.get_size()
-    # Edits are checked at this screen's size before they may replace what is showing.
+    # Edits are loaded and checked at this screen's size, in a child process the loop only
+    # polls, before they may replace what is showing.
     watcher = DeckWatcher(
         folder,
         deck,
         clock=time.monotonic,
-        check=lambda new: preflight(new, [size], larger_text=False),
+        start=lambda new: LoadJob(LoadRequest(new, (size,))),
     )
     notifier = SystemdNotifier()
     stats = StatsRecorder(default_stats_path())
@@ -270,7 +266,7 @@ def _run(folder: Path, windowed: tuple[int, int] | None, *, first_frame_only: bo
         status=StatusWriter(default_status_path()),
         recent_errors=recent_errors,
         screen_name=config.screen_name,
-        deck_info={"source": "folder", "version": "", "hash": deck_fingerprint(folder)},
+        deck_info={"source": "folder", "version": ""},
     )
     try:
         app.step()  # the first frame
@@ -282,6 +278,7 @@ def _run(folder: Path, windowed: tuple[int, int] | None, *, first_frame_only: bo
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:
+        watcher.close()
         stats.close()
         notifier.stopping()
         pygame.quit()

@@ -5,8 +5,10 @@ its line number; then each field is checked against the small schema below. Ever
 collected — a staff member fixing slides wants the whole list, not one error per run — and
 reported as `slides/30-symptoms.yaml:14: slides[2].bullets[1]: expected text, got a list`.
 
-No pygame here: images are only checked to exist and to stay inside the deck's folders;
-decoding them is `kiosk.preflight`'s job.
+No pygame here. Files are read through `kiosk.files` (regular files inside the deck only,
+bounded reads). Images are checked by `image_check`: by default their headers are sniffed
+(`kiosk.images.sniff`); the loader child (`kiosk.loader`) passes one that also decodes them,
+so image problems are reported together with every other problem, at the slide's line.
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from kiosk.files import FileRefusedError, FileTooLargeError, read_deck_file
+from kiosk.images import IMAGE_SUFFIXES, BadImageError, sniff
+from kiosk.limits import DEFAULT_LIMITS, Limits
 from kiosk.model import (
     DAY_NAMES,
     LANGUAGE_NAMES,
@@ -42,9 +47,7 @@ from kiosk.model import (
     TransitionStyle,
 )
 
-MAX_FILE_BYTES = 1_000_000
 MAX_BULLETS = 8
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -165,25 +168,55 @@ class _File:
         return Origin(self.shown, node.start_mark.line + 1)
 
 
+# Why an image at this (resolved) path cannot be used, or None when it can.
+ImageCheck = Callable[[Path], str | None]
+
+
+def sniff_image(path: Path, roots: list[Path], limits: Limits = DEFAULT_LIMITS) -> str | None:
+    """The default image check: read the file (bounded) and sniff its header; no decoding."""
+    try:
+        sniff(read_deck_file(path, limit=limits.image_file_bytes, roots=roots), limits)
+    except (FileRefusedError, BadImageError) as problem:
+        return str(problem)
+    return None
+
+
 @dataclass
 class _Context:
     deck_dir: Path
     languages: tuple[str, ...] = ("en",)
     errors: list[ContentError] = field(default_factory=list)
+    limits: Limits = DEFAULT_LIMITS
+    image_check: ImageCheck | None = None
+    reading: Callable[[Path], None] | None = None
+
+    @property
+    def roots(self) -> list[Path]:
+        """The folders a deck file may live in (symlinks are followed only within them)."""
+        return [self.deck_dir, self.deck_dir.parent / "assets"]
+
+    def check_image(self, path: Path) -> str | None:
+        if self.reading is not None:
+            self.reading(path)
+        if self.image_check is not None:
+            return self.image_check(path)
+        return sniff_image(path, self.roots, self.limits)
 
 
 # -- reading files -----------------------------------------------------------------------
 
 
-def _read(path: Path, file: _File) -> Node | None:
+def _read(path: Path, file: _File, ctx: _Context) -> Node | None:
+    if ctx.reading is not None:
+        ctx.reading(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            file.error(None, "(file)", f"file is {size} bytes; slide files must be under 1 MB")
-            return None
-        raw = path.read_bytes()
-    except OSError as error:
-        file.error(None, "(file)", f"cannot read file: {error.strerror or error}")
+        raw = read_deck_file(path, limit=ctx.limits.yaml_bytes, roots=ctx.roots)
+    except FileTooLargeError as refused:
+        limit = ctx.limits.yaml_bytes // 1024
+        file.error(None, "(file)", f"{refused}: slide files must be under {limit} KB")
+        return None
+    except FileRefusedError as refused:
+        file.error(None, "(file)", str(refused))
         return None
     try:
         text = raw.decode("utf-8-sig")  # tolerate the BOM some Windows editors add
@@ -371,7 +404,11 @@ def _image(node: Node, path: str, file: _File, ctx: _Context) -> Path | None:
     for root in roots:
         candidate = root / value
         # Refuse escapes even when the target does not exist: `..` and symlinks are resolved.
-        resolved: Path = candidate.resolve()
+        try:
+            resolved: Path = candidate.resolve()
+        except (OSError, RuntimeError):  # a symlink loop
+            file.error(node, path, f"image {value}: is a symlink loop")
+            return None
         if not resolved.is_relative_to(root):
             file.error(
                 node,
@@ -380,71 +417,14 @@ def _image(node: Node, path: str, file: _File, ctx: _Context) -> Path | None:
                 f"{deck_dir.name}/ or assets/",
             )
             return None
-        if resolved.is_file():
-            problem = image_problem(resolved)
+        if os.path.lexists(candidate):
+            # Whatever is there (a FIFO, a folder...) is the check's to refuse, not "missing".
+            problem = ctx.check_image(resolved)
             if problem:
                 file.error(node, path, f"image {value}: {problem}")
                 return None
             return resolved
     file.error(node, path, f"image not found: {value} (looked in {deck_dir.name}/ and assets/)")
-    return None
-
-
-MAX_IMAGE_BYTES = 20_000_000
-MAX_IMAGE_SIDE = 8192
-
-
-def image_dimensions(path: Path) -> tuple[int, int] | None:
-    """Width and height read from the file's header, without decoding the picture, for PNG,
-    JPEG and SVG; None when the header does not say."""
-    with path.open("rb") as f:
-        head = f.read(65536)
-    if head.startswith(b"\x89PNG\r\n\x1a\n") and len(head) >= 24:
-        return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
-    if head.startswith(b"\xff\xd8"):
-        at = 2
-        while at + 9 < len(head) and head[at] == 0xFF:
-            marker, length = head[at + 1], int.from_bytes(head[at + 2 : at + 4], "big")
-            if marker in (
-                0xC0,
-                0xC1,
-                0xC2,
-                0xC3,
-                0xC5,
-                0xC6,
-                0xC7,
-                0xC9,
-                0xCA,
-                0xCB,
-                0xCD,
-                0xCE,
-                0xCF,
-            ):
-                return int.from_bytes(head[at + 7 : at + 9], "big"), int.from_bytes(
-                    head[at + 5 : at + 7], "big"
-                )
-            at += 2 + length
-        return None
-    match = re.search(
-        rb"<svg[^>]*?\swidth=\"([0-9.]+)(?:px)?\"[^>]*?\sheight=\"([0-9.]+)(?:px)?\"", head
-    )
-    if match:
-        return round(float(match[1])), round(float(match[2]))
-    return None
-
-
-def image_problem(path: Path) -> str | None:
-    """Why an image must not be decoded (too big a file, absurd dimensions), or None.
-    Checked before decoding: a 30 000 × 30 000 PNG is small on disk and 3.6 GB in memory."""
-    size = path.stat().st_size
-    if size > MAX_IMAGE_BYTES:
-        limit = MAX_IMAGE_BYTES // 1_000_000
-        return f"file is {size // 1_000_000} MB; images must be under {limit} MB"
-    dimensions = image_dimensions(path)
-    if dimensions is not None:
-        w, h = dimensions
-        if not (0 < w <= MAX_IMAGE_SIDE and 0 < h <= MAX_IMAGE_SIDE):
-            return f"{w}×{h} pixels; images must be at most {MAX_IMAGE_SIDE} pixels on each side"
     return None
 
 
@@ -792,10 +772,20 @@ def _columns(node: Node, path: str, file: _File, ctx: _Context) -> tuple[Column,
 # -- the deck ----------------------------------------------------------------------------
 
 
-def load_deck(folder: str | os.PathLike[str]) -> Deck:
-    """Read and check a deck folder. Raises DeckError listing every problem found."""
+def load_deck(
+    folder: str | os.PathLike[str],
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+    image_check: ImageCheck | None = None,
+    reading: Callable[[Path], None] | None = None,
+) -> Deck:
+    """Read and check a deck folder. Raises DeckError listing every problem found.
+
+    `image_check` replaces the default header sniff (the loader child decodes there);
+    `reading` is told each file's path before it is read (the child reports progress so a
+    crash can be pinned on a file)."""
     deck_dir = Path(folder)
-    ctx = _Context(deck_dir=deck_dir)
+    ctx = _Context(deck_dir=deck_dir, limits=limits, image_check=image_check, reading=reading)
     name = deck_dir.name or str(deck_dir)
 
     def shown(path: Path) -> str:
@@ -806,12 +796,12 @@ def load_deck(folder: str | os.PathLike[str]) -> Deck:
 
     deck_file = _File(shown(deck_dir / "deck.yaml"), ctx.errors)
     settings: dict[str, Any] = {}
-    if not (deck_dir / "deck.yaml").is_file():
+    if not os.path.lexists(deck_dir / "deck.yaml"):
         deck_file.error(
             None, "(file)", "deck.yaml is missing: every deck needs one (see docs/deck-format.md)"
         )
     else:
-        node = _read(deck_dir / "deck.yaml", deck_file)
+        node = _read(deck_dir / "deck.yaml", deck_file, ctx)
         if node is not None:
             settings = _deck_settings(node, deck_file, ctx)
 
@@ -827,7 +817,7 @@ def load_deck(folder: str | os.PathLike[str]) -> Deck:
     seen: dict[str, Origin] = {}
     for path in section_paths:
         file = _File(shown(path), ctx.errors)
-        node = _read(path, file)
+        node = _read(path, file, ctx)
         if node is None:
             continue
         for slide, slide_node in _section_file(node, file, ctx):

@@ -165,6 +165,27 @@ LANGUAGE_NAMES = {"en": "English", "es": "Español"}
 
 
 @dataclass(frozen=True)
+class Pixels:
+    """An image already decoded (and scaled) by the loader child: RGBA bytes, row by row."""
+
+    width: int
+    height: int
+    rgba: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
+class DeckAssets:
+    """What the loader child read besides the YAML, as plain data, so the drawing process
+    never opens a deck file: each slide image's pixels (by `Slide.image` path) and the bytes
+    of each font file (by file name), all checked to decode."""
+
+    images: Mapping[Path, Pixels] = field(default_factory=dict)
+    fonts: Mapping[str, bytes] = field(default_factory=dict, repr=False)
+    # `kiosk.fingerprint.deck_fingerprint` of the files read: the same on every screen.
+    fingerprint: str = ""
+
+
+@dataclass(frozen=True)
 class Deck:
     title: Text
     languages: tuple[str, ...]
@@ -179,7 +200,10 @@ class Deck:
     take_home_url: str = MEDLINEPLUS_CVI  # for any language without its own address below
     alternate_languages: bool = False  # attract loop: each round in the next language
     # The take-home address per language, when the deck gives one for each.
-    take_home_urls: Mapping[str, str] = field(default_factory=lambda: DEFAULT_TAKE_HOME_URLS)
+    # A plain dict (not the read-only proxy): decks cross from the loader child by pickle.
+    take_home_urls: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_TAKE_HOME_URLS))
+    # Set by `kiosk.loader`; None for decks read in-process (tests, tools).
+    assets: DeckAssets | None = field(default=None, compare=False, repr=False)
 
     @property
     def default_language(self) -> str:

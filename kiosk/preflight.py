@@ -6,7 +6,7 @@ The loader (`kiosk.content`) checks the YAML itself without pygame; this is the 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from kiosk.layout import LayoutError, Screen, larger_text_deck, layout_slide
 from kiosk.model import Deck
@@ -20,12 +20,18 @@ def preflight(
     fonts: FontBook | None = None,
     *,
     larger_text: bool = True,
+    reading: Callable[[str], None] | None = None,
 ) -> list[str]:
-    """Every problem found, as `file:line: message` lines; empty when the deck is good."""
+    """Every problem found, as `file:line: message` lines; empty when the deck is good.
+
+    A deck from the loader child (`deck.assets` set) had its images decoded there already;
+    `reading` hears which slide file is being laid out (the child's progress report)."""
     problems: list[str] = []
     checked = set()
+    if reading is not None:
+        reading("(checking that every slide fits)")
     for slide in deck.slides:
-        if slide.image is not None and slide.image not in checked:
+        if deck.assets is None and slide.image is not None and slide.image not in checked:
             checked.add(slide.image)
             try:
                 load_image(slide.image)
@@ -35,6 +41,8 @@ def preflight(
     for width, height in sizes:
         screen = Screen(width, height)
         for slide in deck.slides:
+            if reading is not None:
+                reading(slide.origin.file)
             for language in deck.languages:
                 try:
                     layout_slide(slide, language, screen, fonts, ui_text(language).take_home)

@@ -13,7 +13,12 @@ files are often half-written or half-copied when we look. The rules:
 - Nothing here raises: a folder vanishing mid-sync or a bug in a checker becomes a problem
   message, and the visitor keeps seeing the last good deck.
 
-No pygame here: checks that need it (images decode, text fits) are passed in as `check`.
+- With `start` (the kiosk uses `kiosk.loader.LoadJob`), loading runs in a child process and
+  `poll()` only looks at it: the screen loop keeps drawing, answering touches and pinging
+  the watchdog while a deck, however hostile, is being read and checked.
+
+No pygame here: checks that need it (images decode, text fits) are passed in as `check`, or
+done by the loader child.
 """
 
 from __future__ import annotations
@@ -23,8 +28,10 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from kiosk.content import DeckError, load_deck
+from kiosk.loader import LoadOutcome
 from kiosk.model import Deck
 
 log = logging.getLogger(__name__)
@@ -135,6 +142,14 @@ def _no_problems(deck: Deck) -> list[str]:
     return []
 
 
+class PendingLoad(Protocol):
+    """A load running elsewhere (`kiosk.loader.LoadJob`): polled, never waited for."""
+
+    def poll(self) -> LoadOutcome | None: ...
+
+    def cancel(self) -> None: ...
+
+
 class DeckWatcher:
     """Watches a deck folder and hands over a new, fully checked deck when the files change.
 
@@ -152,8 +167,13 @@ class DeckWatcher:
         poll_seconds: float = 1.0,
         settle_seconds: float = 1.5,
         grace_seconds: float = 10.0,
+        start: Callable[[Path], PendingLoad] | None = None,
     ) -> None:
         self._folder = Path(folder)
+        self._start = start
+        self._job: PendingLoad | None = None
+        self._job_snapshot: Snapshot | None = None
+        self._stopping: list[PendingLoad] = []  # cancelled jobs, polled until reaped
         self._deck = current
         self._clock = clock
         self._load = load
@@ -206,12 +226,17 @@ class DeckWatcher:
         """A new, fully valid deck to swap in (each one returned once), else None. Never raises."""
         try:
             now = self._clock()
+            if self._stopping:
+                self._stopping = [job for job in self._stopping if job.poll() is None]
+            if self._job is not None:
+                return self._poll_job(now)
             if now < self.next_due():
                 return None
             return self._poll(now)
         except Exception as error:
             # Only a bug in this module gets here; keep the kiosk showing the last good deck.
             self._next_scan = self._safe_now() + self._poll_seconds
+            self._drop_job()
             problems = (f"{self._folder}: reload failed: {_describe(error)}",)
             self._handled = self._seen
             if problems != self._problems:  # a bug that repeats must not flood the log
@@ -248,8 +273,62 @@ class DeckWatcher:
                 log.info("deck files are back to the running version; problems cleared")
             self._problems = ()
             return None
+        elif self._start is not None:
+            # Start the child and come back on later passes: poll() must never wait for it.
+            self._job = self._start(self._folder)
+            self._job_snapshot = snapshot
+            return None
         else:
             deck, errors = self._load_and_check()
+            return self._conclude(snapshot, deck, errors)
+        return self._conclude(snapshot, deck, errors, loaded=False)
+
+    def close(self) -> None:
+        """Stop a load in progress (the kiosk is shutting down)."""
+        self._drop_job()
+
+    def _drop_job(self) -> None:
+        if self._job is not None:
+            self._job.cancel()
+            self._stopping.append(self._job)
+            self._job = None
+
+    def _poll_job(self, now: float) -> Deck | None:
+        if now >= self._next_scan:
+            self._observe(now)
+            if self._seen != self._job_snapshot:
+                # The files moved on: this load can only give an outdated mix. Start over
+                # once they settle.
+                log.debug("deck folder changed while loading; stopping that load")
+                self._drop_job()
+                return None
+        assert self._job is not None and self._job_snapshot is not None
+        outcome = self._job.poll()
+        if outcome is None:
+            return None
+        self._job = None
+        snapshot = self._job_snapshot
+        log.debug(
+            "loader finished in %.2f s, peak memory %d MB",
+            outcome.seconds,
+            outcome.peak_rss_bytes // 2**20,
+        )
+        deck = outcome.deck
+        errors = list(outcome.problems)
+        if deck is not None and not errors:
+            if not deck.slides:
+                deck, errors = None, [f"{self._folder}: the deck has no slides"]
+            else:
+                try:
+                    errors = [str(problem) for problem in self._check(deck)]
+                except Exception as error:
+                    errors = [f"{self._folder}: cannot check the deck: {_describe(error)}"]
+        return self._conclude(snapshot, deck, errors)
+
+    def _conclude(
+        self, snapshot: Snapshot, deck: Deck | None, errors: list[str], *, loaded: bool = True
+    ) -> Deck | None:
+        if loaded:
             after = scan(self._folder)
             if after != snapshot:
                 # Files moved under the loader: what it read may mix two versions.

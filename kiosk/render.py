@@ -8,10 +8,11 @@ all themselves pre-rendered. No text is rendered per frame.
 from __future__ import annotations
 
 import functools
+import io
 import logging
 import math
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,19 +64,32 @@ def font_dirs(deck_root: Path) -> list[Path]:
 
 
 class FontBook:
-    """Fonts by (size, bold), loaded once. Falls back to pygame's built-in font, never fails."""
+    """Fonts by (size, bold), loaded once. Falls back to pygame's built-in font, never fails.
 
-    def __init__(self, search: Iterable[Path]) -> None:
+    Given `data` (font file bytes by name, checked by the loader child) it never opens a file:
+    a font file damaged while the kiosk runs cannot reach the drawing process."""
+
+    def __init__(self, search: Iterable[Path], data: Mapping[str, bytes] | None = None) -> None:
         if not pygame.font.get_init():
             pygame.font.init()
-        self._files: dict[bool, Path | None] = {}
+        self._files: dict[bool, Path | bytes | None] = {}
         dirs = list(search)
         for bold, name in FONT_FILES.items():
-            found = next((d / name for d in dirs if (d / name).is_file()), None)
+            found: Path | bytes | None
+            if data is not None:
+                found = data.get(name)
+            else:
+                found = next((d / name for d in dirs if (d / name).is_file()), None)
             if found is None:
                 log.warning("font %s not found in %s; using the built-in font", name, dirs)
             self._files[bold] = found
         self._fonts: dict[tuple[int, bool], pygame.font.Font] = {}
+
+    @classmethod
+    def for_deck(cls, deck: Deck) -> FontBook:
+        """The deck's fonts: the loader's checked bytes when it has them, else its folders."""
+        data = deck.assets.fonts if deck.assets is not None else None
+        return cls(font_dirs(deck.root), data)
 
     def font(self, size: int, bold: bool = False) -> pygame.font.Font:
         key = (size, bold)
@@ -83,9 +97,11 @@ class FontBook:
         if font is None:
             path = self._files[bold] or self._files[False]
             try:
-                font = pygame.font.Font(path, size)
-            except (OSError, pygame.error) as error:
-                log.warning("cannot load font %s (%s); using the built-in font", path, error)
+                source = io.BytesIO(path) if isinstance(path, bytes) else path
+                font = pygame.font.Font(source, size)
+            except (OSError, pygame.error, ValueError) as error:
+                shown = "(checked bytes)" if isinstance(path, bytes) else path
+                log.warning("cannot load font %s (%s); using the built-in font", shown, error)
                 font = pygame.font.Font(None, size)
             if bold and self._files[True] is None:
                 font.set_bold(True)
@@ -355,6 +371,15 @@ class SlideRenderer:
 
     def _draw_image(self, surface: pygame.Surface, path: Path, box: Rect) -> None:
         source = self._images.get(path)
+        assets = self.deck.assets
+        if source is None and assets is not None:
+            # Pixels the loader child decoded: never open the file here.
+            pixels = assets.images.get(path)
+            if pixels is None:
+                log.error("no decoded pixels for image %s; leaving its space empty", path.name)
+                return
+            source = pygame.image.frombytes(pixels.rgba, (pixels.width, pixels.height), "RGBA")
+            self._images[path] = source
         if source is None:
             try:
                 source = load_image(path)

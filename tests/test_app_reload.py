@@ -18,7 +18,7 @@ from kiosk.reload import DeckWatcher
 from tests.helpers import FakeClock
 
 ROOT = Path(__file__).resolve().parents[1]
-W, H = 960, 600
+W, H = 1280, 800  # the smallest screen `kiosk validate` checks
 
 
 class Stamp:

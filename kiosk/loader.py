@@ -1,0 +1,537 @@
+"""Load a deck in a separate, limited process, so no file can hurt the process that draws.
+
+Everything that reads or decodes deck files (YAML, images including SVG, fonts, and the
+"every slide fits" check, which needs the fonts) runs in a child: `python -m kiosk.loader`.
+The child limits itself before it touches a file: address space (RLIMIT_AS), CPU time
+(RLIMIT_CPU), no core dumps, no file writes, lower priority, and an alarm in case the
+parent is gone. The parent kills it after the wall-time limit (a read stuck on a network
+share uses no CPU). A child that crashes, is killed or runs out of memory becomes one clear
+problem naming the file it was reading: it reports "now reading X" as it goes.
+
+What comes back is plain data: the `Deck` (frozen dataclasses) with `DeckAssets` (each
+image's RGBA pixels, already scaled to fit the screen, and each font file's bytes, checked
+to open), or a list of `file:line: message` problems. It is unpickled with an allow-list of
+classes, so even a child subverted by a decoder bug cannot run code in the parent.
+
+`LoadJob` never blocks: start it, then `poll()` it from the screen loop until it has an
+outcome. `load_isolated` is the blocking form for `kiosk validate` and start-up.
+
+Protocol on the child's stdout: lines `R "<name>"` (progress), then `D <length>` and that
+many bytes of pickle. The request comes as JSON on stdin.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import io
+import json
+import os
+import pickle
+import resource
+import select
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kiosk.limits import DEFAULT_LIMITS, Limits
+from kiosk.model import Deck
+
+# The child's exit code when Python ran out of memory (RLIMIT_AS) outside an image decode.
+_EXIT_MEMORY = 86
+_STDERR_KEEP = 4096
+
+
+@dataclass(frozen=True)
+class LoadRequest:
+    folder: Path
+    # Screen sizes every slide must fit at (empty: do not check fit), and images are scaled
+    # to fit the largest of them.
+    sizes: tuple[tuple[int, int], ...] = ()
+    larger_text: bool = False
+    pixels: bool = True  # hand back decoded pixels (`kiosk validate` needs none)
+    limits: Limits = DEFAULT_LIMITS
+
+    def to_json(self) -> bytes:
+        return json.dumps(
+            {
+                "folder": str(self.folder),
+                "sizes": [list(size) for size in self.sizes],
+                "larger_text": self.larger_text,
+                "pixels": self.pixels,
+                "limits": dataclasses.asdict(self.limits),
+            }
+        ).encode()
+
+    @classmethod
+    def from_json(cls, raw: bytes) -> LoadRequest:
+        data = json.loads(raw)
+        return cls(
+            folder=Path(data["folder"]),
+            sizes=tuple((int(w), int(h)) for w, h in data["sizes"]),
+            larger_text=bool(data["larger_text"]),
+            pixels=bool(data["pixels"]),
+            limits=Limits(**data["limits"]),
+        )
+
+
+@dataclass(frozen=True)
+class LoadOutcome:
+    """A deck ready to show (with its assets), or the problems that stop it."""
+
+    deck: Deck | None
+    problems: tuple[str, ...]
+    seconds: float  # wall time from start to outcome
+    peak_rss_bytes: int  # the child's peak resident memory (0 when unknown)
+    last_read: str | None  # the last file the child said it was reading
+
+    @property
+    def ok(self) -> bool:
+        return self.deck is not None and not self.problems
+
+
+# -- the parent side -----------------------------------------------------------------------
+
+
+class _DeckUnpickler(pickle.Unpickler):
+    """Builds only the classes a deck is made of: never a function, never anything else."""
+
+    _SAFE = frozenset(
+        {
+            ("pathlib", "PosixPath"),
+            ("pathlib", "PurePosixPath"),
+            ("datetime", "time"),
+            ("builtins", "frozenset"),
+            ("builtins", "set"),
+            ("builtins", "tuple"),
+            ("builtins", "list"),
+            ("builtins", "dict"),
+            ("builtins", "bytes"),
+            ("copyreg", "_reconstructor"),
+            ("builtins", "object"),
+        }
+    )
+
+    def find_class(self, module: str, name: str) -> Any:
+        if module == "kiosk.model" or (module, name) in self._SAFE:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"the loader sent a {module}.{name}, which is not allowed")
+
+
+def _package_root() -> str:
+    return str(Path(__file__).resolve().parents[1])
+
+
+class LoadJob:
+    """One load running in a child process. `poll()` from the screen loop; never blocks."""
+
+    def __init__(self, request: LoadRequest, *, clock: Callable[[], float] = time.monotonic):
+        self.request = request
+        self._clock = clock
+        self._started = clock()
+        self._outcome: LoadOutcome | None = None
+        self._out = bytearray()
+        self._err = bytearray()
+        self._status: int | None = None
+        self._rusage: resource.struct_rusage | None = None
+        # Peak memory of the child's own address space (VmHWM), sampled while it runs. Not
+        # wait4's ru_maxrss: Linux carries that across exec, so a child forked from a big
+        # parent would report the parent's size.
+        self._peak = 0
+        self._killed: str | None = None  # why we killed it, when we did
+        env = dict(os.environ)
+        env.update(SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy", PYGAME_HIDE_SUPPORT_PROMPT="1")
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (_package_root(), env.get("PYTHONPATH", "")) if p
+        )
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "kiosk.loader"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            close_fds=True,
+            start_new_session=True,  # its own process group: killing it kills all it started
+        )
+        assert self._proc.stdin and self._proc.stdout and self._proc.stderr
+        try:
+            self._proc.stdin.write(request.to_json())  # a few hundred bytes: fits the pipe
+            self._proc.stdin.close()
+        except BrokenPipeError:
+            pass  # it died at once; poll() reports how
+        os.set_blocking(self._proc.stdout.fileno(), False)
+        os.set_blocking(self._proc.stderr.fileno(), False)
+
+    @property
+    def pid(self) -> int:
+        return self._proc.pid
+
+    @property
+    def done(self) -> bool:
+        return self._outcome is not None
+
+    def poll(self) -> LoadOutcome | None:
+        """The outcome once the child has finished (or been stopped); None while it works."""
+        if self._outcome is not None:
+            return self._outcome
+        self._drain()
+        if self._status is None:
+            self._peak = max(self._peak, _high_water_mark(self._proc.pid))
+            self._reap()
+        if self._status is None:
+            limits = self.request.limits
+            if self._killed is None:
+                if self._clock() - self._started > limits.wall_seconds:
+                    self._kill("wall")
+                elif len(self._out) > limits.result_bytes:
+                    self._kill("result")
+            return None
+        self._drain()
+        self._outcome = self._finish()
+        self._close()
+        return self._outcome
+
+    def cancel(self) -> None:
+        """Stop the child (its result is no longer wanted); poll() reaps it later."""
+        if self._outcome is None and self._status is None and self._killed is None:
+            self._kill("cancelled")
+
+    def wait(self, interval: float = 0.05) -> LoadOutcome:
+        """Block until the outcome (for the command line, not for the screen loop)."""
+        assert self._proc.stdout and self._proc.stderr
+        while True:
+            outcome = self.poll()
+            if outcome is not None:
+                return outcome
+            try:
+                select.select([self._proc.stdout, self._proc.stderr], [], [], interval)
+            except (OSError, ValueError):
+                time.sleep(interval)
+
+    # -- internals ---------------------------------------------------------------------
+
+    def _drain(self) -> None:
+        for stream, target, cap in (
+            (self._proc.stdout, self._out, None),
+            (self._proc.stderr, self._err, _STDERR_KEEP),
+        ):
+            if stream is None or stream.closed:
+                continue
+            fd = stream.fileno()
+            while True:
+                try:
+                    chunk = os.read(fd, 1 << 20)
+                except BlockingIOError:
+                    break
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                target.extend(chunk)
+                if cap is not None and len(target) > cap:
+                    del target[: len(target) - cap]
+                if cap is None and len(target) > self.request.limits.result_bytes:
+                    break  # poll() kills it; stop taking more
+
+    def _reap(self) -> None:
+        try:
+            pid, status, usage = os.wait4(self._proc.pid, os.WNOHANG)
+        except ChildProcessError:
+            pid, status, usage = self._proc.pid, 0, None
+        if pid == 0:
+            return
+        # Reaped here (wait4 gives its peak memory); tell Popen so it does not wait again.
+        self._status = status
+        self._rusage = usage
+        self._proc.returncode = os.waitstatus_to_exitcode(status)
+
+    def _kill(self, why: str) -> None:
+        self._killed = why
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self._proc.pid, signal.SIGKILL)
+
+    def _close(self) -> None:
+        for stream in (self._proc.stdout, self._proc.stderr):
+            if stream is not None:
+                stream.close()
+
+    def _finish(self) -> LoadOutcome:
+        seconds = self._clock() - self._started
+        peak = max(self._peak, _reported_peak(self._out))
+        progress, payload = _parse(bytes(self._out))
+        last = progress[-1] if progress else None
+
+        def outcome(deck: Deck | None, problems: Sequence[str]) -> LoadOutcome:
+            return LoadOutcome(deck, tuple(problems), seconds, peak, last)
+
+        if payload is not None and self._killed is None:
+            try:
+                kind, value = _DeckUnpickler(io.BytesIO(payload)).load()
+            except Exception as error:
+                damaged = f"{self._where(last)}: the loader's answer was damaged ({error})"
+                return outcome(None, [damaged])
+            if kind == "deck" and isinstance(value, Deck):
+                return outcome(value, [])
+            if kind == "problems" and isinstance(value, list):
+                return outcome(None, [str(p) for p in value])
+        return outcome(None, [f"{self._where(last)}: {self._death()}"])
+
+    def _where(self, last: str | None) -> str:
+        return last or self.request.folder.name or str(self.request.folder)
+
+    def _death(self) -> str:
+        limits = self.request.limits
+        memory = limits.megabytes(limits.memory_bytes)
+        if self._killed == "wall":
+            return (
+                f"loading was stopped after {limits.wall_seconds:g} s while reading this file "
+                "(a file that never ends, or a stuck disk or network share?)"
+            )
+        if self._killed == "result":
+            return "the loaded deck was larger than allowed and loading was stopped"
+        if self._killed == "cancelled":
+            return "loading was cancelled"
+        status = self._status or 0
+        if os.WIFSIGNALED(status):
+            sig = os.WTERMSIG(status)
+            if sig in (signal.SIGXCPU, signal.SIGKILL):
+                return (
+                    f"reading this file used more than {limits.cpu_seconds} s of processor "
+                    "time and was stopped"
+                )
+            try:
+                name = signal.Signals(sig).name
+            except ValueError:
+                name = f"signal {sig}"
+            return (
+                f"the loader crashed ({name}) while reading this file; it is damaged or needs "
+                f"more than the {memory} allowed"
+            )
+        code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else status
+        if code == _EXIT_MEMORY or b"MemoryError" in self._err:
+            return f"reading this file needs more memory than the {memory} allowed"
+        tail = self._err.decode("utf-8", "replace").strip().splitlines()
+        detail = f": {tail[-1][:200]}" if tail else ""
+        return f"the loader stopped (exit {code}) while reading this file{detail}"
+
+
+def _high_water_mark(pid: int) -> int:
+    """VmHWM of a live process in bytes (0 when unknown: not Linux, or already gone)."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as handle:
+            for line in handle:
+                if line.startswith(b"VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def _reported_peak(out: bytes) -> int:
+    """The peak the child reported itself just before its result ("M <bytes>")."""
+    for line in out.split(b"\nD ", 1)[0].splitlines():  # the lines before the payload
+        if line.startswith(b"M "):
+            try:
+                return int(line[2:])
+            except ValueError:
+                return 0
+    return 0
+
+
+def _parse(out: bytes) -> tuple[list[str], bytes | None]:
+    """Progress names and the result payload (None when it never came whole)."""
+    progress: list[str] = []
+    at = 0
+    while at < len(out):
+        end = out.find(b"\n", at)
+        if end < 0:
+            break
+        line = out[at:end]
+        if line.startswith(b"R "):
+            with contextlib.suppress(ValueError):
+                progress.append(str(json.loads(line[2:])))
+            at = end + 1
+        elif line.startswith(b"D "):
+            try:
+                length = int(line[2:])
+            except ValueError:
+                return progress, None
+            payload = out[end + 1 : end + 1 + length]
+            return progress, payload if len(payload) == length else None
+        else:
+            at = end + 1
+    return progress, None
+
+
+def load_isolated(request: LoadRequest) -> LoadOutcome:
+    """Load in a limited child and wait for it (command line and start-up)."""
+    return LoadJob(request).wait()
+
+
+# -- the child side ------------------------------------------------------------------------
+
+
+def _limit_self(limits: Limits) -> None:
+    """Limit this process before any deck file is touched."""
+    resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+    resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 2))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))  # it has no business writing files
+    # If the parent died, nobody kills us at the wall limit: do it ourselves.
+    signal.alarm(int(limits.wall_seconds) + 5)
+    with contextlib.suppress(OSError):
+        os.nice(10)  # the screen's process comes first
+
+
+def _child(request: LoadRequest, report: Callable[[str], None]) -> tuple[str, object]:
+    # Imported here: the parent side above must stay light (no pygame, no Pillow).
+    from kiosk.content import DeckError, load_deck
+    from kiosk.files import FileRefusedError, read_deck_file
+    from kiosk.images import BadImageError, decode
+    from kiosk.model import DeckAssets, Pixels
+
+    limits = request.limits
+    folder = request.folder
+    roots = [folder, folder.parent / "assets"]
+    base = folder.resolve().parent
+
+    def shown(path: Path) -> str:
+        resolved = path if path.is_absolute() else path.absolute()
+        try:
+            return str(resolved.relative_to(base))
+        except ValueError:
+            return str(path)
+
+    fit = (
+        (max(w for w, _ in request.sizes), max(h for _, h in request.sizes))
+        if request.sizes
+        else None
+    )
+    images: dict[Path, Pixels] = {}
+
+    def check_image(path: Path) -> str | None:
+        try:
+            data = read_deck_file(path, limit=limits.image_file_bytes, roots=roots)
+            decoded = decode(data, limits, fit)
+        except (FileRefusedError, BadImageError) as problem:
+            return str(problem)
+        if request.pixels:
+            images[path] = Pixels(decoded.width, decoded.height, decoded.rgba)
+        return None
+
+    problems: list[str] = []
+    deck: Deck | None = None
+    try:
+        deck = load_deck(
+            folder, limits=limits, image_check=check_image, reading=lambda p: report(shown(p))
+        )
+    except DeckError as error:
+        problems.extend(str(problem) for problem in error.errors)
+    fonts, font_problems = _check_fonts(folder, roots, limits, report, shown)
+    problems.extend(font_problems)
+    if deck is not None and not problems and request.sizes:
+        from kiosk.preflight import preflight
+        from kiosk.render import FontBook
+
+        checked = dataclasses.replace(deck, assets=DeckAssets(images, fonts))
+        problems.extend(
+            preflight(
+                checked,
+                request.sizes,
+                FontBook([], fonts),
+                larger_text=request.larger_text,
+                reading=report,
+            )
+        )
+    if problems or deck is None:
+        return "problems", problems
+    from kiosk.fingerprint import deck_fingerprint
+
+    assets = DeckAssets(images, fonts, fingerprint=deck_fingerprint(folder))
+    return "deck", dataclasses.replace(deck, assets=assets)
+
+
+def _check_fonts(
+    folder: Path,
+    roots: list[Path],
+    limits: Limits,
+    report: Callable[[str], None],
+    shown: Callable[[Path], str],
+) -> tuple[dict[str, bytes], list[str]]:
+    """The bytes of each font the kiosk draws with, each checked to open and draw text."""
+    import pygame
+
+    from kiosk.files import FileRefusedError, read_deck_file
+    from kiosk.render import FONT_FILES, font_dirs
+
+    pygame.font.init()
+    fonts: dict[str, bytes] = {}
+    problems: list[str] = []
+    dirs = font_dirs(folder)
+    for name in FONT_FILES.values():
+        found = next((d / name for d in dirs if os.path.lexists(d / name)), None)
+        if found is None:
+            looked = " and ".join(f"{shown(d)}/" for d in dirs)
+            problems.append(f"{shown(dirs[-1] / name)}: font not found (looked in {looked})")
+            continue
+        report(shown(found))
+        try:
+            data = read_deck_file(found, limit=limits.font_bytes, roots=roots)
+        except FileRefusedError as refused:
+            problems.append(f"{shown(found)}: {refused}")
+            continue
+        try:
+            font = pygame.font.Font(io.BytesIO(data), 24)
+            width, height = font.size("Hinchazón ¿Qué? ÁÉÍÓÚÑ")
+            font.render("Hinchazón ¿Qué?", True, (0, 0, 0))
+        except (pygame.error, OSError, ValueError, RuntimeError) as error:
+            problems.append(f"{shown(found)}: not a font that can be used ({error})")
+            continue
+        if width <= 0 or height <= 0:
+            problems.append(f"{shown(found)}: the font draws no text")
+            continue
+        fonts[name] = data
+    return fonts, problems
+
+
+STARTING = "(starting the loader)"
+
+
+def main() -> int:
+    request = LoadRequest.from_json(sys.stdin.buffer.read(1 << 20))
+    _limit_self(request.limits)
+    out = sys.stdout.buffer
+
+    def report(name: str) -> None:
+        out.write(b"R " + json.dumps(name).encode() + b"\n")
+        out.flush()
+
+    try:
+        # Everything imported up front, before any deck file is named in a report: running
+        # out of memory here is the limit's fault, not a file's.
+        report(STARTING)
+        import pygame  # noqa: F401
+        from PIL import Image  # noqa: F401
+
+        import kiosk.content
+        import kiosk.preflight
+        import kiosk.render  # noqa: F401
+
+        result = _child(request, report)
+        payload = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+    except MemoryError:
+        os._exit(_EXIT_MEMORY)  # nothing more can safely be allocated, not even a message
+    out.write(b"M %d\n" % _high_water_mark(os.getpid()))
+    out.write(b"D %d\n" % len(payload))
+    out.write(payload)
+    out.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
