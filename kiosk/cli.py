@@ -90,6 +90,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--language", default=None, help="language code (default: all of the deck's languages)"
     )
     render.add_argument("--no-controls", action="store_true", help="leave out the control bar")
+
+    from kiosk.commands import add_commands
+
+    add_commands(commands)
     return parser
 
 
@@ -111,6 +115,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _validate(args.deck, args.size or list(STANDARD_SIZES))
     if command == "render":
         return _render(args)
+    if command in ("publish", "versions", "rollback", "set-pin"):
+        from kiosk.commands import run_command
+
+        return run_command(args, default_deck())
     return _run(
         getattr(args, "deck", None) or default_deck(),
         getattr(args, "windowed", None),
@@ -139,15 +147,24 @@ def _headless() -> None:
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 
 
-def _validate(folder: Path, sizes: Sequence[tuple[int, int]]) -> int:
-    deck = _load(folder)
-    if deck is None:
-        return 1
+def check_deck(
+    folder: Path, sizes: Sequence[tuple[int, int]] = STANDARD_SIZES
+) -> tuple[Deck | None, list[str]]:
+    """Everything `kiosk validate` checks: the YAML, then images and text fit at `sizes`.
+    Returns the deck (None when it cannot be loaded) and every problem found."""
+    try:
+        deck = load_deck(folder)
+    except DeckError as error:
+        return None, [str(problem) for problem in error.errors] or [str(error)]
     _headless()
     from kiosk.preflight import preflight
 
-    problems = preflight(deck, sizes)
-    if problems:
+    return deck, preflight(deck, sizes)
+
+
+def _validate(folder: Path, sizes: Sequence[tuple[int, int]]) -> int:
+    deck, problems = check_deck(folder, sizes)
+    if deck is None or problems:
         _report(problems, folder)
         return 1
     sizes_text = ", ".join(f"{w}×{h}" for w, h in sizes)
