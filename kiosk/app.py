@@ -17,7 +17,7 @@ from kiosk.input import InputMapper, is_activity
 from kiosk.intents import TEXT_SIZE
 from kiosk.layout import Screen, chrome_offset, larger_text_deck
 from kiosk.model import Deck, base_id
-from kiosk.navigator import Navigator
+from kiosk.navigator import Navigator, StaffCheck
 from kiosk.reload import DeckWatcher
 from kiosk.render import FontBook, FrameRenderer, font_dirs
 from kiosk.stats import StatsRecorder
@@ -48,6 +48,7 @@ class KioskApp:
         watcher: DeckWatcher | None = None,
         notifier: SystemdNotifier | None = None,
         stats: StatsRecorder | None = None,
+        staff: StaffCheck | None = None,
     ) -> None:
         self.deck = deck
         self.display = display
@@ -66,7 +67,7 @@ class KioskApp:
         self._renderers: dict[tuple[int, bool], tuple[Deck, FrameRenderer]] = {}
         self._larger_decks: dict[int, tuple[Deck, Deck]] = {}
         self._current: FrameRenderer | None = None
-        self.navigator = Navigator(deck, clock, larger=self._larger_deck)
+        self.navigator = Navigator(deck, clock, larger=self._larger_deck, staff=staff)
         self.input = InputMapper(
             size, windowed=windowed, staff_hold_seconds=deck.staff_exit.hold_seconds
         )

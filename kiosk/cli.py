@@ -172,6 +172,11 @@ def _validate(folder: Path, sizes: Sequence[tuple[int, int]]) -> int:
         f"{folder}: {len(deck.slides)} slides in {len(deck.sections)} topics; "
         f"all fit at {sizes_text}"
     )
+    from kiosk.pin import no_pin_warning
+
+    warning = no_pin_warning()
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
     return 0
 
 
