@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from kiosk.content import DeckError, load_deck
 from kiosk.model import Deck
+from kiosk.writers import open_for_writing
 
 log = logging.getLogger(__name__)
 
@@ -152,8 +153,13 @@ class DeckWatcher:
         poll_seconds: float = 1.0,
         settle_seconds: float = 1.5,
         grace_seconds: float = 10.0,
+        writers: Callable[[Sequence[Path]], Sequence[object]] = open_for_writing,
     ) -> None:
         self._folder = Path(folder)
+        # A file some process still has open for writing is never loaded (kiosk.writers):
+        # a pause mid-write looks exactly like a finished file to the settle timer.
+        self._writers = writers
+        self._waiting_for: str | None = None
         self._deck = current
         self._clock = clock
         self._load = load
@@ -249,9 +255,11 @@ class DeckWatcher:
             self._problems = ()
             return None
         else:
+            if self._still_written():
+                return None
             deck, errors = self._load_and_check()
             after = scan(self._folder)
-            if after != snapshot:
+            if after != snapshot or self._still_written():
                 # Files moved under the loader: what it read may mix two versions.
                 log.debug("deck folder changed while loading; waiting for it to settle")
                 now = self._clock()
@@ -274,6 +282,22 @@ class DeckWatcher:
             log.debug("deck not ready yet (%d problem(s)); retrying", len(errors))
             self._retry_at = min(now + self._retry_seconds, give_up_at)
         return None
+
+    def _still_written(self) -> bool:
+        """True (and the version stays pending, its grace not counting) while a process has a
+        deck file open for writing."""
+        busy = self._writers([self._folder, self._folder.parent / "assets"])
+        if not busy:
+            self._waiting_for = None
+            return False
+        described = str(busy[0])
+        if described != self._waiting_for:  # once per writer, not once per second
+            self._waiting_for = described
+            log.info("deck not loaded yet: %s", described)
+        now = self._clock()
+        self._changed_at = now
+        self._retry_at = now + self._poll_seconds
+        return True
 
     def _load_and_check(self) -> tuple[Deck | None, list[str]]:
         try:
