@@ -13,12 +13,12 @@ from collections.abc import Callable, Iterable
 
 import pygame
 
+from kiosk.follow import Watcher
 from kiosk.input import InputMapper, is_activity
 from kiosk.intents import TEXT_SIZE
 from kiosk.layout import Screen, chrome_offset, larger_text_deck
 from kiosk.model import Deck, base_id
 from kiosk.navigator import Navigator, StaffCheck
-from kiosk.reload import DeckWatcher
 from kiosk.render import FontBook, FrameRenderer, font_dirs
 from kiosk.stats import StatsRecorder
 from kiosk.strings import ui_text
@@ -45,10 +45,11 @@ class KioskApp:
         sleep: Callable[[float], None] = time.sleep,
         events: EventSource = pygame.event.get,
         flip: Callable[[], None] = pygame.display.flip,
-        watcher: DeckWatcher | None = None,
+        watcher: Watcher | None = None,
         notifier: SystemdNotifier | None = None,
         stats: StatsRecorder | None = None,
         staff: StaffCheck | None = None,
+        on_deck_live: Callable[[Deck], None] | None = None,
     ) -> None:
         self.deck = deck
         self.display = display
@@ -72,6 +73,14 @@ class KioskApp:
             size, windowed=windowed, staff_hold_seconds=deck.staff_exit.hold_seconds
         )
         self.frames_drawn = 0
+        # Called with every deck that replaces the one on screen (kiosk.lastgood keeps a copy).
+        self.on_deck_live = on_deck_live
+        # Starts that showed the last good or bundled deck because the configured one was
+        # broken (set by `kiosk run`; for the status file and metrics).
+        self.fallbacks = 0
+        self.fallback_reason = ""
+        self.stop_reason: str | None = None  # a signal asked the loop to end
+        self._check_requested = False
         self._drawn_version = -1
         self._last_frame_at = 0.0
         self._chrome_offset = (0, 0)
@@ -108,7 +117,15 @@ class KioskApp:
 
     @property
     def running(self) -> bool:
-        return not self.navigator.exit_requested
+        return not self.navigator.exit_requested and self.stop_reason is None
+
+    def request_stop(self, reason: str) -> None:
+        """End the loop after the current pass (safe to call from a signal handler)."""
+        self.stop_reason = reason
+
+    def request_check(self) -> None:
+        """Look for a new deck on the next pass (SIGHUP)."""
+        self._check_requested = True
 
     def step(self) -> None:
         """One pass of the loop: input, time, drawing. Never blocks."""
@@ -131,6 +148,11 @@ class KioskApp:
         for intent in self.input.poll(now):
             self.navigator.handle(intent)
         if self.watcher is not None:
+            if self._check_requested:
+                self._check_requested = False
+                wake = getattr(self.watcher, "wake", None)
+                if callable(wake):
+                    wake()
             new_deck = self.watcher.poll()
             if new_deck is not None:
                 self.replace_deck(new_deck)
@@ -152,6 +174,8 @@ class KioskApp:
         self.deck = deck
         self.input.staff_hold_seconds = deck.staff_exit.hold_seconds
         self.navigator.replace_deck(deck)
+        if self.on_deck_live is not None:
+            self.on_deck_live(deck)
 
     def draw(self) -> None:
         self.frames.draw(self.display, self.navigator.view(), self._chrome_offset)
@@ -214,4 +238,6 @@ class KioskApp:
             steps += 1
         if self.navigator.exit_requested:
             log.info("exit: %s", self.navigator.exit_reason)
+        elif self.stop_reason is not None:
+            log.info("stopping: %s", self.stop_reason)
         log.info("kiosk loop ended after %d steps, %d frames drawn", steps, self.frames_drawn)

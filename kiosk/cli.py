@@ -10,11 +10,12 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Protocol
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 from kiosk.content import DeckError, load_deck
-from kiosk.logs import FORMAT, setup_logging
+from kiosk.logs import FORMAT, install_excepthooks, setup_logging
 from kiosk.model import Deck
 
 # The sizes every deck must look right at: 1080p, 4K, a 16:10 tablet panel, portrait 1080p.
@@ -106,7 +107,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(arguments)
     command = args.command or "run"
     if command == "run":
+        # Before anything can fail: every start-up failure and uncaught error reaches
+        # kiosk.log as well as stderr (the journal).
         log_file = setup_logging()
+        install_excepthooks()
         if log_file is not None:
             log.info("logging to %s", log_file)
     else:
@@ -120,7 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_command(args, default_deck())
     return _run(
-        getattr(args, "deck", None) or default_deck(),
+        getattr(args, "deck", None),
         getattr(args, "windowed", None),
         first_frame_only=getattr(args, "first_frame_and_exit", False),
     )
@@ -201,29 +205,65 @@ def _render(args: argparse.Namespace) -> int:
     return 0
 
 
-def _stop_on_signal(signum: int, frame: object) -> None:
-    raise SystemExit(0)
+# SIGHUP: look for a new deck now (never a restart, never a blank screen). These end the kiosk
+# cleanly: statistics flushed, a log line naming the signal, systemd told STOPPING=1.
+TERMINATING_SIGNALS = ("SIGTERM", "SIGINT", "SIGQUIT", "SIGUSR1", "SIGUSR2")
 
 
-def _run(folder: Path, windowed: tuple[int, int] | None, *, first_frame_only: bool = False) -> int:
-    deck = _load(folder)
-    if deck is None:
-        print(
-            "The kiosk did not start: fix the problems above (`kiosk validate` re-checks).",
-            file=sys.stderr,
-        )
+class _Signals:
+    def __init__(self) -> None:
+        self.app: KioskAppLike | None = None
+
+    def install(self) -> None:
+        for name in TERMINATING_SIGNALS:
+            signal.signal(getattr(signal, name), self._stop)
+        signal.signal(signal.SIGHUP, self._reload)
+
+    def _stop(self, signum: int, frame: object) -> None:
+        name = signal.Signals(signum).name
+        if self.app is None:
+            log.info("%s received while starting; stopping", name)
+            raise SystemExit(0)
+        self.app.request_stop(f"{name} received")
+
+    def _reload(self, signum: int, frame: object) -> None:
+        log.info("SIGHUP received: looking for a new deck now")
+        if self.app is not None:
+            self.app.request_check()
+
+
+class KioskAppLike(Protocol):
+    def request_stop(self, reason: str) -> None: ...
+
+    def request_check(self) -> None: ...
+
+
+def _run(
+    deck_arg: Path | None, windowed: tuple[int, int] | None, *, first_frame_only: bool = False
+) -> int:
+    try:
+        return _start(deck_arg, windowed, first_frame_only=first_frame_only)
+    except SystemExit as stop:
+        return stop.code if isinstance(stop.code, int) else 0
+    except Exception:
+        log.critical("the kiosk stopped on an unexpected error", exc_info=True)
         return 1
+
+
+def _start(
+    deck_arg: Path | None, windowed: tuple[int, int] | None, *, first_frame_only: bool
+) -> int:
+    from kiosk.startup import resolve_source
+
+    bundled = default_deck()
+    source = resolve_source(deck_arg, bundled)
     import pygame
 
-    from kiosk.app import KioskApp
-    from kiosk.preflight import preflight
-    from kiosk.stats import StatsRecorder, default_stats_path
-    from kiosk.watchdog import SystemdNotifier
-
     # SDL would turn SIGTERM into a window-close event, which kiosk mode ignores on purpose;
-    # let the service manager's stop request end the process cleanly instead.
+    # our own handlers end the loop cleanly instead.
     os.environ["SDL_NO_SIGNAL_HANDLERS"] = "1"
-    signal.signal(signal.SIGTERM, _stop_on_signal)
+    signals = _Signals()
+    signals.install()
     # Only display and fonts: the audio mixer's thread would wake the CPU ~90 times a second.
     try:
         pygame.display.init()
@@ -239,37 +279,68 @@ def _run(folder: Path, windowed: tuple[int, int] | None, *, first_frame_only: bo
             pygame.mouse.set_visible(False)
     except pygame.error as error:
         pygame.display.quit()
-        print(
-            f"kiosk: no display to show the slides on ({error}); run it from the screen's "
-            f"desktop session (or set DISPLAY), or use `kiosk render {folder} --out out/`, "
-            "which works headless.",
-            file=sys.stderr,
+        log.error(
+            "kiosk: no display to show the slides on (%s); run it from the screen's desktop "
+            "session (or set DISPLAY), or use `kiosk render %s --out out/`, which works "
+            "headless.",
+            error,
+            source.path,
         )
         return 2
     pygame.font.init()
-    pygame.display.set_caption(deck.title.get(deck.default_language))
-    problems = preflight(deck, [display.get_size()], larger_text=False)
-    if problems:
-        pygame.display.quit()
-        _report(problems, folder)
-        print("The kiosk did not start: fix the problems above.", file=sys.stderr)
-        return 1
-    log.info(
-        "starting: %d slides, %dx%d, %s",
-        len(deck.slides),
-        *display.get_size(),
-        "windowed" if windowed else "full-screen",
-    )
+
+    from kiosk.app import KioskApp
+    from kiosk.follow import CurrentFollower, Watcher
+    from kiosk.lastgood import LastGoodKeeper, last_good_slides
+    from kiosk.pin import StaffPin, no_pin_warning
+    from kiosk.preflight import preflight
     from kiosk.reload import DeckWatcher
+    from kiosk.startup import choose_deck, version_of
+    from kiosk.stats import StatsRecorder, default_stats_path
+    from kiosk.watchdog import SystemdNotifier
 
     size = display.get_size()
-    # Edits are checked at this screen's size before they may replace what is showing.
-    watcher = DeckWatcher(
-        folder,
-        deck,
-        clock=time.monotonic,
-        check=lambda new: preflight(new, [size], larger_text=False),
+
+    def check(new: Deck) -> list[str]:
+        # Every deck is checked at this screen's size before it may be shown.
+        return preflight(new, [size], larger_text=False)
+
+    chosen = choose_deck(source, check, last_good=last_good_slides(), bundled=bundled)
+    if chosen is None:
+        pygame.display.quit()
+        log.error("The kiosk did not start: fix the problems above (`kiosk validate` re-checks).")
+        return 1
+    deck = chosen.deck
+    if chosen.fallback:
+        log.error(
+            "FALLBACK: showing the %s deck from %s, because %s",
+            chosen.kind,
+            chosen.folder,
+            "\n".join(chosen.reasons),
+        )
+    warning = no_pin_warning()
+    if warning:
+        log.warning("%s", warning)
+    pygame.display.set_caption(deck.title.get(deck.default_language))
+    log.info(
+        "starting: %d slides from %s (%s), %dx%d, %s",
+        len(deck.slides),
+        chosen.folder,
+        chosen.kind,
+        *size,
+        "windowed" if windowed else "full-screen",
     )
+    watcher: Watcher
+    if source.home:
+        watcher = CurrentFollower(source.path, deck, clock=time.monotonic, check=check)
+    else:
+        # Edits are checked at this screen's size before they may replace what is showing.
+        watcher = DeckWatcher(source.folder(), deck, clock=time.monotonic, check=check)
+    keeper = LastGoodKeeper()
+
+    def keep(new: Deck) -> None:
+        keeper.submit(new.root, version_of(new.root))
+
     notifier = SystemdNotifier()
     stats = StatsRecorder(default_stats_path())
     app = KioskApp(
@@ -279,21 +350,30 @@ def _run(folder: Path, windowed: tuple[int, int] | None, *, first_frame_only: bo
         watcher=watcher,
         notifier=notifier,
         stats=stats,
+        staff=StaffPin(),
+        on_deck_live=keep,
     )
+    if chosen.fallback:
+        app.fallbacks += 1
+        app.fallback_reason = f"showing the {chosen.kind} deck: {chosen.reasons[0]}"
+    else:
+        keep(deck)
+    signals.app = app
     try:
         app.step()  # the first frame
-        notifier.ready(f"showing {len(deck.slides)} slides")
+        status = f"showing {len(deck.slides)} slides"
+        notifier.ready(f"{status} (FALLBACK: {chosen.kind} deck)" if chosen.fallback else status)
         if first_frame_only:
             print(f"first-frame {time.time():.6f}", flush=True)
         else:
             app.run()
-    except (KeyboardInterrupt, SystemExit):
-        pass
     finally:
+        signals.app = None
         stats.close()
         notifier.stopping()
+        keeper.wait(5.0)
         pygame.quit()
-    log.info("kiosk stopped")
+    log.info("kiosk stopped%s", f" ({app.stop_reason})" if app.stop_reason else "")
     return 0
 
 

@@ -206,6 +206,10 @@ class DeckWatcher:
             return min(self._next_scan, self._attempt_at())
         return self._next_scan
 
+    def wake(self) -> None:
+        """Look at the folder on the next poll (SIGHUP); a change still has to settle."""
+        self._next_scan = float("-inf")
+
     # -- polling ---------------------------------------------------------------------------
 
     def poll(self) -> Deck | None:
