@@ -20,6 +20,7 @@ from kiosk.publish import (
     list_versions,
     publish,
     rollback,
+    wait_until_still,
 )
 
 
@@ -38,6 +39,13 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     pub.add_argument("--who", default=None, help="who publishes (default: $USER)")
     pub.add_argument("--keep", type=int, default=KEEP_VERSIONS, help="versions to keep")
     pub.add_argument("--force", action="store_true", help="publish even if nothing changed")
+    pub.add_argument(
+        "--settle",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="first wait until the folder has not changed for this long (after a sync)",
+    )
 
     versions = commands.add_parser("versions", help="list the published versions")
     versions.add_argument("--home", type=Path, default=None, help=home_help)
@@ -76,6 +84,8 @@ def run_command(args: argparse.Namespace, default_source: Path) -> int:
 def _publish(args: argparse.Namespace, home: Path, source: Path) -> int:
     from kiosk.lastgood import last_good_id
 
+    if args.settle > 0 and not wait_until_still(source, args.settle):
+        raise PublishError([f"{source}: still changing after 10 minutes; nothing published"])
     before = current_id(home)
     started = time.perf_counter()
     version = publish(

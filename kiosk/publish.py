@@ -286,6 +286,32 @@ def history(home: Path) -> list[dict[str, object]]:
     return entries
 
 
+def wait_until_still(
+    source: Path,
+    seconds: float,
+    *,
+    limit: float = 600.0,
+    poll: float = 1.0,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> bool:
+    """Wait until the deck in `source` (and its assets) has not changed for `seconds`, for
+    a sync tool that writes many files one after another. False if it never settled within
+    `limit` seconds."""
+    slides = source_deck(source)
+    started = clock()
+    seen = scan(slides)
+    still_since = started
+    while clock() - still_since < seconds:
+        if clock() - started > limit:
+            return False
+        sleep(poll)
+        now = scan(slides)
+        if now != seen:
+            seen, still_since = now, clock()
+    return True
+
+
 # -- copying ---------------------------------------------------------------------------------
 
 

@@ -319,3 +319,33 @@ def test_publish_versions_and_rollback_commands(source, home, capsys, monkeypatc
 def test_default_home_follows_xdg():
     assert pub.default_home({"XDG_DATA_HOME": "/d"}) == Path("/d/cvi-kiosk/decks")
     assert pub.default_home({"HOME": "/h"}) == Path("/h/.local/share/cvi-kiosk/decks")
+
+
+def test_wait_until_still_waits_for_a_sync_to_stop(source):
+    from tests.helpers import FakeClock
+
+    clock = FakeClock(0.0)
+    writes = iter(range(5))
+
+    def sleep(seconds: float) -> None:
+        clock.advance(seconds)
+        step = next(writes, None)
+        if step is not None:  # a sync tool writes one file a second for 5 s
+            (source / f"9{step}-new.yaml").write_text(f"# {step}\n", encoding="utf-8")
+
+    assert pub.wait_until_still(source, 3.0, clock=clock, sleep=sleep)
+    assert 7.0 <= clock.now <= 9.0  # 5 s of writes, then 3 s of quiet
+
+    def busy(seconds: float) -> None:
+        clock.advance(seconds)
+        (source / "busy.yaml").write_text(str(clock.now), encoding="utf-8")
+
+    assert not pub.wait_until_still(source, 3.0, limit=20.0, clock=clock, sleep=busy)
+
+
+def test_publish_settle_option(source, home, capsys):
+    assert (
+        main(["publish", str(source), "--home", str(home), "--settle", "0.01", "--who", "sync"])
+        == 0
+    )
+    assert capsys.readouterr().out.startswith("published ")
