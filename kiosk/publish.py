@@ -75,6 +75,9 @@ class PublishedVersion:
     slide_count: int
     source: str
     path: Path  # versions/<id>
+    # Publish order in this home (1, 2, …): versions are listed by it, not by the wall clock,
+    # which may step back or publish twice in one second.
+    sequence: int = 0
 
     def record(self) -> dict[str, object]:
         return {
@@ -85,6 +88,7 @@ class PublishedVersion:
             "deck_hash": self.deck_hash,
             "slide_count": self.slide_count,
             "source": self.source,
+            "sequence": self.sequence,
         }
 
 
@@ -130,6 +134,7 @@ def read_version(path: Path) -> PublishedVersion:
             slide_count=int(data["slide_count"]),
             source=str(data.get("source", "")),
             path=path,
+            sequence=int(data.get("sequence", 0)),
         )
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise ValueError(f"{path / RECORD}: cannot read the version record: {error}") from None
@@ -150,7 +155,7 @@ def list_versions(home: Path) -> list[PublishedVersion]:
             found.append(read_version(folder / name))
         except ValueError as error:
             log.warning("%s", error)
-    found.sort(key=lambda v: (v.created, v.id), reverse=True)
+    found.sort(key=lambda v: (v.sequence, v.created, v.id), reverse=True)
     return found
 
 
@@ -222,6 +227,7 @@ def publish(
                 "deck_hash": digest,
                 "slide_count": _slide_count(staging / "slides"),
                 "source": str(slides.resolve()),
+                "sequence": max((v.sequence for v in list_versions(home)), default=0) + 1,
             }
             _write_durably(staging / RECORD, json.dumps(record, indent=2) + "\n")
             _freeze(staging)

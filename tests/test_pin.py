@@ -200,3 +200,15 @@ def test_set_pin_prompts_twice(tmp_path, monkeypatch, capsys):
     assert "The two PINs differ" in capsys.readouterr().err and not path.exists()
     answers = iter([PIN, PIN])
     assert main(["set-pin", "--file", str(path)]) == 0 and path.exists()
+
+
+def test_validate_warns_when_this_machine_has_no_pin(tmp_path, monkeypatch, capsys):
+    from pathlib import Path
+
+    deck = Path(__file__).resolve().parents[1] / "slides"
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    assert main(["validate", str(deck), "--size", "1280x800"]) == 0
+    assert "warning: no staff PIN is set on this machine" in capsys.readouterr().err
+    set_pin(PIN, tmp_path / "config" / "cvi-kiosk" / "staff-pin")
+    assert main(["validate", str(deck), "--size", "1280x800"]) == 0
+    assert "staff PIN" not in capsys.readouterr().err

@@ -63,6 +63,7 @@ def test_publish_makes_a_checked_immutable_snapshot_and_points_current_at_it(sou
     assert record["who"] == "ana" and record["note"] == "first"
     assert record["slide_count"] == 28 and len(record["deck_hash"]) == 64
     assert record["source"] == str(source.resolve()) and record["created"].endswith("Z")
+    assert record["sequence"] == 1 and version.sequence == 1
     for name in ("deck.yaml", "10-welcome.yaml"):
         assert (deck_folder(version) / name).read_bytes() == (source / name).read_bytes()
     assert (version.path / "assets" / "fonts" / "OFL.txt").is_file()
