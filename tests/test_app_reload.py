@@ -130,7 +130,6 @@ def test_sighup_makes_the_watcher_look_now_and_a_signal_ends_the_loop():
 
         def poll(self):
             self.polls += 1
-            return None
 
     pygame.display.init()
     try:
