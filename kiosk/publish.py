@@ -232,7 +232,10 @@ def publish(
             _write_durably(staging / RECORD, json.dumps(record, indent=2) + "\n")
             _freeze(staging)
             target = home / VERSIONS / version_id
+            # Moving a folder to another parent rewrites its "..": it must stay writable
+            # until it is in place (root would not notice; the kiosk user would).
             os.rename(staging, target)
+            os.chmod(target, 0o555)
             _fsync_dir(home / VERSIONS)
         except BaseException:
             _remove_tree(staging)
@@ -565,12 +568,14 @@ def _walk_dirs(top: Path) -> Iterator[Path]:
 
 
 def _freeze(top: Path) -> None:
-    """Read-only files and folders: a published version is never edited in place."""
+    """Read-only files and folders below `top` (the caller seals `top` itself once it is
+    renamed into place): a published version is never edited in place."""
     for folder, _dirs, files in os.walk(top, topdown=False):
         for name in files:
             os.chmod(Path(folder) / name, 0o444)
         _fsync_dir(Path(folder))
-        os.chmod(folder, 0o555)
+        if Path(folder) != top:
+            os.chmod(folder, 0o555)
 
 
 def _remove_tree(top: Path) -> None:
