@@ -82,8 +82,6 @@ def run_command(args: argparse.Namespace, default_source: Path) -> int:
 
 
 def _publish(args: argparse.Namespace, home: Path, source: Path) -> int:
-    from kiosk.lastgood import last_good_id
-
     if args.settle > 0 and not wait_until_still(source, args.settle):
         raise PublishError([f"{source}: still changing after 10 minutes; nothing published"])
     before = current_id(home)
@@ -95,7 +93,6 @@ def _publish(args: argparse.Namespace, home: Path, source: Path) -> int:
         note=args.note,
         keep=args.keep,
         force=args.force,
-        protect=[i for i in (last_good_id(),) if i],
     )
     seconds = time.perf_counter() - started
     if version.id == before:

@@ -195,8 +195,10 @@ def publish(
     clock: Callable[[], float] = time.time,
 ) -> PublishedVersion:
     """Copy, check and switch to a new version of the deck in `source` (a `slides/` folder
-    with `assets/` beside it). Returns the new current version; when the deck is identical to
-    the current one (same hash) and not `force`, returns the current one unchanged.
+    with `assets/` beside it). Old versions beyond the `keep` newest are removed, except the
+    live one, the one live just before, this user's kiosk's last good one and `protect`.
+    Returns the new current version; when the deck is identical to the current one (same
+    hash) and not `force`, returns the current one unchanged.
     Raises PublishError with every problem found; then nothing live has changed."""
     slides = source_deck(source)
     if not slides.is_dir():
@@ -599,8 +601,15 @@ def _remove_leftovers(home: Path) -> None:
 
 
 def _prune(home: Path, keep: int, protect: set[str]) -> None:
+    from kiosk.lastgood import last_good_id  # (imports this module)
+
     versions = list_versions(home)
     live = current_id(home)
+    # The version this user's kiosk keeps as its last good deck: a rollback target that is
+    # known to have been shown.
+    shown = last_good_id()
+    if shown:
+        protect = protect | {shown}
     for old in versions[max(keep, 1) :]:
         if old.id in protect or old.id == live:
             continue

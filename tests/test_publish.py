@@ -33,6 +33,12 @@ def no_checks(slides: Path) -> list[str]:
     return []
 
 
+@pytest.fixture(autouse=True)
+def private_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Pruning spares the version the kiosk's last good copy came from: read it from here.
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+
 @pytest.fixture
 def source(tmp_path: Path) -> Path:
     """An editing folder: a copy of the bundled deck with its assets beside it."""
@@ -350,3 +356,17 @@ def test_publish_settle_option(source, home, capsys):
         == 0
     )
     assert capsys.readouterr().out.startswith("published ")
+
+
+def test_the_version_the_kiosk_keeps_as_last_good_is_never_pruned(
+    source, home, monkeypatch, tmp_path
+):
+    from kiosk.lastgood import save_last_good
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    shown = publish(source, home, who="ana", validate=no_checks)
+    save_last_good(deck_folder(shown), version=shown.id, state=tmp_path / "state" / "cvi-kiosk")
+    for _ in range(4):
+        publish(source, home, who="ana", force=True, keep=1, validate=no_checks)
+    assert shown.id in {v.id for v in list_versions(home)}
+    assert len(list_versions(home)) == 3  # newest, the one before it, and the shown one
