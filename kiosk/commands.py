@@ -77,6 +77,9 @@ def run_command(args: argparse.Namespace, default_source: Path) -> int:
         for problem in error.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
+    except OSError as error:  # a full or read-only disk: the live version is untouched
+        print(f"Nothing changed: {error}", file=sys.stderr)
+        return 1
     print(f"{version.id} is live again ({version.slide_count} slides)")
     return 0
 

@@ -205,6 +205,10 @@ def publish(
         raise PublishError([f"{slides}: deck folder not found"])
     home = Path(home)
     validate = validate or _default_validator
+    live = home / CURRENT
+    if os.path.lexists(live) and not live.is_symlink():
+        raise PublishError([f"{live}: is a real folder, not the link publishing switches; move "
+                            "it out of the deck home"])  # fmt: skip
     home.mkdir(parents=True, exist_ok=True)
     (home / VERSIONS).mkdir(exist_ok=True)
     with _locked(home):

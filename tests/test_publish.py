@@ -370,3 +370,20 @@ def test_the_version_the_kiosk_keeps_as_last_good_is_never_pruned(
         publish(source, home, who="ana", force=True, keep=1, validate=no_checks)
     assert shown.id in {v.id for v in list_versions(home)}
     assert len(list_versions(home)) == 3  # newest, the one before it, and the shown one
+
+
+def test_a_current_that_is_a_real_folder_is_not_replaced(source, home):
+    (home / "current").mkdir(parents=True)
+    with pytest.raises(PublishError, match="is a real folder"):
+        publish(source, home, who="ana", validate=no_checks)
+    assert (home / "current").is_dir() and not (home / "current").is_symlink()
+
+
+def test_a_disk_error_is_one_sentence(source, home, capsys, monkeypatch):
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pub.tempfile, "mkdtemp", full)
+    assert main(["publish", str(source), "--home", str(home)]) == 1
+    assert capsys.readouterr().err == "Nothing changed: [Errno 28] No space left on device\n"
+    assert current_version(home) is None
