@@ -17,12 +17,12 @@ from typing import Any
 
 import pygame
 
+from kiosk.follow import Watcher
 from kiosk.input import InputMapper, is_activity
 from kiosk.intents import TEXT_SIZE
 from kiosk.layout import Screen, chrome_offset, larger_text_deck
 from kiosk.model import DAY_NAMES, Deck, Schedule, base_id
-from kiosk.navigator import Navigator
-from kiosk.reload import DeckWatcher
+from kiosk.navigator import Navigator, StaffCheck
 from kiosk.render import FontBook, FrameRenderer
 from kiosk.stats import StatsRecorder
 from kiosk.status import SCHEMA, RecentErrors, StatusWriter, process_memory_bytes
@@ -50,7 +50,7 @@ class KioskApp:
         sleep: Callable[[float], None] = time.sleep,
         events: EventSource = pygame.event.get,
         flip: Callable[[], None] = pygame.display.flip,
-        watcher: DeckWatcher | None = None,
+        watcher: Watcher | None = None,
         notifier: SystemdNotifier | None = None,
         stats: StatsRecorder | None = None,
         status: StatusWriter | None = None,
@@ -58,6 +58,8 @@ class KioskApp:
         screen_name: str = "kiosk",
         deck_info: dict[str, str] | None = None,
         wall: Callable[[], float] = time.time,
+        staff: StaffCheck | None = None,
+        on_deck_live: Callable[[Deck], None] | None = None,
     ) -> None:
         self.deck = deck
         self.display = display
@@ -95,11 +97,19 @@ class KioskApp:
         self._renderers: dict[tuple[int, bool], tuple[Deck, FrameRenderer]] = {}
         self._larger_decks: dict[int, tuple[Deck, Deck]] = {}
         self._current: FrameRenderer | None = None
-        self.navigator = Navigator(deck, clock, larger=self._larger_deck)
+        self.navigator = Navigator(deck, clock, larger=self._larger_deck, staff=staff)
         self.input = InputMapper(
             size, windowed=windowed, staff_hold_seconds=deck.staff_exit.hold_seconds
         )
         self.frames_drawn = 0
+        # Called with every deck that replaces the one on screen (kiosk.lastgood keeps a copy).
+        self.on_deck_live = on_deck_live
+        # Starts that showed the last good or bundled deck because the configured one was
+        # broken (set by `kiosk run`; for the status file and metrics).
+        self.fallbacks = 0
+        self.fallback_reason = ""
+        self.stop_reason: str | None = None  # a signal asked the loop to end
+        self._check_requested = False
         self._drawn_version = -1
         self._last_frame_at = 0.0
         self._chrome_offset = (0, 0)
@@ -136,7 +146,15 @@ class KioskApp:
 
     @property
     def running(self) -> bool:
-        return not self.navigator.exit_requested
+        return not self.navigator.exit_requested and self.stop_reason is None
+
+    def request_stop(self, reason: str) -> None:
+        """End the loop after the current pass (safe to call from a signal handler)."""
+        self.stop_reason = reason
+
+    def request_check(self) -> None:
+        """Look for a new deck on the next pass (SIGHUP)."""
+        self._check_requested = True
 
     def step(self) -> None:
         """One pass of the loop: input, time, drawing. Never blocks."""
@@ -159,6 +177,11 @@ class KioskApp:
         for intent in self.input.poll(now):
             self.navigator.handle(intent)
         if self.watcher is not None:
+            if self._check_requested:
+                self._check_requested = False
+                wake = getattr(self.watcher, "wake", None)
+                if callable(wake):
+                    wake()
             new_deck = self.watcher.poll()
             if new_deck is not None:
                 self.replace_deck(new_deck)
@@ -260,6 +283,8 @@ class KioskApp:
             self.deck_info["hash"] = deck.assets.fingerprint
         self.input.staff_hold_seconds = deck.staff_exit.hold_seconds
         self.navigator.replace_deck(deck)
+        if self.on_deck_live is not None:
+            self.on_deck_live(deck)
 
     def draw(self) -> None:
         self.frames.draw(self.display, self.navigator.view(), self._chrome_offset)
@@ -323,6 +348,8 @@ class KioskApp:
             steps += 1
         if self.navigator.exit_requested:
             log.info("exit: %s", self.navigator.exit_reason)
+        elif self.stop_reason is not None:
+            log.info("stopping: %s", self.stop_reason)
         log.info("kiosk loop ended after %d steps, %d frames drawn", steps, self.frames_drawn)
 
 

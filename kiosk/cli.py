@@ -10,11 +10,12 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Protocol
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 from kiosk.loader import LoadJob, LoadRequest, load_isolated
-from kiosk.logs import FORMAT, setup_logging
+from kiosk.logs import FORMAT, install_excepthooks, setup_logging
 from kiosk.model import Deck
 
 # The sizes every deck must look right at: 1080p, 4K, a 16:10 tablet panel, portrait 1080p.
@@ -90,6 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--language", default=None, help="language code (default: all of the deck's languages)"
     )
     render.add_argument("--no-controls", action="store_true", help="leave out the control bar")
+
+    from kiosk.commands import add_commands
+
+    add_commands(commands)
     return parser
 
 
@@ -102,7 +107,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(arguments)
     command = args.command or "run"
     if command == "run":
+        # Before anything can fail: every start-up failure and uncaught error reaches
+        # kiosk.log as well as stderr (the journal).
         log_file = setup_logging()
+        install_excepthooks()
         if log_file is not None:
             log.info("logging to %s", log_file)
     else:
@@ -111,8 +119,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _validate(args.deck, args.size or list(STANDARD_SIZES))
     if command == "render":
         return _render(args)
+    if command in ("publish", "versions", "rollback", "set-pin"):
+        from kiosk.commands import run_command
+
+        return run_command(args, default_deck())
     return _run(
-        getattr(args, "deck", None) or default_deck(),
+        getattr(args, "deck", None),
         getattr(args, "windowed", None),
         first_frame_only=getattr(args, "first_frame_and_exit", False),
     )
@@ -146,15 +158,36 @@ def _headless() -> None:
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 
 
+def check_deck(
+    folder: Path,
+    sizes: Sequence[tuple[int, int]] = STANDARD_SIZES,
+    *,
+    larger_text: bool = True,
+    pixels: bool = False,
+) -> tuple[Deck | None, list[str]]:
+    """Everything `kiosk validate` checks, in the limited loader child: the YAML, images,
+    fonts, then text fit at `sizes`. Returns the deck (None when anything is wrong) and every
+    problem found."""
+    request = LoadRequest(folder, tuple(sizes), larger_text=larger_text, pixels=pixels)
+    outcome = load_isolated(request)
+    return (outcome.deck if outcome.ok else None), list(outcome.problems)
+
+
 def _validate(folder: Path, sizes: Sequence[tuple[int, int]]) -> int:
-    deck = _load(folder, sizes, larger_text=True, pixels=False)
-    if deck is None:
+    deck, problems = check_deck(folder, sizes)
+    if deck is None or problems:
+        _report(problems, folder)
         return 1
     sizes_text = ", ".join(f"{w}×{h}" for w, h in sizes)
     print(
         f"{folder}: {len(deck.slides)} slides in {len(deck.sections)} topics; "
         f"all fit at {sizes_text}"
     )
+    from kiosk.pin import no_pin_warning
+
+    warning = no_pin_warning()
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
     return 0
 
 
@@ -179,23 +212,65 @@ def _render(args: argparse.Namespace) -> int:
     return 0
 
 
-def _stop_on_signal(signum: int, frame: object) -> None:
-    raise SystemExit(0)
+# SIGHUP: look for a new deck now (never a restart, never a blank screen). These end the kiosk
+# cleanly: statistics flushed, a log line naming the signal, systemd told STOPPING=1.
+TERMINATING_SIGNALS = ("SIGTERM", "SIGINT", "SIGQUIT", "SIGUSR1", "SIGUSR2")
 
 
-def _run(folder: Path, windowed: tuple[int, int] | None, *, first_frame_only: bool = False) -> int:
+class _Signals:
+    def __init__(self) -> None:
+        self.app: KioskAppLike | None = None
+
+    def install(self) -> None:
+        for name in TERMINATING_SIGNALS:
+            signal.signal(getattr(signal, name), self._stop)
+        signal.signal(signal.SIGHUP, self._reload)
+
+    def _stop(self, signum: int, frame: object) -> None:
+        name = signal.Signals(signum).name
+        if self.app is None:
+            log.info("%s received while starting; stopping", name)
+            raise SystemExit(0)
+        self.app.request_stop(f"{name} received")
+
+    def _reload(self, signum: int, frame: object) -> None:
+        log.info("SIGHUP received: looking for a new deck now")
+        if self.app is not None:
+            self.app.request_check()
+
+
+class KioskAppLike(Protocol):
+    def request_stop(self, reason: str) -> None: ...
+
+    def request_check(self) -> None: ...
+
+
+def _run(
+    deck_arg: Path | None, windowed: tuple[int, int] | None, *, first_frame_only: bool = False
+) -> int:
+    try:
+        return _start(deck_arg, windowed, first_frame_only=first_frame_only)
+    except SystemExit as stop:
+        return stop.code if isinstance(stop.code, int) else 0
+    except Exception:
+        log.critical("the kiosk stopped on an unexpected error", exc_info=True)
+        return 1
+
+
+def _start(
+    deck_arg: Path | None, windowed: tuple[int, int] | None, *, first_frame_only: bool
+) -> int:
+    from kiosk.startup import resolve_source
+
+    bundled = default_deck()
+    source = resolve_source(deck_arg, bundled)
     import pygame
 
-    from kiosk.app import KioskApp
-    from kiosk.config import ConfigError, MachineConfig, default_screen_name, load_config
-    from kiosk.stats import StatsRecorder, default_stats_path
-    from kiosk.status import RecentErrors, StatusWriter, default_status_path
-    from kiosk.watchdog import SystemdNotifier
-
     # SDL would turn SIGTERM into a window-close event, which kiosk mode ignores on purpose;
-    # let the service manager's stop request end the process cleanly instead.
+    # our own handlers end the loop cleanly instead.
     os.environ["SDL_NO_SIGNAL_HANDLERS"] = "1"
-    signal.signal(signal.SIGTERM, _stop_on_signal)
+    signals = _Signals()
+    signals.install()
     # Only display and fonts: the audio mixer's thread would wake the CPU ~90 times a second.
     try:
         pygame.display.init()
@@ -211,46 +286,91 @@ def _run(folder: Path, windowed: tuple[int, int] | None, *, first_frame_only: bo
             pygame.mouse.set_visible(False)
     except pygame.error as error:
         pygame.display.quit()
-        print(
-            f"kiosk: no display to show the slides on ({error}); run it from the screen's "
-            f"desktop session (or set DISPLAY), or use `kiosk render {folder} --out out/`, "
-            "which works headless.",
-            file=sys.stderr,
+        log.error(
+            "kiosk: no display to show the slides on (%s); run it from the screen's desktop "
+            "session (or set DISPLAY), or use `kiosk render %s --out out/`, which works "
+            "headless.",
+            error,
+            source.path,
         )
         return 2
     pygame.font.init()
-    size = display.get_size()
-    # Read, decoded and checked at this screen's size in the loader child; images come back
-    # scaled for this screen, fonts as checked bytes.
-    deck = _load(folder, [size])
-    if deck is None:
-        pygame.display.quit()
-        print(
-            "The kiosk did not start: fix the problems above (`kiosk validate` re-checks).",
-            file=sys.stderr,
-        )
-        return 1
-    pygame.display.set_caption(deck.title.get(deck.default_language))
-    log.info(
-        "starting: %d slides, %dx%d, %s",
-        len(deck.slides),
-        *display.get_size(),
-        "windowed" if windowed else "full-screen",
-    )
-    from kiosk.reload import DeckWatcher
 
-    # Edits are loaded and checked at this screen's size, in a child process the loop only
-    # polls, before they may replace what is showing.
-    watcher = DeckWatcher(
-        folder,
-        deck,
-        clock=time.monotonic,
-        start=lambda new: LoadJob(LoadRequest(new, (size,))),
-    )
-    notifier = SystemdNotifier()
-    stats = StatsRecorder(default_stats_path())
+    from kiosk.app import KioskApp
+    from kiosk.config import ConfigError, MachineConfig, default_screen_name, load_config
+    from kiosk.follow import CurrentFollower, Watcher
+    from kiosk.lastgood import LastGoodKeeper, last_good_slides
+    from kiosk.pin import StaffPin, no_pin_warning
+    from kiosk.reload import DeckWatcher
+    from kiosk.startup import LoadProblemsError, choose_deck, version_of
+    from kiosk.stats import StatsRecorder, default_stats_path
+    from kiosk.status import RecentErrors, StatusWriter, default_status_path
+    from kiosk.watchdog import SystemdNotifier
+
+    # Kept from the start, so the status file shows why a fallback deck is on screen.
     recent_errors = RecentErrors()
     logging.getLogger().addHandler(recent_errors)
+    size = display.get_size()
+
+    def load(folder: Path) -> Deck:
+        # Read, decoded and checked at this screen's size in the loader child; images come
+        # back scaled for this screen, fonts as checked bytes. The bundled deck is the last
+        # resort: on a screen smaller than any it was made for, some text may be cut, which
+        # is still better than a dark screen.
+        sizes = [] if folder == bundled else [size]
+        deck, problems = check_deck(folder, sizes, larger_text=False, pixels=True)
+        if deck is None:
+            raise LoadProblemsError(problems)
+        return deck
+
+    def start(folder: Path) -> LoadJob:
+        # The same, for later decks: started here, polled by the loop, never waited for.
+        return LoadJob(LoadRequest(folder, (size,)))
+
+    chosen = choose_deck(source, last_good=last_good_slides(), bundled=bundled, load=load)
+    if chosen is None:
+        pygame.display.quit()
+        log.error("The kiosk did not start: fix the problems above (`kiosk validate` re-checks).")
+        return 1
+    deck = chosen.deck
+    if chosen.fallback:
+        log.error(
+            "FALLBACK: showing the %s deck from %s, because %s",
+            chosen.kind,
+            chosen.folder,
+            "\n".join(chosen.reasons),
+        )
+    warning = no_pin_warning()
+    if warning:
+        log.warning("%s", warning)
+    pygame.display.set_caption(deck.title.get(deck.default_language))
+    log.info(
+        "starting: %d slides from %s (%s), %dx%d, %s",
+        len(deck.slides),
+        chosen.folder,
+        chosen.kind,
+        *size,
+        "windowed" if windowed else "full-screen",
+    )
+    watcher: Watcher
+    # Later decks are loaded and checked at this screen's size in the loader child, which
+    # the loop only polls, before they may replace what is showing.
+    if source.home:
+        watcher = CurrentFollower(source.path, deck, clock=time.monotonic, start=start)
+    else:
+        watcher = DeckWatcher(source.folder(), deck, clock=time.monotonic, start=start)
+    keeper = LastGoodKeeper()
+
+    def keep(new: Deck) -> None:
+        keeper.submit(new.root, version_of(new.root))
+
+    def live(new: Deck) -> None:
+        keep(new)
+        app.deck_info["version"] = version_of(new.root) or ""
+        app.deck_info["source"] = "configured"
+
+    notifier = SystemdNotifier()
+    stats = StatsRecorder(default_stats_path())
     try:
         config = load_config()
     except ConfigError as error:
@@ -263,26 +383,38 @@ def _run(folder: Path, windowed: tuple[int, int] | None, *, first_frame_only: bo
         watcher=watcher,
         notifier=notifier,
         stats=stats,
+        staff=StaffPin(),
+        on_deck_live=live,
         status=StatusWriter(default_status_path()),
         recent_errors=recent_errors,
         screen_name=config.screen_name,
-        deck_info={"source": "folder", "version": ""},
+        deck_info={
+            "source": chosen.kind,
+            "version": version_of(chosen.folder) or "",
+        },
     )
+    if chosen.fallback:
+        app.fallbacks += 1
+        app.fallback_reason = f"showing the {chosen.kind} deck: {chosen.reasons[0]}"
+    else:
+        keep(deck)
+    signals.app = app
     try:
         app.step()  # the first frame
-        notifier.ready(f"showing {len(deck.slides)} slides")
+        status = f"showing {len(deck.slides)} slides"
+        notifier.ready(f"{status} (FALLBACK: {chosen.kind} deck)" if chosen.fallback else status)
         if first_frame_only:
             print(f"first-frame {time.time():.6f}", flush=True)
         else:
             app.run()
-    except (KeyboardInterrupt, SystemExit):
-        pass
     finally:
+        signals.app = None
         watcher.close()
         stats.close()
         notifier.stopping()
+        keeper.wait(5.0)
         pygame.quit()
-    log.info("kiosk stopped")
+    log.info("kiosk stopped%s", f" ({app.stop_reason})" if app.stop_reason else "")
     return 0
 
 

@@ -51,7 +51,6 @@ MAX_BULLETS = 8
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
-PIN = re.compile(r"^[0-9]{4,8}$")
 
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
@@ -575,29 +574,19 @@ def _staff_exit(node: Node, file: _File) -> StaffExit | None:
     if fields is None:
         return None
     hold = 5.0
-    pin = None
     if "hold_seconds" in fields:
         value = _number(fields["hold_seconds"][1], "staff_exit.hold_seconds", file, 2, 30)
         hold = value if value is not None else hold
     if "pin" in fields:
-        pin_node = fields["pin"][1]
-        if isinstance(pin_node, ScalarNode) and pin_node.tag == _INT:
-            file.error(
-                pin_node,
-                "staff_exit.pin",
-                f'put the PIN in quotes ("{pin_node.value}") so leading zeros are kept',
-            )
-        elif (
-            isinstance(pin_node, ScalarNode) and pin_node.tag == _STR and PIN.match(pin_node.value)
-        ):
-            pin = pin_node.value
-        else:
-            file.error(
-                pin_node,
-                "staff_exit.pin",
-                f"expected 4 to 8 digits in quotes, got {_describe(pin_node)}",
-            )
-    return StaffExit(hold, pin)
+        # Decks are synced to every screen and read by everyone who edits slides: a PIN there
+        # is no secret. Each screen keeps only a hash of its own (kiosk.pin).
+        file.error(
+            fields["pin"][1],
+            "staff_exit.pin",
+            "a PIN in the deck can be read by anyone who sees the slides; remove it and run "
+            "`kiosk set-pin` on each screen instead",
+        )
+    return StaffExit(hold)
 
 
 # -- section files -----------------------------------------------------------------------

@@ -175,9 +175,9 @@ class InputMapper:
     ) -> list[Intent]:
         press = self._press
         if phase == "down":
-            if press is not None and now - press.at > _STALE_SECONDS and not press.staff_hold:
-                # Its release was lost (or something rests on the panel): forget it, or it
-                # would turn every later touch into a "second finger".
+            if press is not None and self._forgettable(press, now):
+                # Its release was lost, or something rests on the panel: forget it, or it
+                # would turn every later touch into a "second finger" that does nothing.
                 press = self._press = None
             if press is not None and (press.source, press.ident) != (source, ident):
                 # A second finger: this is a pinch or a palm, not a tap or swipe.
@@ -201,6 +201,15 @@ class InputMapper:
         if press.cancelled:
             return [intents.WAKE]
         return [self._gesture(press, x, y, now, hit_test)]
+
+    def _forgettable(self, press: _Press, now: float) -> bool:
+        if press.staff_fired:
+            # The hold did its job (the keypad is open): whatever still rests on the corner
+            # must not swallow the taps that type the PIN.
+            return True
+        if press.staff_hold and not press.cancelled:
+            return False  # still counting towards the staff hold
+        return now - press.at > _STALE_SECONDS
 
     def _gesture(self, press: _Press, x: float, y: float, now: float, hit_test: HitTest) -> Intent:
         dx, dy = x - press.x, y - press.y

@@ -6,8 +6,11 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import os
+import sys
+import threading
 from collections.abc import Mapping
 from pathlib import Path
+from types import TracebackType
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # 1 MB × 5 files: a week of normal operation, and an SD card never fills up.
@@ -54,3 +57,31 @@ def setup_logging(directory: Path | None = None, *, verbose: bool = False) -> Pa
     setattr(rotating, _MARK, True)
     root.addHandler(rotating)
     return path
+
+
+def install_excepthooks() -> None:
+    """Uncaught errors (main thread or any other) go through logging: kiosk.log as well as
+    stderr (the journal), with the traceback."""
+    logger = logging.getLogger("kiosk")
+
+    def main_hook(
+        kind: type[BaseException], value: BaseException, traceback: TracebackType | None
+    ) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            sys.__excepthook__(kind, value, traceback)
+            return
+        logger.critical("uncaught error: %s", value, exc_info=(kind, value, traceback))
+
+    def thread_hook(args: threading.ExceptHookArgs) -> None:
+        if args.exc_value is None:
+            return
+        name = args.thread.name if args.thread is not None else "?"
+        logger.critical(
+            "uncaught error in thread %s: %s",
+            name,
+            args.exc_value,
+            exc_info=(args.exc_type, args.exc_value, args.exc_traceback),
+        )
+
+    sys.excepthook = main_hook
+    threading.excepthook = thread_hook

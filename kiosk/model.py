@@ -120,10 +120,10 @@ class Transition:
 
 @dataclass(frozen=True)
 class StaffExit:
-    """The hidden way out for staff: hold the top-left corner, then type the PIN if one is set."""
+    """The hidden way out for staff: hold the top-left corner, then type the PIN. The PIN is
+    per machine (`kiosk set-pin`, kiosk.pin), never part of the deck."""
 
     hold_seconds: float = 5.0
-    pin: str | None = None
 
 
 class RestStyle(StrEnum):

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
+from typing import Protocol
 
 from kiosk.intents import Action, Intent
 from kiosk.model import Deck, base_id
@@ -35,6 +36,15 @@ MAX_PIN_DIGITS = 8
 # A transition whose `from_index` is this starts from whatever the screen shows (deck reload).
 FROM_SCREEN = -1
 PIN_ERROR_SECONDS = 2.0
+
+
+class StaffCheck(Protocol):
+    """The staff exit's PIN check (kiosk.pin.StaffPin): per machine, never from the deck."""
+
+    @property
+    def configured(self) -> bool: ...
+
+    def attempt(self, pin: str) -> bool: ...
 
 
 class Mode(Enum):
@@ -95,8 +105,11 @@ class Navigator:
         clock: Clock,
         local_time: LocalTime = datetime.now,
         larger: Callable[[Deck], Deck] | None = None,
+        staff: StaffCheck | None = None,
     ) -> None:
         self._clock = clock
+        # Without a PIN check nobody leaves by the corner hold (a kiosk with no PIN is locked).
+        self._staff = staff
         # Builds the re-flowed larger-text deck (needs fonts, so the app provides it).
         self._larger = larger
         self._normal_deck = deck
@@ -184,11 +197,14 @@ class Navigator:
             return
         if action is Action.STAFF_GESTURE:
             self._wake()
-            if self._deck.staff_exit.pin:
+            if self._staff is not None and self._staff.configured:
                 self._set_overlay(Overlay.KEYPAD)
                 self._pin = ""
             else:
-                self._exit("staff exit (corner hold, no PIN set)")
+                log.warning(
+                    "staff corner held, but no staff PIN is set on this machine: the keypad "
+                    "stays closed (run `kiosk set-pin`)"
+                )
             return
         if self.mode is Mode.ATTRACT:
             # The first touch shows the controls and keeps what caught the visitor's eye;
@@ -245,7 +261,7 @@ class Navigator:
                 self._pin = self._pin[:-1]
                 self.version += 1
         elif action is Action.KEYPAD_ENTER:
-            if self._pin == self._deck.staff_exit.pin:
+            if self._staff is not None and self._staff.attempt(self._pin):
                 self._exit("staff exit (corner hold and PIN)")
             else:
                 self._pin = ""

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -33,6 +33,7 @@ from typing import Protocol
 from kiosk.content import DeckError, load_deck
 from kiosk.loader import LoadOutcome
 from kiosk.model import Deck
+from kiosk.writers import open_for_writing
 
 log = logging.getLogger(__name__)
 
@@ -168,12 +169,17 @@ class DeckWatcher:
         settle_seconds: float = 1.5,
         grace_seconds: float = 10.0,
         start: Callable[[Path], PendingLoad] | None = None,
+        writers: Callable[[Sequence[Path]], Sequence[object]] = open_for_writing,
     ) -> None:
         self._folder = Path(folder)
         self._start = start
         self._job: PendingLoad | None = None
         self._job_snapshot: Snapshot | None = None
         self._stopping: list[PendingLoad] = []  # cancelled jobs, polled until reaped
+        # A file some process still has open for writing is never loaded (kiosk.writers):
+        # a pause mid-write looks exactly like a finished file to the settle timer.
+        self._writers = writers
+        self._waiting_for: str | None = None
         self._deck = current
         self._clock = clock
         self._load = load
@@ -219,6 +225,10 @@ class DeckWatcher:
         if self.pending:
             return min(self._next_scan, self._attempt_at())
         return self._next_scan
+
+    def wake(self) -> None:
+        """Look at the folder on the next poll (SIGHUP); a change still has to settle."""
+        self._next_scan = float("-inf")
 
     # -- polling ---------------------------------------------------------------------------
 
@@ -272,6 +282,8 @@ class DeckWatcher:
             if self._problems:
                 log.info("deck files are back to the running version; problems cleared")
             self._problems = ()
+            return None
+        elif self._still_written():
             return None
         elif self._start is not None:
             # Start the child and come back on later passes: poll() must never wait for it.
@@ -330,7 +342,7 @@ class DeckWatcher:
     ) -> Deck | None:
         if loaded:
             after = scan(self._folder)
-            if after != snapshot:
+            if after != snapshot or self._still_written():
                 # Files moved under the loader: what it read may mix two versions.
                 log.debug("deck folder changed while loading; waiting for it to settle")
                 now = self._clock()
@@ -353,6 +365,22 @@ class DeckWatcher:
             log.debug("deck not ready yet (%d problem(s)); retrying", len(errors))
             self._retry_at = min(now + self._retry_seconds, give_up_at)
         return None
+
+    def _still_written(self) -> bool:
+        """True (and the version stays pending, its grace not counting) while a process has a
+        deck file open for writing."""
+        busy = self._writers([self._folder, self._folder.parent / "assets"])
+        if not busy:
+            self._waiting_for = None
+            return False
+        described = str(busy[0])
+        if described != self._waiting_for:  # once per writer, not once per second
+            self._waiting_for = described
+            log.info("deck not loaded yet: %s", described)
+        now = self._clock()
+        self._changed_at = now
+        self._retry_at = now + self._poll_seconds
+        return True
 
     def _load_and_check(self) -> tuple[Deck | None, list[str]]:
         try:

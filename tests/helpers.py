@@ -34,6 +34,22 @@ class FakeClock:
         self.now += seconds
 
 
+class FakeStaff:
+    """A staff PIN check for tests (the real one, kiosk.pin.StaffPin, hashes and rate-limits)."""
+
+    def __init__(self, pin: str | None = "2468") -> None:
+        self.pin = pin
+        self.attempts: list[bool] = []
+
+    @property
+    def configured(self) -> bool:
+        return self.pin is not None
+
+    def attempt(self, pin: str) -> bool:
+        self.attempts.append(pin == self.pin)
+        return self.attempts[-1]
+
+
 def text(value: str, es: str | None = None) -> Text:
     return Text({"en": value, "es": es}) if es else Text({"en": value})
 
@@ -84,7 +100,6 @@ def make_deck(
     idle_timeout: float = 60.0,
     transition_seconds: float = 0.4,
     style: TransitionStyle = TransitionStyle.CROSSFADE,
-    pin: str | None = None,
     languages: tuple[str, ...] = ("en",),
     sections: list[str] | None = None,
 ) -> Deck:
@@ -107,5 +122,5 @@ def make_deck(
         slide_duration=slide_duration,
         idle_timeout=idle_timeout,
         transition=Transition(style, transition_seconds),
-        staff_exit=StaffExit(5.0, pin),
+        staff_exit=StaffExit(5.0),
     )

@@ -10,7 +10,7 @@ import pytest
 from kiosk.app import KioskApp
 from kiosk.content import load_deck
 from kiosk.navigator import Mode, Overlay
-from tests.helpers import FakeClock
+from tests.helpers import FakeClock, FakeStaff
 
 DECK_DIR = Path(__file__).resolve().parents[1] / "slides"
 W, H = 1280, 800
@@ -63,6 +63,7 @@ def app_and_script():
         sleep=clock.sleep,
         events=script,
         flip=lambda: None,
+        staff=FakeStaff("2468"),
     )
     yield app, script, clock
     pygame.display.quit()
@@ -124,7 +125,7 @@ def test_staff_exit_in_the_loop(app_and_script):
     ]
     script.batches.append(hold)
     app.run(max_steps=int(app.deck.staff_exit.hold_seconds / 0.03) + 20)
-    assert not app.running or app.navigator.overlay is Overlay.KEYPAD
+    assert app.running and app.navigator.overlay is Overlay.KEYPAD
 
 
 def _ink_fraction(surface: pygame.Surface, background) -> float:
@@ -158,3 +159,23 @@ def test_no_black_or_empty_frame_during_transitions():
     assert len(inks) > 30  # transitions were animated frame by frame
     assert min(inks) > 0.01
     pygame.display.quit()
+
+
+def test_keypad_works_while_something_rests_on_the_staff_corner(app_and_script):
+    """The reported bug: the keypad opened once and every later tap did nothing, for good."""
+    app, script, clock = app_and_script
+    resting = pygame.event.Event(
+        pygame.FINGERDOWN, x=0.01, y=0.01, dx=0.0, dy=0.0, finger_id=7, touch_id=1, pressure=1.0
+    )
+    script.batches.append([resting])  # ... and it never lifts
+    app.run(max_steps=int(app.deck.staff_exit.hold_seconds / 0.03) + 20)
+    assert app.navigator.overlay is Overlay.KEYPAD
+    controls = app.frames.chrome.controls(app.navigator.view())
+    keys = {str(b.intent): b.rect.center for b in controls.buttons}
+    for name in ("KEYPAD_DIGIT(2)", "KEYPAD_DIGIT(4)", "KEYPAD_DIGIT(6)", "KEYPAD_DIGIT(8)"):
+        script.tap(*keys[name], finger=8)
+    app.run(max_steps=20)
+    assert app.navigator.view().pin_digits == 4
+    script.tap(*keys["KEYPAD_ENTER"], finger=9)
+    app.run(max_steps=20)
+    assert not app.running

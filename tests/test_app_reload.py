@@ -111,3 +111,51 @@ def nav_intent(name: str, value: int | None = None):
     from kiosk.intents import Action, Intent
 
     return Intent(Action[name], value)
+
+
+def test_sighup_makes_the_watcher_look_now_and_a_signal_ends_the_loop():
+    """What `kiosk run` does on SIGHUP (request_check) and on SIGTERM & co (request_stop)."""
+    import pygame
+
+    from kiosk.app import KioskApp
+    from tests.helpers import FakeClock, make_deck
+
+    class Watcher:
+        problems: tuple[str, ...] = ()
+
+        def __init__(self) -> None:
+            self.woken = 0
+            self.polls = 0
+
+        def wake(self) -> None:
+            self.woken += 1
+
+        def poll(self):
+            self.polls += 1
+
+    pygame.display.init()
+    try:
+        clock = FakeClock()
+        watcher = Watcher()
+        app = KioskApp(
+            make_deck(),
+            pygame.display.set_mode((640, 400)),
+            windowed=True,
+            clock=clock,
+            sleep=clock.sleep,
+            events=lambda: [],
+            flip=lambda: None,
+            watcher=watcher,
+        )
+        app.step()
+        assert watcher.woken == 0
+        app.request_check()
+        app.step()
+        app.step()
+        assert watcher.woken == 1 and watcher.polls == 3
+        app.request_stop("SIGUSR1 received")
+        app.run(max_steps=1000)
+        assert not app.running and app.stop_reason == "SIGUSR1 received"
+        assert watcher.polls == 3  # the loop ended before another pass
+    finally:
+        pygame.display.quit()

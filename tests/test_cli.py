@@ -25,6 +25,9 @@ def kiosk(*args: str, env: dict[str, str] | None = None) -> subprocess.Completed
         cwd=ROOT,
         env={
             "XDG_STATE_HOME": tempfile.gettempdir(),
+            # Nothing published in the default deck home, no staff PIN: a known machine.
+            "XDG_DATA_HOME": str(Path(tempfile.gettempdir()) / "cvi-kiosk-test-data"),
+            "XDG_CONFIG_HOME": str(Path(tempfile.gettempdir()) / "cvi-kiosk-test-config"),
             **(env or {**os.environ, "SDL_VIDEODRIVER": "dummy"}),
         },
         timeout=120,
@@ -69,11 +72,24 @@ def test_validate_reports_every_problem_with_file_and_line(tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_run_refuses_a_broken_deck_with_the_same_messages(tmp_path):
-    result = kiosk("run", "--deck", str(broken_deck(tmp_path)), "--windowed", "640x400")
-    assert result.returncode == 1
+def test_run_with_a_broken_deck_starts_on_the_bundled_deck_and_says_why(tmp_path):
+    state = tmp_path / "state"
+    result = kiosk(
+        "run",
+        "--deck",
+        str(broken_deck(tmp_path)),
+        "--windowed",
+        "1280x800",
+        "--first-frame-and-exit",
+        env={**os.environ, "SDL_VIDEODRIVER": "dummy", "XDG_STATE_HOME": str(state)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "FALLBACK: showing the bundled deck" in result.stderr
+    # The same messages as `kiosk validate`, in the journal (stderr) and in kiosk.log.
     assert "slides/deck.yaml:2: idle_timeout:" in result.stderr
-    assert "did not start" in result.stderr
+    log_text = (state / "cvi-kiosk" / "kiosk.log").read_text()
+    assert "FALLBACK: showing the bundled deck" in log_text
+    assert "slides/deck.yaml:2: idle_timeout:" in log_text
 
 
 def test_run_without_a_display_says_so_in_one_sentence():

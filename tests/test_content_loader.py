@@ -20,7 +20,7 @@ idle_timeout: 45
 transition: {style: slide, seconds: 0.3}
 theme:
   accent: "#FFAA00"
-staff_exit: {hold_seconds: 4, pin: "0123"}
+staff_exit: {hold_seconds: 4}
 """
 
 SECTION_YAML = """\
@@ -68,7 +68,7 @@ def test_a_valid_deck_loads_into_the_model(tmp_path):
     assert (deck.slide_duration, deck.idle_timeout) == (9, 45)
     assert deck.transition.style is TransitionStyle.SLIDE and deck.transition.seconds == 0.3
     assert deck.theme.accent == (255, 170, 0)
-    assert deck.staff_exit.pin == "0123" and deck.staff_exit.hold_seconds == 4
+    assert deck.staff_exit.hold_seconds == 4
     first, second = deck.slides
     assert first.kind is SlideKind.BULLETS and first.duration == 14
     assert [b.get("en") for b in first.bullets] == ["Swollen legs", "Aching legs"]
@@ -168,12 +168,12 @@ def test_each_error_names_file_line_and_field(tmp_path, section, expected):
             "slides/deck.yaml:2: theme.acent: unknown field 'acent' (did you mean 'accent'?)",
         ),
         (
-            "title: T\nstaff_exit: {pin: 0123}\n",
-            "slides/deck.yaml:2: staff_exit.pin: put the PIN in quotes",
+            "title: T\nstaff_exit: {pin: '2468'}\n",
+            "slides/deck.yaml:2: staff_exit.pin: a PIN in the deck can be read by anyone who sees the slides; remove it and run `kiosk set-pin` on each screen instead",
         ),
         (
-            "title: T\nstaff_exit: {pin: '12'}\n",
-            "slides/deck.yaml:2: staff_exit.pin: expected 4 to 8 digits",
+            "title: T\nstaff_exit: {pin: 0123}\n",
+            "slides/deck.yaml:2: staff_exit.pin: a PIN in the deck can be read",
         ),
         (
             "title: T\nlanguages: [en, en]\n",

@@ -26,7 +26,13 @@ from kiosk.cli import build_parser
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
 UNIT_SUFFIXES = (".service", ".timer", ".target", ".path")
-EXPECTED_UNITS = {"cvi-kiosk.service", "cvi-kiosk-sync.service", "cvi-kiosk-sync.timer"}
+EXPECTED_UNITS = {
+    "cvi-kiosk.service",
+    "cvi-kiosk-sync.service",
+    "cvi-kiosk-sync.timer",
+    "cvi-kiosk-publish.path",
+    "cvi-kiosk-publish.service",
+}
 
 SECTIONS = {
     ".service": {"Unit", "Service", "Install"},
@@ -150,7 +156,9 @@ def parse_unit(name: str, text: str) -> Unit:
         if re.search(r"\s[#;]", value):
             unit.errors.append(f"{where}: {key}= has an inline comment; systemd keeps it as text")
         values = unit.sections[current].setdefault(key, [])
-        if values and key not in LIST_KEYS:
+        # A oneshot service runs several ExecStart= lines in order; any other type takes one.
+        oneshot = unit.sections.get("Service", {}).get("Type") == ["oneshot"]
+        if values and key not in LIST_KEYS and not (key == "ExecStart" and oneshot):
             unit.errors.append(f"{where}: {key}= is set twice; systemd keeps only the last one")
         values.append(value)
     return unit
@@ -193,6 +201,10 @@ def load(name: str) -> Unit:
         ("[Service]\nRestartSec=3 # seconds\n", "x.service:2: RestartSec= has an inline comment"),
         ("[Service]\nWatchdogSec=\n", "x.service:2: WatchdogSec= is empty"),
         ("[Service]\nType=simple\nType=notify\n", "x.service:3: Type= is set twice"),
+        (
+            "[Service]\nType=notify\nExecStart=/bin/a\nExecStart=/bin/b\n",
+            "x.service:4: ExecStart= is set twice",
+        ),
         ("[Service]\nExecStart /bin/true\n", "x.service:2: expected Key=value"),
         ("[Unit]\n[Unit]\n", "x.service:2: section [Unit] appears twice"),
         ("[Timer]\nOnBootSec=1min\n", "x.service:1: unknown section [Timer]"),
@@ -305,10 +317,37 @@ def test_the_sync_timer_pulls_every_five_minutes():
 
     service = load(target)
     assert service.one("Service", "Type") == "oneshot"
-    argv = shlex.split(service.one("Service", "ExecStart"))
-    assert Path(argv[0]).name == "git" and Path(argv[0]).is_absolute()
+    pull, publish = (shlex.split(line) for line in service.get("Service", "ExecStart"))
+    assert Path(pull[0]).name == "git" and Path(pull[0]).is_absolute()
     # Fast-forward only: never a merge commit or a conflict in the deck on a screen.
-    assert argv[1:5] == ["-C", "%h/cvi-kiosk", "pull", "--ff-only"]
+    assert pull[1:5] == ["-C", "%h/cvi-kiosk", "pull", "--ff-only"]
+    # Then the one publishing path: checked whole, switched atomically (a oneshot runs its
+    # ExecStart lines in order and stops at the first that fails).
+    assert publish[0] == "%h/cvi-kiosk/.venv/bin/kiosk"
+    args = build_parser().parse_args([a.replace("%h", "/home/kiosk") for a in publish[1:]])
+    assert args.command == "publish" and args.source == Path("/home/kiosk/cvi-kiosk/slides")
+    assert args.home is None, "publishes into the default deck home, which `kiosk run` follows"
+
+
+def test_a_synced_editing_folder_is_published_when_it_changes():
+    path = load("cvi-kiosk-publish.path")
+    watched = path.get("Path", "PathChanged")
+    assert watched == ["%h/cvi-kiosk-inbox/slides", "%h/cvi-kiosk-inbox/assets"]
+    assert path.one("Path", "Unit") == "cvi-kiosk-publish.service"
+    service = load("cvi-kiosk-publish.service")
+    assert service.one("Service", "Type") == "oneshot"
+    argv = shlex.split(service.one("Service", "ExecStart"))
+    args = build_parser().parse_args([a.replace("%h", "/home/kiosk") for a in argv[1:]])
+    assert args.command == "publish"
+    assert args.source == Path("/home/kiosk/cvi-kiosk-inbox/slides")
+    assert args.settle >= 10, "a sync writes many files: wait until it has finished"
+
+
+def test_the_kiosk_service_follows_the_published_deck_and_reloads_on_sighup():
+    unit = load("cvi-kiosk.service")
+    argv = shlex.split(unit.one("Service", "ExecStart"))
+    assert build_parser().parse_args(argv[1:]).deck is None  # the default deck home
+    assert unit.one("Service", "ExecReload") == "/bin/kill -HUP $MAINPID"
 
 
 def test_the_guide_installs_every_unit():

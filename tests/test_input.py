@@ -324,3 +324,35 @@ def test_random_event_storm_never_raises(steps):
             assert intent != intents.QUIT  # kiosk mode: nothing a visitor does quits
         for intent in mapper.poll(now):
             assert intent == intents.STAFF_GESTURE
+
+
+def keypad_hit(x: int, y: int) -> Intent | None:
+    """A stand-in for the keypad overlay: every tap outside the corner is the digit 7."""
+    return intents.keypad_digit(7) if x > 200 else None
+
+
+def test_something_resting_on_the_staff_corner_never_leaves_the_keypad_stuck(mapper):
+    # A bag strap rests on the corner: finger 1 goes down and never comes up.
+    assert run(mapper, [(0.0, finger(pygame.FINGERDOWN, 10, 10, fid=1))]) == []
+    assert mapper.poll(5.0) == [intents.STAFF_GESTURE]  # the keypad opens once
+    # Staff (or anyone) taps keys with other fingers: every tap acts, now and much later.
+    for t0 in (6.0, 7.0, 30.0, 3600.0):
+        assert run(mapper, sdl_tap(500, 300, t0=t0, fid=2), keypad_hit) == [intents.keypad_digit(7)]
+        assert mapper.poll(t0 + 1) == []  # and the resting strap never fires again
+    # Its release, whenever it comes, is ignored.
+    assert run(mapper, [(4000.0, finger(pygame.FINGERUP, 10, 10, fid=1))]) == []
+
+
+def test_a_cancelled_corner_hold_does_not_block_later_touches(mapper):
+    run(mapper, [(0.0, finger(pygame.FINGERDOWN, 10, 10, fid=1))])  # rests on the corner
+    run(mapper, sdl_tap(500, 300, t0=1.0, fid=2))  # a second finger cancels the hold
+    assert mapper.poll(6.0) == []
+    # The resting finger is forgotten like any other lost release.
+    assert run(mapper, sdl_tap(900, 300, t0=20.0, fid=3)) == [intents.NEXT]
+
+
+def test_a_long_staff_hold_is_not_mistaken_for_a_lost_release():
+    mapper = InputMapper((W, H), windowed=False, staff_hold_seconds=30.0)
+    run(mapper, [(0.0, finger(pygame.FINGERDOWN, 10, 10, fid=1))])
+    assert mapper.poll(29.0) == []
+    assert mapper.poll(30.0) == [intents.STAFF_GESTURE]

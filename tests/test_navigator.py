@@ -7,7 +7,7 @@ import pytest
 from kiosk import intents
 from kiosk.intents import Intent
 from kiosk.navigator import FROM_SCREEN, PIN_ERROR_SECONDS, Mode, Navigator, Overlay
-from tests.helpers import FakeClock, make_deck
+from tests.helpers import FakeClock, FakeStaff, make_deck
 
 T = 0.4  # transition seconds in make_deck
 
@@ -190,7 +190,7 @@ def test_idle_timeout_closes_the_topic_menu(clock):
 
 
 def test_idle_timeout_closes_the_keypad_and_forgets_digits(clock):
-    nav = Navigator(make_deck(idle_timeout=30, pin="2468"), clock)
+    nav = Navigator(make_deck(idle_timeout=30), clock, staff=FakeStaff("2468"))
     nav.handle(intents.STAFF_GESTURE)
     nav.handle(intents.keypad_digit(2))
     assert nav.overlay is Overlay.KEYPAD and nav.view().pin_digits == 1
@@ -265,14 +265,21 @@ def test_version_moves_only_on_visible_changes(clock):
     assert nav.version == v
 
 
-def test_staff_exit_without_pin_exits(clock):
-    nav = Navigator(make_deck(), clock)
+@pytest.mark.parametrize("staff", [None, FakeStaff(None)])
+def test_without_a_pin_the_corner_hold_opens_nothing(clock, staff, caplog):
+    nav = Navigator(make_deck(), clock, staff=staff)
     nav.handle(intents.STAFF_GESTURE)
-    assert nav.exit_requested
+    assert not nav.exit_requested and nav.overlay is Overlay.NONE
+    assert "no staff PIN is set on this machine" in caplog.text
+    for digit in (2, 4, 6, 8):
+        nav.handle(intents.keypad_digit(digit))
+    nav.handle(intents.KEYPAD_ENTER)
+    assert not nav.exit_requested
 
 
 def test_staff_exit_with_pin(clock):
-    nav = Navigator(make_deck(pin="2468"), clock)
+    staff = FakeStaff("2468")
+    nav = Navigator(make_deck(), clock, staff=staff)
     nav.handle(intents.STAFF_GESTURE)
     assert nav.overlay is Overlay.KEYPAD and not nav.exit_requested
     for digit in (2, 4, 6, 9):
@@ -290,10 +297,11 @@ def test_staff_exit_with_pin(clock):
     nav.handle(intents.keypad_digit(8))
     nav.handle(intents.KEYPAD_ENTER)
     assert nav.exit_requested
+    assert staff.attempts == [False, True]
 
 
 def test_keypad_close_returns_to_browsing(clock):
-    nav = Navigator(make_deck(pin="1234"), clock)
+    nav = Navigator(make_deck(), clock, staff=FakeStaff("1234"))
     nav.handle(intents.STAFF_GESTURE)
     nav.handle(intents.CLOSE)
     assert nav.overlay is Overlay.NONE and nav.mode is Mode.BROWSING and not nav.exit_requested

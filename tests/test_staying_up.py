@@ -144,7 +144,12 @@ def test_unit_files_are_valid_and_say_what_we_rely_on():
         for p in (ROOT / "deploy").iterdir()
         if p.suffix in (".service", ".timer")
     }
-    assert set(units) == {"cvi-kiosk.service", "cvi-kiosk-sync.service", "cvi-kiosk-sync.timer"}
+    assert set(units) == {
+        "cvi-kiosk.service",
+        "cvi-kiosk-sync.service",
+        "cvi-kiosk-sync.timer",
+        "cvi-kiosk-publish.service",
+    }
     for name, sections in units.items():
         allowed = (
             {"Unit", "Service", "Install"}
@@ -163,6 +168,7 @@ def test_unit_files_are_valid_and_say_what_we_rely_on():
         and "OnBootSec" in timer
     )
     assert "--ff-only" in units["cvi-kiosk-sync.service"]["Service"]["ExecStart"][0]
+    assert " publish " in units["cvi-kiosk-sync.service"]["Service"]["ExecStart"][1]
 
 
 @pytest.mark.skipif(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import random
-from dataclasses import replace
 from pathlib import Path
 
 import pygame
@@ -13,9 +12,8 @@ import pytest
 
 from kiosk.app import KioskApp
 from kiosk.content import load_deck
-from kiosk.model import StaffExit
 from kiosk.navigator import Mode, Overlay
-from tests.helpers import FakeClock
+from tests.helpers import FakeClock, FakeStaff
 
 DECK_DIR = Path(__file__).resolve().parents[1] / "slides"
 W, H = 800, 480
@@ -78,7 +76,7 @@ def test_event_storm_then_idle_returns_to_attract(seed):
     pygame.display.init()
     display = pygame.display.set_mode((W, H))
     # A PIN the storm cannot type (its digit keys are 0 and 5), so only staff could leave.
-    deck = replace(load_deck(DECK_DIR), staff_exit=StaffExit(5.0, "1379"))
+    deck = load_deck(DECK_DIR)
     clock = FakeClock()
     rng = random.Random(seed)
     pending: list[list[pygame.event.Event]] = []
@@ -95,6 +93,7 @@ def test_event_storm_then_idle_returns_to_attract(seed):
         sleep=clock.sleep,
         events=events,
         flip=lambda: None,
+        staff=FakeStaff("137913"),
     )
     total = 0
     while total < EVENTS_PER_SEED:
