@@ -16,8 +16,10 @@ classes, so even a child subverted by a decoder bug cannot run code in the paren
 `LoadJob` never blocks: start it, then `poll()` it from the screen loop until it has an
 outcome. `load_isolated` is the blocking form for `kiosk validate` and start-up.
 
-Protocol on the child's stdout: lines `R "<name>"` (progress), then `D <length>` and that
-many bytes of pickle. The request comes as JSON on stdin.
+Protocol on the child's stdout: lines `R "<name>"` (progress), `M <bytes>` (its peak
+resident memory), then `D <length>` and that many bytes of pickle. The request comes as
+JSON on stdin. The parent also samples the child's peak memory from /proc on every poll,
+so a child killed mid-decode still has a measured peak.
 """
 
 from __future__ import annotations
@@ -138,8 +140,8 @@ class LoadJob:
         self._out = bytearray()
         self._err = bytearray()
         self._status: int | None = None
-        self._rusage: resource.struct_rusage | None = None
         self._killed: str | None = None  # why we killed it, when we did
+        self._peak = 0  # the child's resident high-water mark, sampled from /proc
         env = dict(os.environ)
         env.update(SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy", PYGAME_HIDE_SUPPORT_PROMPT="1")
         env["PYTHONPATH"] = os.pathsep.join(
@@ -176,6 +178,7 @@ class LoadJob:
         if self._outcome is not None:
             return self._outcome
         self._drain()
+        self._sample_peak()
         if self._status is None:
             self._reap()
         if self._status is None:
@@ -233,16 +236,20 @@ class LoadJob:
                 if cap is None and len(target) > self.request.limits.result_bytes:
                     break  # poll() kills it; stop taking more
 
+    def _sample_peak(self) -> None:
+        # VmHWM belongs to the process image started by exec; ru_maxrss from wait4 would
+        # also count the parent's memory at fork time, which says nothing about the files.
+        self._peak = max(self._peak, _high_water_mark(f"/proc/{self._proc.pid}/status"))
+
     def _reap(self) -> None:
         try:
-            pid, status, usage = os.wait4(self._proc.pid, os.WNOHANG)
+            pid, status = os.waitpid(self._proc.pid, os.WNOHANG)
         except ChildProcessError:
-            pid, status, usage = self._proc.pid, 0, None
+            pid, status = self._proc.pid, 0
         if pid == 0:
             return
-        # Reaped here (wait4 gives its peak memory); tell Popen so it does not wait again.
+        # Reaped here, to read the raw wait status; tell Popen so it does not wait again.
         self._status = status
-        self._rusage = usage
         self._proc.returncode = os.waitstatus_to_exitcode(status)
 
     def _kill(self, why: str) -> None:
@@ -257,8 +264,8 @@ class LoadJob:
 
     def _finish(self) -> LoadOutcome:
         seconds = self._clock() - self._started
-        peak = self._rusage.ru_maxrss * 1024 if self._rusage is not None else 0
-        progress, payload = _parse(bytes(self._out))
+        progress, reported, payload = _parse(bytes(self._out))
+        peak = max(self._peak, reported)
         last = progress[-1] if progress else None
 
         def outcome(deck: Deck | None, problems: Sequence[str]) -> LoadOutcome:
@@ -315,9 +322,23 @@ class LoadJob:
         return f"the loader stopped (exit {code}) while reading this file{detail}"
 
 
-def _parse(out: bytes) -> tuple[list[str], bytes | None]:
-    """Progress names and the result payload (None when it never came whole)."""
+def _high_water_mark(status_file: str) -> int:
+    """VmHWM (peak resident memory) in bytes from a /proc status file; 0 when unreadable."""
+    try:
+        with open(status_file, "rb") as f:
+            for line in f:
+                if line.startswith(b"VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def _parse(out: bytes) -> tuple[list[str], int, bytes | None]:
+    """Progress names, the peak memory the child reported, and the result payload (None
+    when it never came whole)."""
     progress: list[str] = []
+    peak = 0
     at = 0
     while at < len(out):
         end = out.find(b"\n", at)
@@ -328,16 +349,20 @@ def _parse(out: bytes) -> tuple[list[str], bytes | None]:
             with contextlib.suppress(ValueError):
                 progress.append(str(json.loads(line[2:])))
             at = end + 1
+        elif line.startswith(b"M "):
+            with contextlib.suppress(ValueError):
+                peak = max(peak, int(line[2:]))
+            at = end + 1
         elif line.startswith(b"D "):
             try:
                 length = int(line[2:])
             except ValueError:
-                return progress, None
+                return progress, peak, None
             payload = out[end + 1 : end + 1 + length]
-            return progress, payload if len(payload) == length else None
+            return progress, peak, payload if len(payload) == length else None
         else:
             at = end + 1
-    return progress, None
+    return progress, peak, None
 
 
 def load_isolated(request: LoadRequest) -> LoadOutcome:
@@ -495,6 +520,7 @@ def main() -> int:
         payload = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
     except MemoryError:
         os._exit(_EXIT_MEMORY)  # nothing more can safely be allocated, not even a message
+    out.write(b"M %d\n" % _high_water_mark("/proc/self/status"))
     out.write(b"D %d\n" % len(payload))
     out.write(payload)
     out.flush()

@@ -183,6 +183,7 @@ class DeckWatcher:
         self._job: PendingLoad | None = None
         self._job_snapshot: Snapshot | None = None
         self._stopping: list[PendingLoad] = []  # cancelled jobs, polled until reaped
+        self.last_outcome: LoadOutcome | None = None  # the child's last answer, with its costs
         self._deck = current
         self._clock = clock
         self._load = load
@@ -325,6 +326,7 @@ class DeckWatcher:
         if outcome is None:
             return None
         self._job = None
+        self.last_outcome = outcome
         snapshot = self._job_snapshot
         log.debug(
             "loader finished in %.2f s, peak memory %d MB",

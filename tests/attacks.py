@@ -32,6 +32,8 @@ PLAIN_SECTION = (
     "section: Care\nslides:\n"
     "  - id: walk\n    kind: bullets\n    title: Walk every day\n"
     "    bullets: [Walk, Raise your legs]\n"
+    "  - id: rest\n    kind: callout\n    title: Rest with your legs up\n"
+    "    body: Raise your legs above your heart for a while each day.\n"
 )
 
 
@@ -49,7 +51,13 @@ def make_deck(root: Path, section: str = PLAIN_SECTION, *, fonts: bool = True) -
 def png(width: int, height: int, *, body: bytes = b"") -> bytes:
     """A PNG signature and IHDR claiming width×height, then `body` (an IDAT, or nothing)."""
     ihdr = b"IHDR" + struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + ihdr + struct.pack(">I", zlib.crc32(ihdr)) + body
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + struct.pack(">I", 13)
+        + ihdr
+        + struct.pack(">I", zlib.crc32(ihdr))
+        + body
+    )
 
 
 def png_chunk(kind: bytes, data: bytes) -> bytes:
@@ -175,7 +183,9 @@ ATTACKS = [
     Attack("png-header-only", _image("photo.png", png(640, 480))),
     Attack(
         "png-cut-in-pixels",
-        _image("photo.png", png(640, 480, body=png_chunk(b"IDAT", zlib.compress(bytes(9000))[:40]))),
+        _image(
+            "photo.png", png(640, 480, body=png_chunk(b"IDAT", zlib.compress(bytes(9000))[:40]))
+        ),
     ),
     Attack("random-bytes", _image("photo.png", bytes(range(256)) * 4 + b"\x89PNG")),
     Attack("fifo-yaml", _yaml_thing(_fifo)),

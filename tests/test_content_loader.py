@@ -356,7 +356,8 @@ def test_absurd_image_dimensions_are_refused_before_decoding(tmp_path):
     (folder / "images" / "huge.png").write_bytes(_png_header(30_000, 30_000))  # 3.6 GB if decoded
     found = errors_of(folder)
     assert any(
-        "slides[0].image: image images/huge.png: PNG image is 30000×30000 pixels" in line for line in found
+        "slides[0].image: image images/huge.png: PNG image is 30000×30000 pixels" in line
+        for line in found
     ), found
 
 

@@ -57,25 +57,62 @@ def _bmp(w: int, h: int) -> bytes:
 
 
 def _jpeg(w: int, h: int) -> bytes:
-    sof = b"\xff\xc0" + struct.pack(">HBHHB", 17, 8, h, w, 3) + b"\x01\x11\x00\x02\x11\x00\x03\x11\x00"
+    sof = (
+        b"\xff\xc0"
+        + struct.pack(">HBHHB", 17, 8, h, w, 3)
+        + b"\x01\x11\x00\x02\x11\x00\x03\x11\x00"
+    )
     sos = b"\xff\xda" + struct.pack(">HB", 12, 3) + b"\x01\x00\x02\x11\x03\x11\x00\x3f\x00"
-    return b"\xff\xd8" + b"\xff\xe0" + struct.pack(">H", 16) + b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + sof + sos + bytes(32) + b"\xff\xd9"
+    return (
+        b"\xff\xd8"
+        + b"\xff\xe0"
+        + struct.pack(">H", 16)
+        + b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+        + sof
+        + sos
+        + bytes(32)
+        + b"\xff\xd9"
+    )
 
 
 def _webp(w: int, h: int) -> bytes:
-    body = b"VP8X" + struct.pack("<I", 10) + b"\x00\x00\x00\x00" + (w - 1).to_bytes(3, "little") + (h - 1).to_bytes(3, "little")
+    body = (
+        b"VP8X"
+        + struct.pack("<I", 10)
+        + b"\x00\x00\x00\x00"
+        + (w - 1).to_bytes(3, "little")
+        + (h - 1).to_bytes(3, "little")
+    )
     return b"RIFF" + struct.pack("<I", 4 + len(body)) + b"WEBP" + body
 
 
 def _tiff(w: int, h: int) -> bytes:
-    entries = [(256, 4, 1, w), (257, 4, 1, h), (258, 3, 1, 8), (259, 3, 1, 1), (262, 3, 1, 1), (273, 4, 1, 8 + 2 + 8 * 12 + 4), (278, 4, 1, h), (279, 4, 1, min(w * h, 2**32 - 1))]
-    ifd = struct.pack("<H", len(entries)) + b"".join(struct.pack("<HHII", *e) for e in entries) + b"\x00\x00\x00\x00"
+    entries = [
+        (256, 4, 1, w),
+        (257, 4, 1, h),
+        (258, 3, 1, 8),
+        (259, 3, 1, 1),
+        (262, 3, 1, 1),
+        (273, 4, 1, 8 + 2 + 8 * 12 + 4),
+        (278, 4, 1, h),
+        (279, 4, 1, min(w * h, 2**32 - 1)),
+    ]
+    ifd = (
+        struct.pack("<H", len(entries))
+        + b"".join(struct.pack("<HHII", *e) for e in entries)
+        + b"\x00\x00\x00\x00"
+    )
     return b"II*\x00" + struct.pack("<I", 8) + ifd + bytes(64)
 
 
 def _ico(w: int, h: int) -> bytes:
     entry = struct.pack("<BBBBHHII", w % 256, h % 256, 0, 0, 1, 32, 40 + 16, 22)
-    return struct.pack("<HHH", 0, 1, 1) + entry + struct.pack("<IiiHH", 40, w, h * 2, 1, 32) + bytes(40)
+    return (
+        struct.pack("<HHH", 0, 1, 1)
+        + entry
+        + struct.pack("<IiiHH", 40, w, h * 2, 1, 32)
+        + bytes(40)
+    )
 
 
 def _ppm(w: int, h: int) -> bytes:

@@ -139,7 +139,9 @@ def big_png(width: int, height: int) -> bytes:
     import zlib
 
     rows = b"".join(b"\x00" + os.urandom(width * 3) for _ in range(height))
-    return png(width, height, body=png_chunk(b"IDAT", zlib.compress(rows, 1)) + png_chunk(b"IEND", b""))
+    return png(
+        width, height, body=png_chunk(b"IDAT", zlib.compress(rows, 1)) + png_chunk(b"IEND", b"")
+    )
 
 
 def test_the_loop_keeps_stepping_drawing_and_pinging_while_a_hostile_reload_is_checked(
@@ -171,7 +173,11 @@ def test_the_loop_keeps_stepping_drawing_and_pinging_while_a_hostile_reload_is_c
     (deck_dir / "images" / "huge.png").write_bytes(big_png(6000, 4000))
     path = deck_dir / "10-welcome.yaml"
     text = path.read_text(encoding="utf-8")
-    bump(path, text.replace("kind: title", "image: images/huge.png\n    kind: title", 1), [1_900_000_000 * 10**9])
+    bump(
+        path,
+        text.replace("kind: title", "image: images/huge.png\n    kind: title", 1),
+        [1_900_000_000 * 10**9],
+    )
 
     steps_while_loading = pings_before = frames_before = 0
     end = time.monotonic() + REAL_TIME_CAP
