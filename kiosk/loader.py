@@ -16,8 +16,10 @@ classes, so even a child subverted by a decoder bug cannot run code in the paren
 `LoadJob` never blocks: start it, then `poll()` it from the screen loop until it has an
 outcome. `load_isolated` is the blocking form for `kiosk validate` and start-up.
 
-Protocol on the child's stdout: lines `R "<name>"` (progress), `M <bytes>` (its peak
-resident memory), then `D <length>` and that many bytes of pickle. The request comes as
+Protocol on the child's stdout: lines `R "<name>"` (progress), `B <length>` and that many
+bytes (an out-of-band pickle buffer: one image's pixels, read straight into its own buffer
+and used in place), `M <bytes>` (its peak resident memory), then `D <length>` and that many
+bytes of pickle (protocol 5). The request comes as
 JSON on stdin. The parent also samples the child's peak memory from /proc on every poll,
 so a child killed mid-decode still has a measured peak.
 """
@@ -168,8 +170,12 @@ class LoadJob:
         self._outcome: LoadOutcome | None = None
         self._head = bytearray()  # stdout before the answer: progress lines
         self._progress: list[str] = []
+        self._blocks: list[bytearray] = []  # out-of-band pickle buffers (image pixels)
         self._payload: bytearray | None = None  # the answer, filled as it arrives
+        self._block: bytearray | None = None  # the block being read now
         self._filled = 0
+        self._announced = 0  # bytes announced so far, against `result_bytes`
+        self._is_payload = False
         self._err = bytearray()
         self._status: int | None = None
         self._killed: str | None = None  # why we killed it, when we did
@@ -270,20 +276,21 @@ class LoadJob:
         fd = stream.fileno()
         while True:
             try:
-                if self._payload is None:
+                if self._block is None:
+                    if self._payload is not None:
+                        return  # anything after the answer is ignored
                     chunk = os.read(fd, 65536)
                     if not chunk:
                         return
                     self._head.extend(chunk)
                     self._parse_head()
                 else:
-                    room = memoryview(self._payload)[self._filled :]
-                    if not room:
-                        return  # anything after the answer is ignored
-                    got = os.readv(fd, [room])
+                    got = os.readv(fd, [memoryview(self._block)[self._filled :]])
                     if not got:
                         return
                     self._filled += got
+                    if self._filled == len(self._block):
+                        self._block_done()
             except OSError:  # BlockingIOError: nothing more for now
                 return
             if len(self._head) > _HEAD_BYTES:
@@ -291,7 +298,7 @@ class LoadJob:
                 return
 
     def _parse_head(self) -> None:
-        while self._payload is None:
+        while self._block is None and self._payload is None:
             end = self._head.find(b"\n")
             if end < 0:
                 return
@@ -303,19 +310,32 @@ class LoadJob:
             elif line.startswith(b"M "):
                 with contextlib.suppress(ValueError):
                     self._peak = max(self._peak, int(line[2:]))
-            elif line.startswith(b"D "):
+            elif line.startswith((b"B ", b"D ")):
                 try:
                     length = int(line[2:])
                 except ValueError:
                     length = -1
-                if not 0 <= length <= self.request.limits.result_bytes:
+                self._announced += max(0, length)
+                if length < 0 or self._announced > self.request.limits.result_bytes:
                     self._kill("result")
                     return
-                self._payload = bytearray(length)
+                block = bytearray(length)
                 leftover = self._head[:length]
-                self._payload[: len(leftover)] = leftover
-                self._filled = len(leftover)
-                self._head.clear()
+                block[: len(leftover)] = leftover
+                del self._head[: len(leftover)]
+                self._block, self._filled = block, len(leftover)
+                self._is_payload = line.startswith(b"D ")
+                if self._filled == length:
+                    self._block_done()
+
+    def _block_done(self) -> None:
+        assert self._block is not None
+        if self._is_payload:
+            self._payload = self._block
+        else:
+            self._blocks.append(self._block)
+        self._block = None
+        self._filled = 0
 
     def _sample_peak(self) -> None:
         # VmHWM belongs to the process image started by exec; ru_maxrss from wait4 would
@@ -347,14 +367,15 @@ class LoadJob:
         seconds = self._clock() - self._started
         peak = self._peak
         last = self._progress[-1] if self._progress else None
-        payload = self._payload if self._filled == len(self._payload or b"") else None
+        payload = self._payload
 
         def outcome(deck: Deck | None, problems: Sequence[str]) -> LoadOutcome:
             return LoadOutcome(deck, tuple(problems), seconds, peak, last)
 
         if payload is not None and self._killed is None:
             try:
-                kind, value = _DeckUnpickler(_Reader(memoryview(payload))).load()
+                reader = _Reader(memoryview(payload))
+                kind, value = _DeckUnpickler(reader, buffers=self._blocks).load()
             except Exception as error:
                 damaged = f"{self._where(last)}: the loader's answer was damaged ({error})"
                 return outcome(None, [damaged])
@@ -572,9 +593,14 @@ def main() -> int:
         import kiosk.render  # noqa: F401
 
         result = _child(request, report)
-        payload = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+        buffers: list[pickle.PickleBuffer] = []
+        payload = pickle.dumps(result, protocol=5, buffer_callback=buffers.append)
     except MemoryError:
         os._exit(_EXIT_MEMORY)  # nothing more can safely be allocated, not even a message
+    for buffer in buffers:  # image pixels, out of band: the parent reads them in place
+        raw = buffer.raw()
+        out.write(b"B %d\n" % raw.nbytes)
+        out.write(raw)
     out.write(b"M %d\n" % _high_water_mark("/proc/self/status"))
     out.write(b"D %d\n" % len(payload))
     out.write(payload)

@@ -378,7 +378,8 @@ class SlideRenderer:
             if pixels is None:
                 log.error("no decoded pixels for image %s; leaving its space empty", path.name)
                 return
-            source = pygame.image.frombytes(pixels.rgba, (pixels.width, pixels.height), "RGBA")
+            size = (pixels.width, pixels.height)
+            source = pygame.image.frombuffer(pixels.rgba, size, "RGBA").copy()
             self._images[path] = source
         if source is None:
             try:
