@@ -80,7 +80,9 @@ def test_load_deck_reports_every_special_file_and_keeps_going(tmp_path):
     os.mkfifo(folder / "20-pipe.yaml")
     (folder / "30-dir.yaml").mkdir()
     (folder / "40-zero.yaml").symlink_to("/dev/zero")
-    (folder / "50-ok.yaml").write_text(PLAIN_SECTION.replace("walk", "stroll").replace("rest", "nap"))
+    (folder / "50-ok.yaml").write_text(
+        PLAIN_SECTION.replace("walk", "stroll").replace("rest", "nap")
+    )
     done = threading.Event()
     errors: list[str] = []
 
