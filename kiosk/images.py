@@ -252,8 +252,14 @@ def _decode_svg(
     try:
         surface = pygame.image.load(io.BytesIO(data), "image.svg")
     except MemoryError:
-        raise BadImageError("needs more memory to draw than allowed") from None
+        raise BadImageError(
+            f"needs more memory to draw than allowed ({limits.megabytes(limits.memory_bytes)})"
+        ) from None
     except (pygame.error, ValueError, OSError) as error:
+        if "memory" in str(error).lower():  # SDL's malloc failed against RLIMIT_AS
+            raise BadImageError(
+                f"needs more memory to draw than allowed ({limits.megabytes(limits.memory_bytes)})"
+            ) from None
         raise BadImageError(f"cannot draw SVG ({_why(error)})") from None
     width, height = surface.get_size()
     _check_size("SVG", width, height, limits)  # what was drawn, not only what was claimed

@@ -90,6 +90,21 @@ def test_running_out_of_memory_is_a_problem_naming_the_image(tmp_path):
     assert outcome.peak_rss_bytes <= limits.memory_bytes
 
 
+def test_an_allowed_svg_past_the_memory_limit_is_a_problem_not_a_crash(tmp_path):
+    # The backstop behind the size check: nanosvg's allocation fails inside the child.
+    folder = make_deck(tmp_path, image_section("images/a.svg"))
+    (folder / "images").mkdir()
+    (folder / "images" / "a.svg").write_bytes(
+        b'<svg xmlns="http://www.w3.org/2000/svg" width="8000" height="5000">'
+        b'<rect width="8000" height="5000" fill="#123"/></svg>'
+    )
+    limits = Limits(memory_bytes=150_000_000)
+    outcome = load_isolated(LoadRequest(folder, ((960, 600),), limits=limits))
+    (problem,) = outcome.problems
+    assert "images/a.svg" in problem and "memory" in problem, problem
+    assert outcome.peak_rss_bytes <= limits.memory_bytes
+
+
 def zlib_rows(width: int, height: int) -> bytes:
     import zlib
 
