@@ -132,6 +132,10 @@ def _walk(top: Path, label: str, entries: list[Entry], budget: list[int], *, roo
                 # Symlinked folders are not followed: they could loop or point at a whole disk.
                 if entry.is_dir(follow_symlinks=False):
                     pending.append((Path(entry.path), relative + "/"))
+                    if root and not prefix and entry.name.endswith((".yaml", ".yml")):
+                        # A folder named like a section file is a change the loader must
+                        # refuse; its mtime is left out (its files speak for themselves).
+                        entries.append((f"{label}{relative}/", 0, 0, entry.inode()))
                 elif entry.is_dir():
                     continue  # a symlinked folder: not followed (it could loop)
                 else:

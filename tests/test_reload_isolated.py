@@ -76,16 +76,25 @@ def test_a_good_edit_arrives_from_the_child_with_pixels_and_fonts(tmp_path):
     assert watcher.deck is swapped and watcher.problems == ()
 
 
-def test_a_hostile_edit_is_refused_and_the_old_deck_stays(tmp_path):
+@pytest.mark.parametrize(
+    ("plant", "message"),
+    [
+        (os.mkfifo, "is a named pipe"),
+        (os.mkdir, "is a folder"),
+        (lambda p: os.symlink("/dev/zero", p), "leads to /dev/zero"),
+    ],
+    ids=["fifo", "folder", "dev-zero"],
+)
+def test_a_special_file_appearing_is_refused_and_the_old_deck_stays(tmp_path, plant, message):
     folder = make_deck(tmp_path)
     first = load_isolated(LoadRequest(folder, ((W, H),))).deck
     assert first is not None
     clock = FakeClock()
     watcher = DeckWatcher(folder, first, clock=clock, start=starter(), grace_seconds=2.0)
-    os.mkfifo(folder / "20-pipe.yaml")
-    _, busy = poll_until(watcher, clock, lambda w, d: bool(w.problems))
+    plant(folder / "20-x.yaml")
+    poll_until(watcher, clock, lambda w, d: bool(w.problems))
     assert watcher.deck is first
-    assert any("slides/20-pipe.yaml:1: (file): is a named pipe" in p for p in watcher.problems)
+    assert any(f"slides/20-x.yaml:1: (file): {message}" in p for p in watcher.problems)
 
 
 def test_files_changing_during_a_load_stop_it_and_the_final_files_win(tmp_path):
