@@ -278,6 +278,125 @@ def week_of_attract(
     }
 
 
+def _animated_loop(
+    app: KioskApp, until: Callable[[], bool], limit: float
+) -> dict[str, list[float]]:
+    """The real loop (real clock and sleeps) with a transition always running, as if a
+    visitor kept tapping Next and Back between two slides (both cached after the first
+    round, so what is measured is the loop, not first-time text rendering); step times and
+    frame-to-frame intervals, in ms."""
+    steps: list[float] = []
+    intervals: list[float] = []
+    last_frame = None
+    end = time.monotonic() + limit
+    while time.monotonic() < end and not until():
+        if not app.navigator.animating:
+            app.navigator.handle(intents.NEXT if app.navigator.index % 2 == 0 else intents.PREV)
+        drawn = app.frames_drawn
+        t0 = time.perf_counter()
+        app.step()
+        steps.append((time.perf_counter() - t0) * 1000)
+        if app.frames_drawn > drawn:
+            now = time.perf_counter()
+            if last_frame is not None:
+                intervals.append((now - last_frame) * 1000)
+            last_frame = now
+        app.wait()
+    return {"steps": steps, "intervals": intervals}
+
+
+def _dropped(intervals: list[float]) -> int:
+    """Frames that missed their 60 Hz slot (an interval over 1.5 frame times)."""
+    return sum(1 for ms in intervals if ms > 1.5 * 1000 / 60)
+
+
+def hostile_reload(quick: bool) -> dict[str, object]:
+    """Frame times while the loader child checks a hostile reload, against a quiet run.
+
+    Each attack is planted in a small valid deck while the kiosk animates; the loop
+    runs until the watcher has judged it. Reported per attack: the loader's peak memory and
+    time to answer, the screen's step p99 and frames dropped meanwhile."""
+    import tempfile
+
+    from kiosk.limits import Limits
+    from kiosk.loader import LoadJob, LoadRequest, load_isolated
+    from kiosk.reload import DeckWatcher
+    from tests.attacks import ATTACKS, Attack, image_section, make_deck, png, png_chunk
+
+    def flat_png(width: int, height: int) -> bytes:
+        """Small on disk (it compresses ~1000:1), full size in memory once decoded."""
+        import zlib
+
+        squeeze = zlib.compressobj(9)
+        row = b"\x00" + bytes(width * 3)
+        data = b"".join(squeeze.compress(row) for _ in range(height)) + squeeze.flush()
+        return png(width, height, body=png_chunk(b"IDAT", data) + png_chunk(b"IEND", b""))
+
+    size = (960, 540)
+    display = pygame.display.set_mode(size)
+
+    def plant_big_image(folder: Path) -> str:
+        (folder / "10-care.yaml").write_text(image_section("images/huge.png"), encoding="utf-8")
+        (folder / "images").mkdir(exist_ok=True)
+        side = (4000, 3000) if quick else (6000, 4000)
+        (folder / "images" / "huge.png").write_bytes(flat_png(*side))
+        return "images/huge.png"
+
+    # Allowed by the limits on pixels, refused by the memory limit after a long decode.
+    big = Attack("huge-image-past-memory-limit", plant_big_image)
+    attacks = [big] if quick else [big, *ATTACKS]
+    limits = Limits(memory_bytes=120_000_000 if quick else 250_000_000)
+    rows: dict[str, object] = {}
+    quiet: dict[str, list[float]] | None = None
+    for attack in attacks:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = make_deck(Path(tmp))
+            first = load_isolated(LoadRequest(folder, (size,))).deck
+            assert first is not None
+            watcher = DeckWatcher(
+                folder,
+                first,
+                clock=time.monotonic,
+                start=lambda f: LoadJob(LoadRequest(f, (size,), limits=limits)),
+                poll_seconds=0.2,
+                settle_seconds=0.3,
+                grace_seconds=0.0,
+            )
+            app = KioskApp(first, display, windowed=True, watcher=watcher)
+            app.navigator.handle(intents.WAKE)
+            _animated_loop(app, lambda: False, 1.0)  # both slides drawn and cached
+            if quiet is None:
+                quiet = _animated_loop(app, lambda: False, 2.0 if quick else 5.0)
+            attack.plant(folder)
+            started = time.monotonic()
+            judged = lambda w=watcher, d=first: bool(w.problems) or w.deck is not d  # noqa: E731
+            run = _animated_loop(app, judged, 120.0)
+            outcome = watcher.last_outcome
+            watcher.close()
+            rows[attack.name] = {
+                "judged": bool(watcher.problems) or watcher.deck is not first,
+                "refused": bool(watcher.problems),
+                "problem": watcher.problems[0] if watcher.problems else "",
+                "seconds_to_judge": time.monotonic() - started,
+                "loader_seconds": outcome.seconds if outcome else float("nan"),
+                "loader_peak_mb": outcome.peak_rss_bytes / 1e6 if outcome else float("nan"),
+                "step_p99_ms": percentile(run["steps"], 99),
+                "frames": len(run["intervals"]),
+                "frames_dropped": _dropped(run["intervals"]),
+            }
+    assert quiet is not None
+    quiet_p99 = percentile(quiet["steps"], 99)
+    for row in rows.values():
+        assert isinstance(row, dict)
+        row["step_p99_over_quiet"] = row["step_p99_ms"] / max(1e-6, quiet_p99)
+    return {
+        "quiet_step_p99_ms": quiet_p99,
+        "quiet_frames": len(quiet["intervals"]),
+        "quiet_frames_dropped": _dropped(quiet["intervals"]),
+        "attacks": rows,
+    }
+
+
 def machine() -> dict[str, str]:
     return {
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),
@@ -322,6 +441,7 @@ def main(argv: list[str] | None = None) -> int:
     report["attract_week"] = week_of_attract(
         deck, fonts, days=0.05 if q else 7.0, frame_every=0.1 if q else 0.5
     )
+    report["hostile_reload"] = hostile_reload(q)
 
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, indent=2))
@@ -370,6 +490,21 @@ def print_table(report: dict[str, object]) -> None:
         f"{w['rss_middle_mb']:.1f} → {w['rss_end_mb']:.1f} MB "
         f"(growth {w['growth_mb']:+.1f} MB), {w['frames_drawn']} frames"
     )
+    h = report["hostile_reload"]
+    assert isinstance(h, dict)
+    print(
+        f"\nhostile reload (960x540, always animating): quiet step p99 {h['quiet_step_p99_ms']:.2f} ms, "
+        f"{h['quiet_frames_dropped']}/{h['quiet_frames']} frames dropped"
+    )
+    print(
+        "\n| attack | refused | loader s | loader peak MB | step p99 ms | p99/quiet | frames dropped |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for name, r in h["attacks"].items():
+        print(
+            f"| {name} | {'yes' if r['refused'] else 'NO'} | {r['loader_seconds']:.2f} | {r['loader_peak_mb']:.0f} | "
+            f"{r['step_p99_ms']:.2f} | {r['step_p99_over_quiet']:.2f} | {r['frames_dropped']}/{r['frames']} |"
+        )
 
 
 if __name__ == "__main__":

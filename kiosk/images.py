@@ -31,7 +31,8 @@ SVG = "SVG"
 # Ghostscript) or a plugin that is only an identifier: refuse them by name.
 REFUSED_FORMATS = frozenset({"EPS", "MPEG", "WMF", "BUFR", "GRIB", "HDF5"})
 # CSS pixels per unit, as nanosvg (pygame's SVG renderer) converts them at 96 dpi. `em` and
-# `ex` are taken at a generous 16 px so the estimate is never below what gets drawn.
+# `ex` are taken at a generous 16 px so the estimate is never below what gets drawn (the
+# property test in tests/test_images.py checks this against nanosvg itself).
 _UNIT_PX = {
     "": 1.0,
     "px": 1.0,
@@ -114,8 +115,8 @@ def _raster(data: bytes, limits: Limits) -> Sniffed | None:
     return Sniffed(kind, width, height)
 
 
-def _length(value: str | None, what: str) -> float | None:
-    """A width/height in CSS pixels; None when missing or a percentage (then viewBox counts)."""
+def _length(value: str | None, what: str) -> tuple[float, bool] | None:
+    """A width/height in pixels, and whether it was a percentage; None when missing."""
     if value is None:
         return None
     match = _LENGTH.match(value)
@@ -123,10 +124,22 @@ def _length(value: str | None, what: str) -> float | None:
         raise BadImageError(f"SVG {what}={value!r} is not a length")
     number, unit = float(match[1]), match[2]
     if unit == "%":
-        return None
+        # nanosvg draws a root percentage as that many hundredths of a pixel.
+        return number / 100, True
     if unit not in _UNIT_PX:
         raise BadImageError(f"SVG {what}={value!r} has an unknown unit '{unit}'")
-    return number * _UNIT_PX[unit]
+    return number * _UNIT_PX[unit], False
+
+
+def _side(given: tuple[float, bool] | None, box: float | None) -> float | None:
+    """One side's size: an absolute length wins; a percentage or nothing defers to the
+    viewBox, taking the larger of the two so the estimate is never below what is drawn."""
+    if given is None:
+        return box
+    value, percent = given
+    if percent and box is not None:
+        return max(value, box)
+    return value
 
 
 def _view_box(value: str | None) -> tuple[float, float] | None:
@@ -157,13 +170,9 @@ def svg_size(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Sniffed:
     svgs = [e for e in root.iter() if e.tag in ("svg", "{http://www.w3.org/2000/svg}svg")]
     if len(svgs) != 1 or len(_SVG_TAG.findall(data)) != 1:
         raise BadImageError("SVG must have exactly one <svg> element (no nested or hidden ones)")
-    width = _length(root.get("width"), "width")
-    height = _length(root.get("height"), "height")
     box = _view_box(root.get("viewBox"))
-    if width is None and box is not None:
-        width = box[0]
-    if height is None and box is not None:
-        height = box[1]
+    width = _side(_length(root.get("width"), "width"), box[0] if box else None)
+    height = _side(_length(root.get("height"), "height"), box[1] if box else None)
     if width is None or height is None:
         # nanosvg would measure the drawing itself, which can be any size: ask for one.
         raise BadImageError("SVG has no size: give it width and height, or a viewBox")
@@ -243,8 +252,14 @@ def _decode_svg(
     try:
         surface = pygame.image.load(io.BytesIO(data), "image.svg")
     except MemoryError:
-        raise BadImageError("needs more memory to draw than allowed") from None
+        raise BadImageError(
+            f"needs more memory to draw than allowed ({limits.megabytes(limits.memory_bytes)})"
+        ) from None
     except (pygame.error, ValueError, OSError) as error:
+        if "memory" in str(error).lower():  # SDL's malloc failed against RLIMIT_AS
+            raise BadImageError(
+                f"needs more memory to draw than allowed ({limits.megabytes(limits.memory_bytes)})"
+            ) from None
         raise BadImageError(f"cannot draw SVG ({_why(error)})") from None
     width, height = surface.get_size()
     _check_size("SVG", width, height, limits)  # what was drawn, not only what was claimed

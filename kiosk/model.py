@@ -5,12 +5,14 @@ The loader (`kiosk.content`) builds these objects; everything else only reads th
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
+from typing import SupportsIndex
 
 RGB = tuple[int, int, int]
 
@@ -166,11 +168,19 @@ LANGUAGE_NAMES = {"en": "English", "es": "Español"}
 
 @dataclass(frozen=True)
 class Pixels:
-    """An image already decoded (and scaled) by the loader child: RGBA bytes, row by row."""
+    """An image already decoded (and scaled) by the loader child: RGBA bytes, row by row.
+
+    `rgba` is bytes, or a read-only view of the buffer it arrived in: pickled (protocol 5)
+    it travels out of band, so the megabytes of pixels are never copied on the way."""
 
     width: int
     height: int
-    rgba: bytes = field(repr=False)
+    rgba: bytes | memoryview = field(repr=False)
+
+    def __reduce_ex__(self, protocol: SupportsIndex) -> tuple[object, ...]:
+        if int(protocol) >= 5:
+            return (Pixels, (self.width, self.height, pickle.PickleBuffer(self.rgba)))
+        return (Pixels, (self.width, self.height, bytes(self.rgba)))
 
 
 @dataclass(frozen=True)

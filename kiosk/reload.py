@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,8 +133,20 @@ def _walk(top: Path, label: str, entries: list[Entry], budget: list[int], *, roo
                 # Symlinked folders are not followed: they could loop or point at a whole disk.
                 if entry.is_dir(follow_symlinks=False):
                     pending.append((Path(entry.path), relative + "/"))
-                elif entry.is_file():  # follows a symlinked file: the loader reads through it
-                    info = entry.stat()
+                    if root and not prefix and entry.name.endswith((".yaml", ".yml")):
+                        # A folder named like a section file is a change the loader must
+                        # refuse; its mtime is left out (its files speak for themselves).
+                        entries.append((f"{label}{relative}/", 0, 0, entry.inode()))
+                elif entry.is_dir():
+                    continue  # a symlinked folder: not followed (it could loop)
+                else:
+                    # Files, and also FIFOs, sockets, devices and symlinks: one appearing is a
+                    # change the loader must judge (and refuse). stat() never opens a file, so
+                    # it cannot block on a FIFO; it follows a symlink to what it points at.
+                    try:
+                        info = entry.stat()
+                    except OSError:
+                        info = entry.stat(follow_symlinks=False)  # a dangling or looping link
                     entries.append((label + relative, info.st_mtime_ns, info.st_size, info.st_ino))
             except FileNotFoundError:
                 continue  # deleted between listing and stat: leaving it out is the truth
@@ -180,6 +193,7 @@ class DeckWatcher:
         # a pause mid-write looks exactly like a finished file to the settle timer.
         self._writers = writers
         self._waiting_for: str | None = None
+        self.last_outcome: LoadOutcome | None = None  # the child's last answer, with its costs
         self._deck = current
         self._clock = clock
         self._load = load
@@ -214,6 +228,11 @@ class DeckWatcher:
     def problems(self) -> tuple[str, ...]:
         """Errors of the latest version that failed for good (`file:line: ...`); () when fine."""
         return self._problems
+
+    @property
+    def loading(self) -> bool:
+        """True while a load runs in the child (the screen loop keeps going meanwhile)."""
+        return self._job is not None
 
     @property
     def pending(self) -> bool:
@@ -296,8 +315,12 @@ class DeckWatcher:
         return self._conclude(snapshot, deck, errors, loaded=False)
 
     def close(self) -> None:
-        """Stop a load in progress (the kiosk is shutting down)."""
+        """Stop a load in progress and reap it (the kiosk is shutting down)."""
         self._drop_job()
+        for job in self._stopping:
+            while job.poll() is None:  # killed already: this takes a few milliseconds
+                time.sleep(0.005)
+        self._stopping = []
 
     def _drop_job(self) -> None:
         if self._job is not None:
@@ -319,6 +342,7 @@ class DeckWatcher:
         if outcome is None:
             return None
         self._job = None
+        self.last_outcome = outcome
         snapshot = self._job_snapshot
         log.debug(
             "loader finished in %.2f s, peak memory %d MB",

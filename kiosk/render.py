@@ -38,6 +38,7 @@ from kiosk.layout import (
     layout_slide,
     menu_controls,
 )
+from kiosk.limits import DEFAULT_LIMITS
 from kiosk.model import RGB, Deck, RestStyle, Theme, TransitionStyle
 from kiosk.navigator import Mode, Overlay, SlideChange, View
 from kiosk.strings import UiText, ui_text
@@ -54,8 +55,6 @@ FONT_FILES = {
     False: "AtkinsonHyperlegible-Regular.woff",
     True: "AtkinsonHyperlegible-Bold.woff",
 }
-# Images larger than this are refused before decoding fully (a 20000×20000 PNG is 1.6 GB).
-MAX_IMAGE_PIXELS = 40_000_000
 
 
 def font_dirs(deck_root: Path) -> list[Path]:
@@ -121,13 +120,14 @@ class ImageError(Exception):
 
 
 def load_image(path: Path) -> pygame.Surface:
-    """Decode an image file; refuse absurd sizes."""
+    """Decode an image file; refuse absurd sizes. Only for decks read in-process (tests,
+    tools): the kiosk draws the pixels the loader child decoded (`Deck.assets`)."""
     try:
         surface = pygame.image.load(str(path))
     except (pygame.error, OSError, ValueError) as error:
         raise ImageError(f"cannot read image {path.name}: {error}") from error
     w, h = surface.get_size()
-    if w * h > MAX_IMAGE_PIXELS or w == 0 or h == 0:
+    if w * h > DEFAULT_LIMITS.image_pixels or w == 0 or h == 0:
         raise ImageError(f"image {path.name} is {w}×{h} pixels: too large or empty")
     return surface
 
@@ -378,7 +378,8 @@ class SlideRenderer:
             if pixels is None:
                 log.error("no decoded pixels for image %s; leaving its space empty", path.name)
                 return
-            source = pygame.image.frombytes(pixels.rgba, (pixels.width, pixels.height), "RGBA")
+            size = (pixels.width, pixels.height)
+            source = pygame.image.frombuffer(pixels.rgba, size, "RGBA").copy()
             self._images[path] = source
         if source is None:
             try:

@@ -32,6 +32,8 @@ PLAIN_SECTION = (
     "section: Care\nslides:\n"
     "  - id: walk\n    kind: bullets\n    title: Walk every day\n"
     "    bullets: [Walk, Raise your legs]\n"
+    "  - id: rest\n    kind: callout\n    title: Rest with your legs up\n"
+    "    body: Raise your legs above your heart for a while each day.\n"
 )
 
 

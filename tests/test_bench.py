@@ -33,3 +33,9 @@ def test_quick_benchmark_runs_and_reports_everything(tmp_path):
     week = report["attract_week"]
     assert week["frames_drawn"] > 0 and week["rss_end_mb"] > 0
     assert "| 1920x1080 |" in result.stdout
+    hostile = report["hostile_reload"]
+    assert hostile["quiet_step_p99_ms"] > 0
+    (row,) = hostile["attacks"].values()
+    assert row["judged"] and row["refused"] and "huge.png" in row["problem"]
+    assert row["loader_peak_mb"] > 0 and row["step_p99_over_quiet"] > 0
+    assert "| huge-image-past-memory-limit |" in result.stdout

@@ -90,6 +90,21 @@ def test_running_out_of_memory_is_a_problem_naming_the_image(tmp_path):
     assert outcome.peak_rss_bytes <= limits.memory_bytes
 
 
+def test_an_allowed_svg_past_the_memory_limit_is_a_problem_not_a_crash(tmp_path):
+    # The backstop behind the size check: nanosvg's allocation fails inside the child.
+    folder = make_deck(tmp_path, image_section("images/a.svg"))
+    (folder / "images").mkdir()
+    (folder / "images" / "a.svg").write_bytes(
+        b'<svg xmlns="http://www.w3.org/2000/svg" width="8000" height="5000">'
+        b'<rect width="8000" height="5000" fill="#123"/></svg>'
+    )
+    limits = Limits(memory_bytes=150_000_000)
+    outcome = load_isolated(LoadRequest(folder, ((960, 600),), limits=limits))
+    (problem,) = outcome.problems
+    assert "images/a.svg" in problem and "memory" in problem, problem
+    assert outcome.peak_rss_bytes <= limits.memory_bytes
+
+
 def zlib_rows(width: int, height: int) -> bytes:
     import zlib
 
@@ -156,3 +171,32 @@ def test_the_answer_is_unpickled_with_an_allow_list():
 def test_the_request_survives_the_trip_to_the_child(tmp_path):
     request = LoadRequest(tmp_path, ((1, 2), (3, 4)), larger_text=True, pixels=False)
     assert LoadRequest.from_json(request.to_json()) == request
+
+
+def test_the_drawing_side_never_reopens_deck_files(tmp_path):
+    """Fonts and images come as checked data: files damaged or removed after loading change
+    nothing on screen, and a new font size (the A+ button) still works."""
+    import pygame
+
+    from kiosk.layout import Screen
+    from kiosk.render import FontBook, SlideRenderer
+
+    folder = make_deck(tmp_path, image_section("images/a.png"))
+    (folder / "images").mkdir()
+    pygame.image.save(pygame.Surface((300, 200)), str(folder / "images" / "a.png"))
+    outcome = load_isolated(LoadRequest(folder, ((960, 600),)))
+    assert outcome.ok and outcome.deck is not None
+    for font in (tmp_path / "assets" / "fonts").glob("*.woff"):
+        font.write_bytes(b"wOFF" + bytes(100))  # corrupted while the kiosk runs
+    (folder / "images" / "a.png").unlink()
+    fonts = FontBook.for_deck(outcome.deck)
+    assert fonts.font(77, bold=True).size("Hinchazón")[0] > 0
+    renderer = SlideRenderer(outcome.deck, Screen(960, 600), fonts)
+    index = next(i for i, s in enumerate(outcome.deck.slides) if s.image is not None)
+    surface = renderer.draw(index, "en")
+    assert surface.get_size() == (960, 600)
+    box = renderer.plan(index, "en").image
+    assert box is not None
+    # The picture (all black) is drawn from the loader's pixels, though the file is gone.
+    assert surface.get_at((box.x + box.w // 2, box.y + box.h // 2))[:3] == (0, 0, 0)
+    assert outcome.deck.theme.background != (0, 0, 0)
