@@ -19,7 +19,7 @@ from kiosk.layout import Screen, chrome_offset, larger_text_deck
 from kiosk.model import Deck, base_id
 from kiosk.navigator import Navigator
 from kiosk.reload import DeckWatcher
-from kiosk.render import FontBook, FrameRenderer, font_dirs
+from kiosk.render import FontBook, FrameRenderer, deck_fonts
 from kiosk.stats import StatsRecorder
 from kiosk.strings import ui_text
 from kiosk.watchdog import SystemdNotifier
@@ -58,7 +58,7 @@ class KioskApp:
         self.watcher = watcher
         self.notifier = notifier or SystemdNotifier(environ={})
         self.stats = stats
-        self.fonts = FontBook(font_dirs(deck.root))
+        self.fonts = FontBook(deck_fonts(deck))
         size = display.get_size()
         self._size = size
         # Renderers by deck (the normal one and its larger-text re-flow); the deck object is

@@ -1,4 +1,4 @@
-"""`kiosk run`, `kiosk validate`, `kiosk render`."""
+"""`kiosk run`, `kiosk validate`, `kiosk render`, `kiosk init`."""
 
 from __future__ import annotations
 
@@ -13,20 +13,24 @@ from pathlib import Path
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
+from kiosk.bundled import InitError, bundled_deck, init_deck, next_steps
 from kiosk.content import DeckError, load_deck
-from kiosk.logs import FORMAT, setup_logging
+from kiosk.deckpath import deck_folder_problem
+from kiosk.display import captured_stderr, no_display_message
+from kiosk.logs import FORMAT, log_file, setup_logging
 from kiosk.model import Deck
 
 # The sizes every deck must look right at: 1080p, 4K, a 16:10 tablet panel, portrait 1080p.
 INVISIBLE_DRIVERS = ("offscreen", "dummy")
 STANDARD_SIZES = ((1920, 1080), (3840, 2160), (1280, 800), (1080, 1920))
 
+DECK_HELP = "deck folder, the one holding deck.yaml (default: the deck that comes with the kiosk)"
+
 log = logging.getLogger("kiosk")
 
 
 def default_deck() -> Path:
-    bundled = Path(__file__).resolve().parents[1] / "slides"
-    return bundled if bundled.is_dir() else Path.cwd() / "slides"
+    return bundled_deck()
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -46,9 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command")
 
     run = commands.add_parser("run", help="show the deck full-screen (default)")
-    run.add_argument(
-        "--deck", type=Path, default=None, help="deck folder (default: bundled slides/)"
-    )
+    run.add_argument("--deck", type=Path, default=None, help=DECK_HELP)
     run.add_argument(
         "--windowed",
         type=parse_size,
@@ -58,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     validate = commands.add_parser("validate", help="check a deck and print every problem")
-    validate.add_argument("deck", type=Path)
+    validate.add_argument("deck", type=Path, nargs="?", default=None, help=DECK_HELP)
     validate.add_argument(
         "--size",
         type=parse_size,
@@ -77,8 +79,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--first-frame-and-exit", action="store_true", help=argparse.SUPPRESS)
 
     render = commands.add_parser("render", help="draw every slide to PNG (works headless)")
-    render.add_argument("deck", type=Path)
-    render.add_argument("--out", type=Path, required=True)
+    render.add_argument("deck", type=Path, nargs="?", default=None, help=DECK_HELP)
+    render.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="FOLDER",
+        help="folder to write the PNG files to (made if missing)",
+    )
     render.add_argument(
         "--size",
         type=parse_size,
@@ -90,6 +98,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--language", default=None, help="language code (default: all of the deck's languages)"
     )
     render.add_argument("--no-controls", action="store_true", help="leave out the control bar")
+
+    init = commands.add_parser(
+        "init", help="copy the bundled deck and its assets into a folder of your own"
+    )
+    init.add_argument(
+        "folder", type=Path, help="where to put slides/ and assets/ (made if missing)"
+    )
     return parser
 
 
@@ -102,13 +117,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(arguments)
     command = args.command or "run"
     if command == "run":
-        log_file = setup_logging()
-        if log_file is not None:
-            log.info("logging to %s", log_file)
+        # The log file is named in the "starting" line, once there is a screen to start on.
+        setup_logging()
     else:
         logging.basicConfig(level=logging.WARNING, format=FORMAT)
+    if command == "init":
+        return _init(args.folder)
     if command == "validate":
-        return _validate(args.deck, args.size or list(STANDARD_SIZES))
+        return _validate(args.deck or default_deck(), args.size or list(STANDARD_SIZES))
     if command == "render":
         return _render(args)
     return _run(
@@ -118,13 +134,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
 
 
-def _load(folder: Path) -> Deck | None:
+def _load(folder: Path, command: str = "validate") -> Deck | None:
+    wrong = deck_folder_problem(folder, command)
+    if wrong is not None:
+        print(f"kiosk: {wrong}", file=sys.stderr)
+        return None
     try:
         return load_deck(folder)
     except DeckError as error:
-        print(f"The deck in {folder} has {len(error.errors)} problem(s):", file=sys.stderr)
-        for problem in error.errors:
-            print(f"  {problem}", file=sys.stderr)
+        problems = [str(problem) for problem in error.errors]
+        # Pictures and fonts are checked even when the text has problems: one run, every problem.
+        _headless()
+        from kiosk.preflight import font_problems, image_problems
+
+        problems += image_problems(error.images)
+        problems += font_problems(folder, system_font=error.system_font)
+        _report(problems, folder)
         return None
 
 
@@ -158,8 +183,19 @@ def _validate(folder: Path, sizes: Sequence[tuple[int, int]]) -> int:
     return 0
 
 
+def _init(folder: Path) -> int:
+    try:
+        deck = init_deck(folder)
+    except InitError as error:
+        print(f"kiosk: {error}", file=sys.stderr)
+        return 1
+    print(next_steps(deck))
+    return 0
+
+
 def _render(args: argparse.Namespace) -> int:
-    deck = _load(args.deck)
+    args.deck = args.deck or default_deck()
+    deck = _load(args.deck, "render")
     if deck is None:
         return 1
     _headless()
@@ -184,7 +220,7 @@ def _stop_on_signal(signum: int, frame: object) -> None:
 
 
 def _run(folder: Path, windowed: tuple[int, int] | None, *, first_frame_only: bool = False) -> int:
-    deck = _load(folder)
+    deck = _load(folder, "run --deck")
     if deck is None:
         print(
             "The kiosk did not start: fix the problems above (`kiosk validate` re-checks).",
@@ -204,26 +240,26 @@ def _run(folder: Path, windowed: tuple[int, int] | None, *, first_frame_only: bo
     signal.signal(signal.SIGTERM, _stop_on_signal)
     # Only display and fonts: the audio mixer's thread would wake the CPU ~90 times a second.
     try:
-        pygame.display.init()
-        # With no screen at all SDL quietly falls back to an invisible "offscreen" driver;
-        # that is only fine when someone asked for it (the tests ask for "dummy").
-        driver = pygame.display.get_driver()
-        if driver in INVISIBLE_DRIVERS and os.environ.get("SDL_VIDEODRIVER") != driver:
-            raise pygame.error(f"only the invisible '{driver}' video driver is available")
-        if windowed:
-            display = pygame.display.set_mode(windowed)
-        else:
-            display = pygame.display.set_mode((0, 0), pygame.FULLSCREEN)
-            pygame.mouse.set_visible(False)
+        with captured_stderr() as sdl_said:
+            pygame.display.init()
+            # With no screen at all SDL quietly falls back to an invisible "offscreen" driver;
+            # that is only fine when someone asked for it (the tests ask for "dummy").
+            driver = pygame.display.get_driver()
+            if driver in INVISIBLE_DRIVERS and os.environ.get("SDL_VIDEODRIVER") != driver:
+                raise pygame.error(f"only the invisible '{driver}' video driver is available")
+            if windowed:
+                display = pygame.display.set_mode(windowed)
+            else:
+                display = pygame.display.set_mode((0, 0), pygame.FULLSCREEN)
+                pygame.mouse.set_visible(False)
     except pygame.error as error:
         pygame.display.quit()
-        print(
-            f"kiosk: no display to show the slides on ({error}); run it from the screen's "
-            f"desktop session (or set DISPLAY), or use `kiosk render {folder} --out out/`, "
-            "which works headless.",
-            file=sys.stderr,
-        )
+        # The details (SDL's driver talk) go to the log file for IT; the person gets a sentence.
+        log.debug("no display: %s; SDL said: %s", error, sdl_said.text.strip())
+        print(f"kiosk: {no_display_message(folder, os.environ)}", file=sys.stderr)
         return 2
+    if sdl_said.text.strip():
+        log.debug("SDL said while opening the display: %s", sdl_said.text.strip())
     pygame.font.init()
     pygame.display.set_caption(deck.title.get(deck.default_language))
     problems = preflight(deck, [display.get_size()], larger_text=False)
@@ -233,10 +269,11 @@ def _run(folder: Path, windowed: tuple[int, int] | None, *, first_frame_only: bo
         print("The kiosk did not start: fix the problems above.", file=sys.stderr)
         return 1
     log.info(
-        "starting: %d slides, %dx%d, %s",
+        "starting: %d slides, %dx%d, %s; log file %s",
         len(deck.slides),
         *display.get_size(),
         "windowed" if windowed else "full-screen",
+        log_file() or "none (stderr only)",
     )
     from kiosk.reload import DeckWatcher
 

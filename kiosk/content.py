@@ -100,6 +100,7 @@ DECK_FIELDS = (
     "schedule",
     "take_home_url",
     "alternate_languages",
+    "system_font",
 )
 THEME_FIELDS = tuple(Theme.__dataclass_fields__)
 
@@ -116,10 +117,20 @@ class ContentError:
 
 
 class DeckError(Exception):
-    """The deck cannot be used; `errors` lists every problem found."""
+    """The deck cannot be used; `errors` lists every problem found. `images` are the pictures
+    that were found anyway (`file:line: path` and the file), so that they can be decoded and
+    their problems reported in the same run; `system_font` is deck.yaml's choice."""
 
-    def __init__(self, errors: list[ContentError] | tuple[ContentError, ...]) -> None:
+    def __init__(
+        self,
+        errors: list[ContentError] | tuple[ContentError, ...],
+        images: tuple[tuple[str, Path], ...] = (),
+        *,
+        system_font: bool = False,
+    ) -> None:
         self.errors = tuple(errors)
+        self.images = images
+        self.system_font = system_font
         super().__init__("\n".join(str(e) for e in self.errors))
 
 
@@ -170,6 +181,7 @@ class _Context:
     deck_dir: Path
     languages: tuple[str, ...] = ("en",)
     errors: list[ContentError] = field(default_factory=list)
+    images: list[tuple[str, Path]] = field(default_factory=list)
 
 
 # -- reading files -----------------------------------------------------------------------
@@ -199,6 +211,19 @@ def _read(path: Path, file: _File) -> Node | None:
     try:
         node: Node | None = yaml.compose(text, Loader=_NoAliasLoader)
     except yaml.MarkedYAMLError as error:
+        quote = _unclosed_quote(text, error)
+        if quote is not None:
+            line, mark_char = quote
+            file.errors.append(
+                ContentError(
+                    file.shown,
+                    line,
+                    "(file)",
+                    f"YAML error: the text that starts with {mark_char} on this line has no "
+                    f"closing {mark_char}",
+                )
+            )
+            return None
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else 1
         problem = error.problem or "not valid YAML"
@@ -217,6 +242,35 @@ def _read(path: Path, file: _File) -> Node | None:
             file.error(inner, "(file)", f"custom YAML tag {inner.tag} is not allowed")
             return None
     return node
+
+
+# A line inside a quoted text that looks like the next field ("  bullets:", "- id: x"): the
+# quote before it was never closed and swallowed the lines after it.
+_SWALLOWED_FIELD = re.compile(r"\n[ \t]*(?:-[ \t]+)?[A-Za-z_][\w-]*:(?:[ \t]|$)", re.MULTILINE)
+
+
+def _unclosed_quote(text: str, error: yaml.MarkedYAMLError) -> tuple[int, str] | None:
+    """(line, quote character) of a quote that was never closed, when that caused `error`.
+
+    PyYAML reports such an error where it gave up: at the end of the file, or at a later
+    quote that it took as the closing one. The person needs the line where the quote opened.
+    """
+    if error.context == "while scanning a quoted scalar" and error.context_mark is not None:
+        start = error.context_mark
+        return start.line + 1, text[start.index] if start.index < len(text) else '"'
+    suspect: tuple[int, str] | None = None
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if (
+                isinstance(token, yaml.ScalarToken)
+                and token.style in ('"', "'")
+                and token.end_mark.line > token.start_mark.line
+                and _SWALLOWED_FIELD.search(text, token.start_mark.index, token.end_mark.index)
+            ):
+                suspect = (token.start_mark.line + 1, str(token.style))
+    except yaml.YAMLError:
+        pass
+    return suspect
 
 
 def _walk(node: Node) -> Iterator[Node]:
@@ -385,6 +439,7 @@ def _image(node: Node, path: str, file: _File, ctx: _Context) -> Path | None:
             if problem:
                 file.error(node, path, f"image {value}: {problem}")
                 return None
+            ctx.images.append((f"{file.origin(node)}: {path}", resolved))
             return resolved
     file.error(node, path, f"image not found: {value} (looked in {deck_dir.name}/ and assets/)")
     return None
@@ -488,6 +543,8 @@ def _deck_settings(node: Node, file: _File, ctx: _Context) -> dict[str, Any]:
         )
     if "take_home_url" in fields:
         settings["take_home_url"] = _url(fields["take_home_url"][1], "take_home_url", file)
+    if "system_font" in fields:
+        settings["system_font"] = _flag(fields["system_font"][1], "system_font", file)
     return settings
 
 
@@ -688,6 +745,7 @@ def _slide(node: Node, path: str, file: _File, ctx: _Context, section: Text | No
     bullets = get("bullets", lambda n, p: _texts(n, p, file, ctx))
     columns = get("columns", lambda n, p: _columns(n, p, file, ctx))
     image = get("image", lambda n, p: _image(n, p, file, ctx))
+    image_origin = file.origin(fields["image"][1]) if image is not None else None
     take_home = get("take_home", lambda n, p: _flag(n, p, file))
     if take_home and image is not None:
         file.error(
@@ -714,6 +772,7 @@ def _slide(node: Node, path: str, file: _File, ctx: _Context, section: Text | No
         image=image,
         duration=duration,
         take_home=bool(take_home),
+        image_origin=image_origin,
     )
 
 
@@ -818,7 +877,9 @@ def load_deck(folder: str | os.PathLike[str]) -> Deck:
     if not slides and not ctx.errors:
         deck_file.error(None, "(folder)", "the deck has no slides")
     if ctx.errors:
-        raise DeckError(ctx.errors)
+        raise DeckError(
+            ctx.errors, tuple(ctx.images), system_font=bool(settings.get("system_font"))
+        )
 
     defaults = Deck(title=Text({"en": ""}), languages=("en",), slides=(), root=deck_dir)
     return Deck(
@@ -834,6 +895,7 @@ def load_deck(folder: str | os.PathLike[str]) -> Deck:
         schedule=settings.get("schedule"),
         take_home_url=settings.get("take_home_url") or defaults.take_home_url,
         alternate_languages=bool(settings.get("alternate_languages")),
+        system_font=bool(settings.get("system_font")),
     )
 
 

@@ -9,7 +9,7 @@ import pygame
 
 from kiosk.model import Deck
 from kiosk.navigator import Mode, Overlay, View
-from kiosk.render import FontBook, FrameRenderer, contact_sheet, font_dirs
+from kiosk.render import FontBook, FrameRenderer, contact_sheet, deck_fonts
 
 
 def render_deck(
@@ -26,7 +26,7 @@ def render_deck(
         pygame.display.init()
     if pygame.display.get_surface() is None:
         pygame.display.set_mode((1, 1))  # lets surfaces be converted; nothing is shown
-    fonts = FontBook(font_dirs(deck.root))
+    fonts = FontBook(deck_fonts(deck))
     written: list[Path] = []
     several = len(sizes) > 1 or len(languages) > 1
     for width, height in sizes:

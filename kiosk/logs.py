@@ -54,3 +54,13 @@ def setup_logging(directory: Path | None = None, *, verbose: bool = False) -> Pa
     setattr(rotating, _MARK, True)
     root.addHandler(rotating)
     return path
+
+
+def log_file() -> Path | None:
+    """The file `setup_logging` writes to, or None (stderr only, or not set up)."""
+    for handler in logging.getLogger().handlers:
+        if getattr(handler, _MARK, False) and isinstance(
+            handler, logging.handlers.RotatingFileHandler
+        ):
+            return Path(handler.baseFilename)
+    return None

@@ -84,6 +84,7 @@ class Slide:
     image: Path | None = None  # absolute, already checked to lie inside the deck folder
     duration: float | None = None  # seconds in attract mode; None means the deck default
     take_home: bool = False  # show the "scan to take this home" QR code
+    image_origin: Origin | None = None  # where `image:` was written, for error messages
 
 
 @dataclass(frozen=True)
@@ -172,6 +173,7 @@ class Deck:
     schedule: Schedule | None = None  # None: open all the time
     take_home_url: str = MEDLINEPLUS_CVI
     alternate_languages: bool = False  # attract loop: each round in the next language
+    system_font: bool = False  # on purpose: the built-in font, no font files needed
 
     @property
     def default_language(self) -> str:

@@ -62,6 +62,11 @@ def font_dirs(deck_root: Path) -> list[Path]:
     return [deck_root / "fonts", deck_root.parent / "assets" / "fonts"]
 
 
+def deck_fonts(deck: Deck) -> list[Path]:
+    """Where to look for this deck's fonts: nowhere when it chose the built-in font."""
+    return [] if deck.system_font else font_dirs(deck.root)
+
+
 class FontBook:
     """Fonts by (size, bold), loaded once. Falls back to pygame's built-in font, never fails."""
 
@@ -72,7 +77,7 @@ class FontBook:
         dirs = list(search)
         for bold, name in FONT_FILES.items():
             found = next((d / name for d in dirs if (d / name).is_file()), None)
-            if found is None:
+            if found is None and dirs:  # no folders: the deck chose the built-in font
                 log.warning("font %s not found in %s; using the built-in font", name, dirs)
             self._files[bold] = found
         self._fonts: dict[tuple[int, bool], pygame.font.Font] = {}
