@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from kiosk.display import captured_stderr
 from kiosk.layout import LayoutError, Screen, larger_text_deck, layout_slide
 from kiosk.model import Deck
 from kiosk.render import FONT_FILES, FontBook, ImageError, deck_fonts, font_dirs, load_image
@@ -36,7 +37,9 @@ def image_problems(refs: Iterable[tuple[str, Path]]) -> list[str]:
             continue
         checked.add(path)
         try:
-            load_image(path)
+            # libpng prints its own complaint ("libpng error: ...") on stderr; ours says it.
+            with captured_stderr():
+                load_image(path)
         except ImageError as error:
             problems.append(f"{where}: {error}")
     return problems
