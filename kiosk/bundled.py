@@ -50,11 +50,15 @@ def init_deck(target: Path) -> Path:
     new deck folder. Never overwrites: a folder that already has a deck is refused."""
     if target.exists() and not target.is_dir():
         raise InitError(f"{target} is a file; give a folder for the new deck instead.")
-    existing = [name for name in (DECK_DIR, ASSETS_DIR, GUIDE) if (target / name).exists()]
+    existing = [
+        f"{name}/" if (target / name).is_dir() else name
+        for name in (DECK_DIR, ASSETS_DIR, GUIDE)
+        if (target / name).exists()
+    ]
     if existing:
         raise InitError(
-            f"{target} already has {' and '.join(f'{name}/' for name in existing)}, "
-            "so nothing was copied; choose an empty or new folder."
+            f"{target} already has {' and '.join(existing)}, so nothing was copied; "
+            "choose an empty or new folder."
         )
     home = bundled_home()
     try:
