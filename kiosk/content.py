@@ -677,7 +677,8 @@ def _staff_exit(node: Node, file: _File) -> StaffExit | None:
 # -- section files -----------------------------------------------------------------------
 
 
-def _section_file(node: Node, file: _File, ctx: _Context) -> list[tuple[Slide, Node]]:
+def _section_file(node: Node, file: _File, ctx: _Context) -> list[tuple[Slide, Node, str]]:
+    """The file's good slides, each with its node and its path (`slides[2]`) for messages."""
     fields = _fields(node, "", ("section", "slides"), file)
     if fields is None:
         return []
@@ -699,7 +700,7 @@ def _section_file(node: Node, file: _File, ctx: _Context) -> list[tuple[Slide, N
     for n, item in enumerate(slides_node.value):
         slide = _slide(item, f"slides[{n}]", file, ctx, section)
         if slide is not None:
-            slides.append((slide, item))
+            slides.append((slide, item, f"slides[{n}]"))
     return slides
 
 
@@ -866,10 +867,12 @@ def load_deck(folder: str | os.PathLike[str]) -> Deck:
         node = _read(path, file)
         if node is None:
             continue
-        for slide, slide_node in _section_file(node, file, ctx):
+        for slide, slide_node, where in _section_file(node, file, ctx):
             if slide.id in seen:
                 file.error(
-                    slide_node, "id", f"slide id '{slide.id}' is already used at {seen[slide.id]}"
+                    slide_node,
+                    f"{where}.id",
+                    f"slide id '{slide.id}' is already used at {seen[slide.id]}",
                 )
                 continue
             seen[slide.id] = slide.origin
