@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 from importlib import resources
 from pathlib import Path
+from shlex import quote
 
 DECK_DIR = "slides"
 ASSETS_DIR = "assets"
@@ -88,8 +89,9 @@ def next_steps(deck: Path) -> str:
             "Next steps:",
             f"  1. Change the staff PIN (staff_exit.pin) in {deck / 'deck.yaml'}.",
             f"  2. Edit or add slides in {deck}; {how}.",
-            f"  3. Check them:  kiosk validate {deck}",
-            f"  4. Look at them: kiosk render {deck} --out {folder / 'preview'}",
-            f"  5. Show them:   kiosk run --deck {deck}",
+            f"  3. Check them:  kiosk validate {quote(str(deck))}",
+            f"  4. Look at them: kiosk render {quote(str(deck))} --out "
+            f"{quote(str(folder / 'preview'))}",
+            f"  5. Show them:   kiosk run --deck {quote(str(deck))}",
         ]
     )
