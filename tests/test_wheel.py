@@ -119,6 +119,11 @@ def test_the_installed_kiosk_works_from_any_folder(dist: Path, tmp_path: Path):
     slides = len([p for p in pngs if p.name != "contact-sheet.png"])
     assert slides >= 20 and (elsewhere / "png" / "contact-sheet.png").is_file()
 
+    shown = run(
+        kiosk, "run", "--windowed", "1280x800", "--first-frame-and-exit", cwd=elsewhere, env=env
+    )
+    assert any(line.startswith("first-frame ") for line in shown.splitlines())
+
     told = run(kiosk, "init", "clinic", cwd=elsewhere, env=env)
     assert "Next steps:" in told
     assert (elsewhere / "clinic" / "assets" / "fonts" / "OFL.txt").is_file()
