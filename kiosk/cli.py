@@ -1,4 +1,4 @@
-"""`kiosk run`, `kiosk validate`, `kiosk render`."""
+"""`kiosk run`, `kiosk validate`, `kiosk render`, `kiosk init`."""
 
 from __future__ import annotations
 
@@ -14,20 +14,24 @@ from typing import Protocol
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
+from kiosk.bundled import InitError, bundled_deck, init_deck, next_steps
+from kiosk.deckpath import deck_folder_problem
+from kiosk.display import captured_stderr, no_display_message
 from kiosk.loader import LoadJob, LoadRequest, load_isolated
-from kiosk.logs import FORMAT, install_excepthooks, setup_logging
+from kiosk.logs import FORMAT, install_excepthooks, log_file, setup_logging
 from kiosk.model import Deck
 
 # The sizes every deck must look right at: 1080p, 4K, a 16:10 tablet panel, portrait 1080p.
 INVISIBLE_DRIVERS = ("offscreen", "dummy")
 STANDARD_SIZES = ((1920, 1080), (3840, 2160), (1280, 800), (1080, 1920))
 
+DECK_HELP = "deck folder, the one holding deck.yaml (default: the deck that comes with the kiosk)"
+
 log = logging.getLogger("kiosk")
 
 
 def default_deck() -> Path:
-    bundled = Path(__file__).resolve().parents[1] / "slides"
-    return bundled if bundled.is_dir() else Path.cwd() / "slides"
+    return bundled_deck()
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -47,9 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command")
 
     run = commands.add_parser("run", help="show the deck full-screen (default)")
-    run.add_argument(
-        "--deck", type=Path, default=None, help="deck folder (default: bundled slides/)"
-    )
+    run.add_argument("--deck", type=Path, default=None, help=DECK_HELP)
     run.add_argument(
         "--windowed",
         type=parse_size,
@@ -59,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     validate = commands.add_parser("validate", help="check a deck and print every problem")
-    validate.add_argument("deck", type=Path)
+    validate.add_argument("deck", type=Path, nargs="?", default=None, help=DECK_HELP)
     validate.add_argument(
         "--size",
         type=parse_size,
@@ -78,8 +80,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--first-frame-and-exit", action="store_true", help=argparse.SUPPRESS)
 
     render = commands.add_parser("render", help="draw every slide to PNG (works headless)")
-    render.add_argument("deck", type=Path)
-    render.add_argument("--out", type=Path, required=True)
+    render.add_argument("deck", type=Path, nargs="?", default=None, help=DECK_HELP)
+    render.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="FOLDER",
+        help="folder to write the PNG files to (made if missing)",
+    )
     render.add_argument(
         "--size",
         type=parse_size,
@@ -91,6 +99,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--language", default=None, help="language code (default: all of the deck's languages)"
     )
     render.add_argument("--no-controls", action="store_true", help="leave out the control bar")
+
+    init = commands.add_parser(
+        "init", help="copy the bundled deck and its assets into a folder of your own"
+    )
+    init.add_argument(
+        "folder", type=Path, help="where to put slides/ and assets/ (made if missing)"
+    )
 
     from kiosk.commands import add_commands
 
@@ -109,14 +124,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command == "run":
         # Before anything can fail: every start-up failure and uncaught error reaches
         # kiosk.log as well as stderr (the journal).
-        log_file = setup_logging()
+        setup_logging()
         install_excepthooks()
-        if log_file is not None:
-            log.info("logging to %s", log_file)
     else:
         logging.basicConfig(level=logging.WARNING, format=FORMAT)
+    if command == "init":
+        return _init(args.folder)
     if command == "validate":
-        return _validate(args.deck, args.size or list(STANDARD_SIZES))
+        return _validate(args.deck or default_deck(), args.size or list(STANDARD_SIZES))
     if command == "render":
         return _render(args)
     if command in ("publish", "versions", "rollback", "set-pin"):
@@ -134,11 +149,16 @@ def _load(
     folder: Path,
     sizes: Sequence[tuple[int, int]] = (),
     *,
+    command: str = "validate",
     larger_text: bool = False,
     pixels: bool = True,
 ) -> Deck | None:
     """The deck as the loader child read and checked it; problems go to stderr (all of them:
     content, images, fonts and fit together)."""
+    wrong = deck_folder_problem(folder, command)
+    if wrong is not None:
+        print(f"kiosk: {wrong}", file=sys.stderr)
+        return None
     request = LoadRequest(folder, tuple(sizes), larger_text=larger_text, pixels=pixels)
     outcome = load_isolated(request)
     if not outcome.ok:
@@ -174,6 +194,10 @@ def check_deck(
 
 
 def _validate(folder: Path, sizes: Sequence[tuple[int, int]]) -> int:
+    wrong = deck_folder_problem(folder, "validate")
+    if wrong is not None:
+        print(f"kiosk: {wrong}", file=sys.stderr)
+        return 1
     deck, problems = check_deck(folder, sizes)
     if deck is None or problems:
         _report(problems, folder)
@@ -191,9 +215,20 @@ def _validate(folder: Path, sizes: Sequence[tuple[int, int]]) -> int:
     return 0
 
 
+def _init(folder: Path) -> int:
+    try:
+        deck = init_deck(folder)
+    except InitError as error:
+        print(f"kiosk: {error}", file=sys.stderr)
+        return 1
+    print(next_steps(deck))
+    return 0
+
+
 def _render(args: argparse.Namespace) -> int:
+    args.deck = args.deck or default_deck()
     sizes = args.size or [(1920, 1080)]
-    deck = _load(args.deck, sizes)
+    deck = _load(args.deck, sizes, command="render")
     if deck is None:
         return 1
     _headless()
@@ -273,27 +308,26 @@ def _start(
     signals.install()
     # Only display and fonts: the audio mixer's thread would wake the CPU ~90 times a second.
     try:
-        pygame.display.init()
-        # With no screen at all SDL quietly falls back to an invisible "offscreen" driver;
-        # that is only fine when someone asked for it (the tests ask for "dummy").
-        driver = pygame.display.get_driver()
-        if driver in INVISIBLE_DRIVERS and os.environ.get("SDL_VIDEODRIVER") != driver:
-            raise pygame.error(f"only the invisible '{driver}' video driver is available")
-        if windowed:
-            display = pygame.display.set_mode(windowed)
-        else:
-            display = pygame.display.set_mode((0, 0), pygame.FULLSCREEN)
-            pygame.mouse.set_visible(False)
+        with captured_stderr() as sdl_said:
+            pygame.display.init()
+            # With no screen at all SDL quietly falls back to an invisible "offscreen" driver;
+            # that is only fine when someone asked for it (the tests ask for "dummy").
+            driver = pygame.display.get_driver()
+            if driver in INVISIBLE_DRIVERS and os.environ.get("SDL_VIDEODRIVER") != driver:
+                raise pygame.error(f"only the invisible '{driver}' video driver is available")
+            if windowed:
+                display = pygame.display.set_mode(windowed)
+            else:
+                display = pygame.display.set_mode((0, 0), pygame.FULLSCREEN)
+                pygame.mouse.set_visible(False)
     except pygame.error as error:
         pygame.display.quit()
-        log.error(
-            "kiosk: no display to show the slides on (%s); run it from the screen's desktop "
-            "session (or set DISPLAY), or use `kiosk render %s --out out/`, which works "
-            "headless.",
-            error,
-            source.path,
-        )
+        # The details (SDL's driver talk) go to the log file for IT; the person gets a sentence.
+        log.debug("no display: %s; SDL said: %s", error, sdl_said.text.strip())
+        print(f"kiosk: {no_display_message(source.path, os.environ)}", file=sys.stderr)
         return 2
+    if sdl_said.text.strip():
+        log.debug("SDL said while opening the display: %s", sdl_said.text.strip())
     pygame.font.init()
 
     from kiosk.app import KioskApp
@@ -345,12 +379,13 @@ def _start(
         log.warning("%s", warning)
     pygame.display.set_caption(deck.title.get(deck.default_language))
     log.info(
-        "starting: %d slides from %s (%s), %dx%d, %s",
+        "starting: %d slides from %s (%s), %dx%d, %s; log file %s",
         len(deck.slides),
         chosen.folder,
         chosen.kind,
         *size,
         "windowed" if windowed else "full-screen",
+        log_file() or "none (stderr only)",
     )
     watcher: Watcher
     # Later decks are loaded and checked at this screen's size in the loader child, which

@@ -102,6 +102,7 @@ DECK_FIELDS = (
     "schedule",
     "take_home_url",
     "alternate_languages",
+    "system_font",
 )
 THEME_FIELDS = tuple(Theme.__dataclass_fields__)
 
@@ -118,10 +119,18 @@ class ContentError:
 
 
 class DeckError(Exception):
-    """The deck cannot be used; `errors` lists every problem found."""
+    """The deck cannot be used; `errors` lists every problem found (images included: they are
+    checked as they are met). `system_font` is deck.yaml's choice, so fonts can be checked
+    in the same run."""
 
-    def __init__(self, errors: list[ContentError] | tuple[ContentError, ...]) -> None:
+    def __init__(
+        self,
+        errors: list[ContentError] | tuple[ContentError, ...],
+        *,
+        system_font: bool = False,
+    ) -> None:
         self.errors = tuple(errors)
+        self.system_font = system_font
         super().__init__("\n".join(str(e) for e in self.errors))
 
 
@@ -231,6 +240,19 @@ def _read(path: Path, file: _File, ctx: _Context) -> Node | None:
     try:
         node: Node | None = yaml.compose(text, Loader=_NoAliasLoader)
     except yaml.MarkedYAMLError as error:
+        quote = _unclosed_quote(text, error)
+        if quote is not None:
+            line, mark_char = quote
+            file.errors.append(
+                ContentError(
+                    file.shown,
+                    line,
+                    "(file)",
+                    f"YAML error: the text that starts with {mark_char} on this line has no "
+                    f"closing {mark_char}",
+                )
+            )
+            return None
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else 1
         problem = error.problem or "not valid YAML"
@@ -249,6 +271,35 @@ def _read(path: Path, file: _File, ctx: _Context) -> Node | None:
             file.error(inner, "(file)", f"custom YAML tag {inner.tag} is not allowed")
             return None
     return node
+
+
+# A line inside a quoted text that looks like the next field ("  bullets:", "- id: x"): the
+# quote before it was never closed and swallowed the lines after it.
+_SWALLOWED_FIELD = re.compile(r"\n[ \t]*(?:-[ \t]+)?[A-Za-z_][\w-]*:(?:[ \t]|$)", re.MULTILINE)
+
+
+def _unclosed_quote(text: str, error: yaml.MarkedYAMLError) -> tuple[int, str] | None:
+    """(line, quote character) of a quote that was never closed, when that caused `error`.
+
+    PyYAML reports such an error where it gave up: at the end of the file, or at a later
+    quote that it took as the closing one. The person needs the line where the quote opened.
+    """
+    if error.context == "while scanning a quoted scalar" and error.context_mark is not None:
+        start = error.context_mark
+        return start.line + 1, text[start.index] if start.index < len(text) else '"'
+    suspect: tuple[int, str] | None = None
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if (
+                isinstance(token, yaml.ScalarToken)
+                and token.style in ('"', "'")
+                and token.end_mark.line > token.start_mark.line
+                and _SWALLOWED_FIELD.search(text, token.start_mark.index, token.end_mark.index)
+            ):
+                suspect = (token.start_mark.line + 1, str(token.style))
+    except yaml.YAMLError:
+        pass
+    return suspect
 
 
 def _walk(node: Node) -> Iterator[Node]:
@@ -470,6 +521,8 @@ def _deck_settings(node: Node, file: _File, ctx: _Context) -> dict[str, Any]:
         if urls is not None:
             settings["take_home_url"] = urls[ctx.languages[0]]
             settings["take_home_urls"] = urls
+    if "system_font" in fields:
+        settings["system_font"] = _flag(fields["system_font"][1], "system_font", file)
     return settings
 
 
@@ -592,7 +645,8 @@ def _staff_exit(node: Node, file: _File) -> StaffExit | None:
 # -- section files -----------------------------------------------------------------------
 
 
-def _section_file(node: Node, file: _File, ctx: _Context) -> list[tuple[Slide, Node]]:
+def _section_file(node: Node, file: _File, ctx: _Context) -> list[tuple[Slide, Node, str]]:
+    """The file's good slides, each with its node and its path (`slides[2]`) for messages."""
     fields = _fields(node, "", ("section", "slides"), file)
     if fields is None:
         return []
@@ -614,7 +668,7 @@ def _section_file(node: Node, file: _File, ctx: _Context) -> list[tuple[Slide, N
     for n, item in enumerate(slides_node.value):
         slide = _slide(item, f"slides[{n}]", file, ctx, section)
         if slide is not None:
-            slides.append((slide, item))
+            slides.append((slide, item, f"slides[{n}]"))
     return slides
 
 
@@ -660,6 +714,7 @@ def _slide(node: Node, path: str, file: _File, ctx: _Context, section: Text | No
     bullets = get("bullets", lambda n, p: _texts(n, p, file, ctx))
     columns = get("columns", lambda n, p: _columns(n, p, file, ctx))
     image = get("image", lambda n, p: _image(n, p, file, ctx))
+    image_origin = file.origin(fields["image"][1]) if image is not None else None
     take_home = get("take_home", lambda n, p: _flag(n, p, file))
     if take_home and image is not None:
         file.error(
@@ -686,6 +741,7 @@ def _slide(node: Node, path: str, file: _File, ctx: _Context, section: Text | No
         image=image,
         duration=duration,
         take_home=bool(take_home),
+        image_origin=image_origin,
     )
 
 
@@ -809,10 +865,12 @@ def load_deck(
         node = _read(path, file, ctx)
         if node is None:
             continue
-        for slide, slide_node in _section_file(node, file, ctx):
+        for slide, slide_node, where in _section_file(node, file, ctx):
             if slide.id in seen:
                 file.error(
-                    slide_node, "id", f"slide id '{slide.id}' is already used at {seen[slide.id]}"
+                    slide_node,
+                    f"{where}.id",
+                    f"slide id '{slide.id}' is already used at {seen[slide.id]}",
                 )
                 continue
             seen[slide.id] = slide.origin
@@ -820,7 +878,7 @@ def load_deck(
     if not slides and not ctx.errors:
         deck_file.error(None, "(folder)", "the deck has no slides")
     if ctx.errors:
-        raise DeckError(ctx.errors)
+        raise DeckError(ctx.errors, system_font=bool(settings.get("system_font")))
 
     defaults = Deck(title=Text({"en": ""}), languages=("en",), slides=(), root=deck_dir)
     return Deck(
@@ -837,6 +895,7 @@ def load_deck(
         take_home_url=settings.get("take_home_url") or defaults.take_home_url,
         take_home_urls=settings.get("take_home_urls") or defaults.take_home_urls,
         alternate_languages=bool(settings.get("alternate_languages")),
+        system_font=bool(settings.get("system_font")),
     )
 
 

@@ -503,10 +503,14 @@ def _child(request: LoadRequest, report: Callable[[str], None]) -> tuple[str, ob
         deck = load_deck(
             folder, limits=limits, image_check=check_image, reading=lambda p: report(shown(p))
         )
+        system_font = deck.system_font
     except DeckError as error:
         problems.extend(str(problem) for problem in error.errors)
-    fonts, font_problems = _check_fonts(folder, roots, limits, report, shown)
-    problems.extend(font_problems)
+        system_font = error.system_font
+    fonts: dict[str, bytes] = {}
+    if not system_font:  # deck.yaml chose the plain built-in font on purpose
+        fonts, font_problems = _check_fonts(folder, roots, limits, report, shown)
+        problems.extend(font_problems)
     if deck is not None and not problems and request.sizes:
         from kiosk.preflight import preflight
         from kiosk.render import FontBook
@@ -550,7 +554,11 @@ def _check_fonts(
         found = next((d / name for d in dirs if os.path.lexists(d / name)), None)
         if found is None:
             looked = " and ".join(f"{shown(d)}/" for d in dirs)
-            problems.append(f"{shown(dirs[-1] / name)}: font not found (looked in {looked})")
+            problems.append(
+                f"{shown(dirs[-1] / name)}: font not found (looked in {looked}); copy the "
+                "fonts beside the deck, or add `system_font: true` to deck.yaml to use the "
+                "plain built-in font on purpose"
+            )
             continue
         report(shown(found))
         try:

@@ -85,3 +85,13 @@ def install_excepthooks() -> None:
 
     sys.excepthook = main_hook
     threading.excepthook = thread_hook
+
+
+def log_file() -> Path | None:
+    """The file `setup_logging` writes to, or None (stderr only, or not set up)."""
+    for handler in logging.getLogger().handlers:
+        if getattr(handler, _MARK, False) and isinstance(
+            handler, logging.handlers.RotatingFileHandler
+        ):
+            return Path(handler.baseFilename)
+    return None

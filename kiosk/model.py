@@ -87,6 +87,7 @@ class Slide:
     image: Path | None = None  # absolute, already checked to lie inside the deck folder
     duration: float | None = None  # seconds in attract mode; None means the deck default
     take_home: bool = False  # show the "scan to take this home" QR code
+    image_origin: Origin | None = None  # where `image:` was written, for error messages
 
 
 @dataclass(frozen=True)
@@ -214,6 +215,7 @@ class Deck:
     take_home_urls: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_TAKE_HOME_URLS))
     # Set by `kiosk.loader`; None for decks read in-process (tests, tools).
     assets: DeckAssets | None = field(default=None, compare=False, repr=False)
+    system_font: bool = False  # on purpose: the built-in font, no font files needed
 
     @property
     def default_language(self) -> str:

@@ -79,7 +79,7 @@ class FontBook:
                 found = data.get(name)
             else:
                 found = next((d / name for d in dirs if (d / name).is_file()), None)
-            if found is None:
+            if found is None and (dirs or data):  # neither: the deck chose the built-in font
                 log.warning("font %s not found in %s; using the built-in font", name, dirs)
             self._files[bold] = found
         self._fonts: dict[tuple[int, bool], pygame.font.Font] = {}
@@ -87,6 +87,8 @@ class FontBook:
     @classmethod
     def for_deck(cls, deck: Deck) -> FontBook:
         """The deck's fonts: the loader's checked bytes when it has them, else its folders."""
+        if deck.system_font:
+            return cls([])
         data = deck.assets.fonts if deck.assets is not None else None
         return cls(font_dirs(deck.root), data)
 

@@ -17,6 +17,7 @@ import contextlib
 import csv
 import logging
 import os
+import re
 import sqlite3
 import statistics
 import sys
@@ -25,7 +26,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -456,11 +457,27 @@ def export_csv(path: Path, out: TextIO, since: datetime | None = None) -> int:
     return len(rows)
 
 
-def _date(text: str) -> datetime:
-    try:
-        return datetime.combine(date.fromisoformat(text), datetime.min.time())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
+def parse_since(text: str, today: date | None = None) -> datetime:
+    """The start of the day `--since` names: today, yesterday, 7d (the last 7 days, today
+    included) or a date such as 2026-11-24. Raises ValueError with a sentence otherwise."""
+    today = today or date.today()
+    word = text.strip().lower()
+    day: date | None = None
+    if word == "today":
+        day = today
+    elif word == "yesterday":
+        day = today - timedelta(days=1)
+    elif re.fullmatch(r"[0-9]{1,4}d", word):
+        day = today - timedelta(days=max(int(word[:-1]) - 1, 0))
+    else:
+        with contextlib.suppress(ValueError):
+            day = date.fromisoformat(word)
+    if day is None:
+        raise ValueError(
+            f"--since {text!r} is not a day the kiosk knows; use today, yesterday, "
+            "a number of days such as 7d, or a date such as 2026-11-24."
+        )
+    return datetime.combine(day, datetime.min.time())
 
 
 def _seconds(value: float | None) -> str:
@@ -507,12 +524,20 @@ def stats_main(argv: Sequence[str] | None = None) -> int:
         "--db", type=Path, default=None, help="statistics file (default: the state directory)"
     )
     parser.add_argument(
-        "--since", type=_date, default=None, metavar="YYYY-MM-DD", help="from this day on"
+        "--since",
+        default=None,
+        metavar="DAY",
+        help="from this day on: today, yesterday, 7d (the last 7 days) or a date like 2026-11-24",
     )
     parser.add_argument(
         "--csv", default=None, metavar="FILE", help="write one row per view instead; - for stdout"
     )
     args = parser.parse_args(argv)
+    try:
+        args.since = parse_since(args.since) if args.since is not None else None
+    except ValueError as error:
+        print(f"kiosk stats: {error}", file=sys.stderr)
+        return 2
     path: Path = args.db or default_stats_path()
     if not path.exists():
         print(

@@ -7,6 +7,20 @@ os.environ["SDL_VIDEODRIVER"] = "dummy"
 os.environ["SDL_AUDIODRIVER"] = "dummy"
 os.environ["PYGAME_HIDE_SUPPORT_PROMPT"] = "1"
 
+import pytest  # after the SDL settings above: pygame may come in with it
+
+# Long runs: `make test` runs them, `make check` leaves them out. A new long test can say
+# @pytest.mark.slow itself; these whole files and every 4K case are marked here in one place.
+SLOW_FILES = frozenset(
+    {"test_soak.py", "test_bench.py", "test_fuzz_content.py", "test_storm.py", "test_wheel.py"}
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.name in SLOW_FILES or "3840x2160" in item.nodeid:
+            item.add_marker(pytest.mark.slow)
+
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: ignore[no-untyped-def]
     """List each slide's readability scores when the readability tests ran."""

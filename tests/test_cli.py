@@ -100,10 +100,25 @@ def test_run_without_a_display_says_so_in_one_sentence():
     }
     result = kiosk("run", env=env)  # SDL would fall back to its invisible offscreen driver
     assert result.returncode == 2
-    assert "no display" in result.stderr and "kiosk render" in result.stderr
-    assert "Traceback" not in result.stderr
+    # Only the sentence: no log line before it, no SDL notes, no driver talk, no DISPLAY advice.
+    assert result.stderr == (
+        "kiosk: There is no screen here to show the slides on; start the kiosk from the desktop "
+        "session of the screen it should use, or draw the slides to picture files instead with "
+        "`kiosk render --out slides-png`.\n"
+    )
     env["SDL_VIDEODRIVER"] = "x11"  # asking for X with no X server
     assert kiosk("run", env=env).returncode == 2
+
+
+def test_run_with_a_display_that_cannot_open_names_it_and_does_not_ask_to_set_it():
+    env = {k: v for k, v in os.environ.items() if k not in ("WAYLAND_DISPLAY", "SDL_VIDEODRIVER")}
+    env["DISPLAY"] = ":97"  # no X server there
+    result = kiosk("run", env=env)
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("kiosk: The kiosk could not open the screen :97;")
+    assert "set DISPLAY" not in lines[0] and "driver" not in lines[0]
 
 
 def test_run_shows_a_first_frame_headless():

@@ -206,7 +206,7 @@ def test_duplicate_ids_across_files_name_both_places(tmp_path):
     one = "section: A\nslides:\n  - {id: same, kind: callout, title: A, body: B}\n"
     found = errors_of(make(tmp_path, s10_a=one, s20_b="\n" + one))
     assert found == [
-        "slides/s20-b.yaml:4: id: slide id 'same' is already used at slides/s10-a.yaml:3"
+        "slides/s20-b.yaml:4: slides[0].id: slide id 'same' is already used at slides/s10-a.yaml:3"
     ]
 
 
