@@ -29,6 +29,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from kiosk.config import SCREEN_NAME, ConfigError, default_screen_name, load_config
 from kiosk.logs import state_dir
 
 log = logging.getLogger(__name__)
@@ -444,15 +445,23 @@ def sessions_summary(path: Path, since: datetime | None = None) -> SessionSummar
 CSV_COLUMNS = ("minute", "slide_id", "mode", "language", "dwell_seconds")
 
 
-def export_csv(path: Path, out: TextIO, since: datetime | None = None) -> int:
-    """One row per view, oldest first, with a header row. Returns the number of views."""
+def export_csv(
+    path: Path, out: TextIO, since: datetime | None = None, *, screen: str | None = None
+) -> int:
+    """One row per view, oldest first, with a header row. Returns the number of views.
+    With `screen`, every row starts with that screen's name, so files from a fleet can be
+    concatenated (minus their headers) into one table."""
     where, args = _since(since)
     rows = _query(
         path, f"SELECT {', '.join(CSV_COLUMNS)} FROM views {where} ORDER BY minute, rowid", args
     )
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    writer.writerows(rows)
+    if screen is None:
+        writer.writerow(CSV_COLUMNS)
+        writer.writerows(rows)
+    else:
+        writer.writerow(("screen", *CSV_COLUMNS))
+        writer.writerows((screen, *row) for row in rows)
     return len(rows)
 
 
@@ -497,6 +506,23 @@ def print_table(slides: Sequence[SlideSummary], sessions: SessionSummary, out: T
     print(f"\n{line}", file=out)
 
 
+def _screen_argument(text: str) -> str:
+    if not SCREEN_NAME.fullmatch(text):
+        raise argparse.ArgumentTypeError(
+            f"a screen name is 1 to 63 letters, digits, dots, dashes or underscores, got {text!r}"
+        )
+    return text
+
+
+def _screen_name() -> str:
+    """This screen's name as the kiosk and its metrics use it (kiosk.toml, else host name)."""
+    try:
+        return load_config().screen_name
+    except ConfigError as error:
+        print(f"kiosk stats: {error} Using the host name.", file=sys.stderr)
+        return default_screen_name()
+
+
 def stats_main(argv: Sequence[str] | None = None) -> int:
     """`kiosk stats [--db PATH] [--since YYYY-MM-DD] [--csv FILE|-]`: a table, or CSV."""
     parser = argparse.ArgumentParser(
@@ -512,6 +538,13 @@ def stats_main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--csv", default=None, metavar="FILE", help="write one row per view instead; - for stdout"
     )
+    parser.add_argument(
+        "--screen",
+        type=_screen_argument,
+        default=None,
+        metavar="NAME",
+        help="screen name for the CSV's first column (default: this machine's, from kiosk.toml)",
+    )
     args = parser.parse_args(argv)
     path: Path = args.db or default_stats_path()
     if not path.exists():
@@ -521,9 +554,10 @@ def stats_main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    screen: str = args.screen or _screen_name()
     try:
         if args.csv == "-":
-            export_csv(path, sys.stdout, args.since)
+            export_csv(path, sys.stdout, args.since, screen=screen)
         elif args.csv:
             try:
                 out = open(args.csv, "w", newline="", encoding="utf-8")  # noqa: SIM115
@@ -531,7 +565,7 @@ def stats_main(argv: Sequence[str] | None = None) -> int:
                 print(f"kiosk stats: cannot write {args.csv}: {error}", file=sys.stderr)
                 return 1
             with out:
-                count = export_csv(path, out, args.since)
+                count = export_csv(path, out, args.since, screen=screen)
             print(f"wrote {count} views to {args.csv}")
         else:
             print_table(summary(path, args.since), sessions_summary(path, args.since), sys.stdout)
