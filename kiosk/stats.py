@@ -118,7 +118,8 @@ class StatsRecorder:
         self._started_minute = ""
         self._session: _Session | None = None
         # Running totals of what was recorded since start, for the status file and metrics:
-        # (slide, language, mode) -> [views, seconds]. Bounded by slides × languages × modes.
+        # (slide, mode, language) -> [views, seconds] (the order `observe` sees them in).
+        # Bounded by slides × modes × languages.
         self._totals: dict[tuple[str, str, str], list[float]] = {}
         self.sessions_recorded = 0
         self._writer = _Writer(path, self._queue)
@@ -134,7 +135,7 @@ class StatsRecorder:
         same rows the database got, so a fleet's sums match its screens' statistics."""
         return [
             {"slide": s, "language": lang, "mode": m, "views": int(v), "seconds": round(t, 1)}
-            for (s, lang, m), (v, t) in sorted(self._totals.items())
+            for (s, m, lang), (v, t) in sorted(self._totals.items())
         ]
 
     # -- the render loop's side: memory only, never blocks, never raises --------------------

@@ -448,6 +448,21 @@ minute,slide_id,mode,language,dwell_seconds
 """
 
 
+def test_running_totals_are_the_database_rows_by_slide_language_and_mode(recorder):
+    """The status file (and so the metrics) report these totals: each label in its place."""
+    rec, clock = recorder
+    visit(rec, clock)
+    rec.close()
+    rows = table(
+        rec.path,
+        "SELECT slide_id, language, mode, COUNT(*), ROUND(SUM(dwell_seconds), 1) FROM views "
+        "GROUP BY slide_id, language, mode",
+    )
+    totals = {(t["slide"], t["language"], t["mode"]): (t["views"], t["seconds"]) for t in rec.totals()}
+    assert totals == {(s, lang, m): (n, secs) for s, lang, m, n, secs in rows}
+    assert ("symptoms", "es", "browsing") in totals
+
+
 def test_csv_export(recorder):
     rec, clock = recorder
     visit(rec, clock)
