@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import pygame  # noqa: E402
+import pygame
 
-from kiosk.cli import main  # noqa: E402
+from kiosk.cli import main
 
 PRESS_SECONDS = 0.05
 
