@@ -396,7 +396,7 @@ def metrics_main(argv: Sequence[str] | None = None) -> int:
         parser.error("node_exporter reads only files ending in .prom: name it so")
     status_path: Path = args.status or default_status_path()
     registry = build_registry(status_path, _screen_name())
-    signal.signal(signal.SIGTERM, _stop)
+    previous = signal.signal(signal.SIGTERM, _stop)  # systemd's stop: end cleanly
     try:
         if args.textfile is not None:
             return _textfile_loop(registry, args.textfile, args.interval)
@@ -416,6 +416,8 @@ def metrics_main(argv: Sequence[str] | None = None) -> int:
             server.serve_forever()
     except (KeyboardInterrupt, SystemExit):
         pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     return 0
 
 

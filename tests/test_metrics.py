@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -370,3 +371,46 @@ def test_promtool_accepts_the_textfile_and_the_no_status_case(tmp_path):
         check=False,
     )
     assert lint.returncode == 0 and lint.stdout == lint.stderr == b"", lint
+
+
+# -- the systemd units --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name", ["cvi-kiosk-metrics.service", "cvi-kiosk-metrics-textfile.service"]
+)
+def test_the_metrics_units_run_arguments_kiosk_metrics_accepts(name, monkeypatch):
+    from tests.test_deploy import load
+
+    unit = load(name)
+    assert unit.errors == []
+    argv = shlex.split(unit.one("Service", "ExecStart"))
+    assert argv[0] == "%h/cvi-kiosk/.venv/bin/kiosk" and argv[1] == "metrics"
+    assert unit.one("Service", "Restart") == "always"
+    # It must never compete with the screen for CPU or memory.
+    assert int(unit.one("Service", "Nice")) > 0
+    assert unit.one("Service", "MemoryMax") and unit.one("Service", "CPUQuota")
+    # Not part of the graphical session: it keeps reporting while the kiosk is down.
+    assert "graphical-session.target" not in " ".join(unit.get("Unit", "After"))
+    calls = []
+    monkeypatch.setattr("kiosk.metrics._textfile_loop", lambda *a: calls.append(a) or 0)
+    monkeypatch.setattr("kiosk.metrics.serve", lambda *a: calls.append(a) or _NoServer())
+    assert metrics_main(argv[2:]) == 0
+    assert len(calls) == 1
+    if "--textfile" in argv:
+        assert calls[0][1].name.endswith(".prom") and calls[0][2] == 15
+    else:
+        assert calls[0][1:] == ("0.0.0.0", 9464)  # reachable by the clinic's Prometheus
+
+
+class _NoServer:
+    server_address = ("0.0.0.0", 9464)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def serve_forever(self):
+        return None
