@@ -458,7 +458,9 @@ def test_running_totals_are_the_database_rows_by_slide_language_and_mode(recorde
         "SELECT slide_id, language, mode, COUNT(*), ROUND(SUM(dwell_seconds), 1) FROM views "
         "GROUP BY slide_id, language, mode",
     )
-    totals = {(t["slide"], t["language"], t["mode"]): (t["views"], t["seconds"]) for t in rec.totals()}
+    totals = {
+        (t["slide"], t["language"], t["mode"]): (t["views"], t["seconds"]) for t in rec.totals()
+    }
     assert totals == {(s, lang, m): (n, secs) for s, lang, m, n, secs in rows}
     assert ("symptoms", "es", "browsing") in totals
 
