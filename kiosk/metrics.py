@@ -91,6 +91,7 @@ class StatusCollector:
         self.screen = screen
         self.wall = wall
         self.stale_after = stale_after
+        self._warned_name: object = None
 
     def describe(self) -> list[Metric]:
         # Nothing to declare up front: registering must not read the file.
@@ -110,6 +111,16 @@ class StatusCollector:
         )
         if status is None or age is None:
             return
+        named = status.get("screen")
+        if named not in (self.screen, self._warned_name):
+            # The label stays the configured name (stable series); say once why they differ.
+            self._warned_name = named
+            log.warning(
+                "the kiosk calls itself %r but this exporter's config says %r: give both the "
+                "same kiosk.toml (or CVI_KIOSK_SCREEN)",
+                named,
+                self.screen,
+            )
         yield self._gauge(
             "kiosk_status_age_seconds", "Seconds since the kiosk last wrote its status file.", age
         )

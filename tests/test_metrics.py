@@ -414,3 +414,17 @@ class _NoServer:
 
     def serve_forever(self):
         return None
+
+
+def test_a_kiosk_named_differently_is_reported_once_and_the_label_stays(tmp_path, caplog):
+    path = tmp_path / "status.json"
+    write_status(path, screen="desk-2", updated_at=time.time())
+    registry = build_registry(path, "lobby-left")
+    with caplog.at_level("WARNING"):
+        for _ in range(3):
+            found = samples(registry)
+    assert value(found, "kiosk_up") == 1  # still the configured name
+    assert [r.getMessage() for r in caplog.records if "calls itself" in r.getMessage()] == [
+        "the kiosk calls itself 'desk-2' but this exporter's config says 'lobby-left': give both "
+        "the same kiosk.toml (or CVI_KIOSK_SCREEN)"
+    ]
