@@ -345,9 +345,14 @@ def serve(registry: CollectorRegistry, host: str, port: int) -> WSGIServer:
 
 def write_textfile(registry: CollectorRegistry, path: Path) -> None:
     """node_exporter's textfile collector reads `*.prom`; the client writes a temporary file
-    beside it and renames it over, so a scrape never sees half a file."""
-    write_to_textfile(str(path), registry)
-    os.chmod(path, 0o644)  # node_exporter usually runs as another user
+    beside it and renames it over, so a scrape never sees half a file. A stop request waits
+    for the rename, so no temporary file is ever left behind."""
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
+    try:
+        write_to_textfile(str(path), registry)
+        os.chmod(path, 0o644)  # node_exporter usually runs as another user
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
 
 def _screen_name() -> str:

@@ -428,3 +428,38 @@ def test_a_kiosk_named_differently_is_reported_once_and_the_label_stays(tmp_path
         "the kiosk calls itself 'desk-2' but this exporter's config says 'lobby-left': give both "
         "the same kiosk.toml (or CVI_KIOSK_SCREEN)"
     ]
+
+
+def test_the_textfile_is_rewritten_every_interval_until_stopped(tmp_path):
+    """The textfile service: the file follows the status file, and SIGTERM ends it cleanly."""
+    status = tmp_path / "status.json"
+    out = tmp_path / "kiosk.prom"
+    write_status(status, updated_at=time.time(), frames_drawn=1)
+    process = subprocess.Popen(
+        [*KIOSK, "metrics", "--textfile", str(out), "--interval", "0.2", "--status", str(status)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=exporter_env(tmp_path),
+        cwd=ROOT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while 'kiosk_frames_drawn_total{screen="lobby-left"} 1.0' not in _read(out):
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.1)
+        write_status(status, updated_at=time.time(), frames_drawn=2)
+        while 'kiosk_frames_drawn_total{screen="lobby-left"} 2.0' not in _read(out):
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.1)
+    finally:
+        assert stop(process) == 0
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("kiosk.prom")] == ["kiosk.prom"]
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except FileNotFoundError:
+        return ""
