@@ -397,6 +397,91 @@ def hostile_reload(quick: bool) -> dict[str, object]:
     }
 
 
+def status_and_metrics(deck: Deck, writes: int, scrapes: int) -> dict[str, object]:
+    """What metrics cost. The kiosk's only part is writing status.json every STATUS_SECONDS;
+    its CPU time per write over that interval is its share of a core on a still screen (which
+    otherwise only polls input). The exporter is another process: its scrape time is reported
+    for the record, it never runs in the drawing loop."""
+    import tempfile
+    import threading
+    import urllib.request
+
+    from prometheus_client import generate_latest
+
+    from kiosk.metrics import build_registry, serve
+    from kiosk.stats import StatsRecorder
+    from kiosk.status import STATUS_SECONDS, StatusWriter
+
+    folder = Path(tempfile.mkdtemp(prefix="kiosk-bench-"))
+    display = pygame.display.set_mode((1920, 1080))
+    clock = _FakeClock()
+    stats = StatsRecorder(folder / "stats.sqlite3", clock=clock)
+    writer = StatusWriter(folder / "status.json")
+    app = KioskApp(
+        deck,
+        display,
+        windowed=True,
+        clock=clock,
+        sleep=lambda seconds: None,
+        events=list,
+        flip=lambda: None,
+        stats=stats,
+        status=writer,
+        screen_name="bench",
+        deck_info={"source": "folder", "version": "v1", "hash": "0123456789abcdef"},
+    )
+    # A realistic status: every slide seen in attract mode in both languages, some browsing.
+    while len(stats.totals()) < 2 * len(deck.slides):
+        app.step()
+        clock.now += 0.5
+    app.navigator.handle(intents.WAKE)
+    for _ in range(10):
+        app.navigator.handle(intents.NEXT)
+        for _ in range(4):
+            app.step()
+            clock.now += 0.5
+    cpu_ms = []
+    for n in range(writes):
+        t0 = time.process_time()
+        writer.write(app.status_snapshot(), now=float(n))
+        cpu_ms.append((time.process_time() - t0) * 1000)
+    size = writer.path.stat().st_size
+    # The snapshots carry real wall-clock times, so the exporter sees a fresh, "up" kiosk.
+    registry = build_registry(writer.path, "bench")
+    scrape_ms = timed(lambda: generate_latest(registry), scrapes)
+    text = generate_latest(registry).decode()
+    series = sum(1 for line in text.splitlines() if line and not line.startswith("#"))
+    server = serve(registry, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/metrics"
+
+    def fetch() -> None:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            response.read()
+
+    http_ms = timed(fetch, scrapes)
+    server.shutdown()
+    server.server_close()
+    stats.close()
+    mean_cpu_ms = statistics.mean(cpu_ms)
+    return {
+        "status_bytes": size,
+        "view_rows": len(stats.totals()),
+        "write_cpu_ms_p50": percentile(cpu_ms, 50),
+        "write_cpu_ms_p99": percentile(cpu_ms, 99),
+        "interval_seconds": STATUS_SECONDS,
+        # CPU per write / interval: the share of one core writing the status costs.
+        "status_cpu_percent_of_one_core": 100 * mean_cpu_ms / 1000 / STATUS_SECONDS,
+        "budget_percent_of_one_core": 0.5,
+        "scrape_ms_p50": percentile(scrape_ms, 50),
+        "scrape_ms_p99": percentile(scrape_ms, 99),
+        "http_scrape_ms_p50": percentile(http_ms, 50),
+        "http_scrape_ms_p99": percentile(http_ms, 99),
+        "series": series,
+    }
+
+
 def machine() -> dict[str, str]:
     return {
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),
@@ -437,6 +522,7 @@ def main(argv: list[str] | None = None) -> int:
     report["transitions"] = floor_and_transitions(deck, fonts, frames_per=24 if q else 480)
     report["static_slide"] = static_cpu(deck, seconds=0.5 if q else 10.0)
     report["cold_start"] = cold_start(runs=1 if q else 5)
+    report["metrics"] = status_and_metrics(deck, writes=20 if q else 500, scrapes=5 if q else 200)
     report["prerender"] = prerender(deck, fonts)
     report["attract_week"] = week_of_attract(
         deck, fonts, days=0.05 if q else 7.0, frame_every=0.1 if q else 0.5
@@ -478,6 +564,19 @@ def print_table(report: dict[str, object]) -> None:
         f"over {s['seconds']:.1f} s, {s['frames_drawn']} frames drawn"
     )
     print(f"cold start to first frame: median {c['median_ms']:.0f} ms over {c['runs']} runs")
+    mt = report["metrics"]
+    assert isinstance(mt, dict)
+    print(
+        f"status file: {mt['status_bytes']} bytes, {mt['view_rows']} view rows, write "
+        f"{mt['write_cpu_ms_p50']:.2f} ms CPU p50 ({mt['write_cpu_ms_p99']:.2f} p99) every "
+        f"{mt['interval_seconds']:g} s = {mt['status_cpu_percent_of_one_core']:.3f} % of one core "
+        f"(budget {mt['budget_percent_of_one_core']} %)"
+    )
+    print(
+        f"exporter (own process): {mt['series']} series, collect+format {mt['scrape_ms_p50']:.2f} ms "
+        f"p50 ({mt['scrape_ms_p99']:.2f} p99), HTTP scrape {mt['http_scrape_ms_p50']:.2f} ms p50 "
+        f"({mt['http_scrape_ms_p99']:.2f} p99)"
+    )
     p = report["prerender"]
     assert isinstance(p, dict)
     for size, e in p.items():

@@ -75,6 +75,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="anonymous view statistics: a table, or --csv FILE (see kiosk stats --help)",
         add_help=False,
     )
+    commands.add_parser(
+        "metrics",
+        help="this screen's status as Prometheus metrics, HTTP or textfile (kiosk metrics --help)",
+        add_help=False,
+    )
 
     # For the benchmark: draw one frame, print its wall-clock time, exit.
     run.add_argument("--first-frame-and-exit", action="store_true", help=argparse.SUPPRESS)
@@ -119,6 +124,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from kiosk.stats import stats_main
 
         return stats_main(arguments[1:])
+    if arguments[:1] == ["metrics"]:
+        from kiosk.metrics import metrics_main
+
+        return metrics_main(arguments[1:])
     args = build_parser().parse_args(arguments)
     command = args.command or "run"
     if command == "run":

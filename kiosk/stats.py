@@ -30,6 +30,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
+from kiosk.config import SCREEN_NAME, ConfigError, default_screen_name, load_config
 from kiosk.logs import state_dir
 
 log = logging.getLogger(__name__)
@@ -118,7 +119,8 @@ class StatsRecorder:
         self._started_minute = ""
         self._session: _Session | None = None
         # Running totals of what was recorded since start, for the status file and metrics:
-        # (slide, language, mode) -> [views, seconds]. Bounded by slides × languages × modes.
+        # (slide, mode, language) -> [views, seconds] (the order `observe` sees them in).
+        # Bounded by slides × modes × languages.
         self._totals: dict[tuple[str, str, str], list[float]] = {}
         self.sessions_recorded = 0
         self._writer = _Writer(path, self._queue)
@@ -134,7 +136,7 @@ class StatsRecorder:
         same rows the database got, so a fleet's sums match its screens' statistics."""
         return [
             {"slide": s, "language": lang, "mode": m, "views": int(v), "seconds": round(t, 1)}
-            for (s, lang, m), (v, t) in sorted(self._totals.items())
+            for (s, m, lang), (v, t) in sorted(self._totals.items())
         ]
 
     # -- the render loop's side: memory only, never blocks, never raises --------------------
@@ -445,15 +447,23 @@ def sessions_summary(path: Path, since: datetime | None = None) -> SessionSummar
 CSV_COLUMNS = ("minute", "slide_id", "mode", "language", "dwell_seconds")
 
 
-def export_csv(path: Path, out: TextIO, since: datetime | None = None) -> int:
-    """One row per view, oldest first, with a header row. Returns the number of views."""
+def export_csv(
+    path: Path, out: TextIO, since: datetime | None = None, *, screen: str | None = None
+) -> int:
+    """One row per view, oldest first, with a header row. Returns the number of views.
+    With `screen`, every row starts with that screen's name, so files from a fleet can be
+    concatenated (minus their headers) into one table."""
     where, args = _since(since)
     rows = _query(
         path, f"SELECT {', '.join(CSV_COLUMNS)} FROM views {where} ORDER BY minute, rowid", args
     )
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    writer.writerows(rows)
+    if screen is None:
+        writer.writerow(CSV_COLUMNS)
+        writer.writerows(rows)
+    else:
+        writer.writerow(("screen", *CSV_COLUMNS))
+        writer.writerows((screen, *row) for row in rows)
     return len(rows)
 
 
@@ -514,6 +524,23 @@ def print_table(slides: Sequence[SlideSummary], sessions: SessionSummary, out: T
     print(f"\n{line}", file=out)
 
 
+def _screen_argument(text: str) -> str:
+    if not SCREEN_NAME.fullmatch(text):
+        raise argparse.ArgumentTypeError(
+            f"a screen name is 1 to 63 letters, digits, dots, dashes or underscores, got {text!r}"
+        )
+    return text
+
+
+def _screen_name() -> str:
+    """This screen's name as the kiosk and its metrics use it (kiosk.toml, else host name)."""
+    try:
+        return load_config().screen_name
+    except ConfigError as error:
+        print(f"kiosk stats: {error} Using the host name.", file=sys.stderr)
+        return default_screen_name()
+
+
 def stats_main(argv: Sequence[str] | None = None) -> int:
     """`kiosk stats [--db PATH] [--since YYYY-MM-DD] [--csv FILE|-]`: a table, or CSV."""
     parser = argparse.ArgumentParser(
@@ -532,6 +559,13 @@ def stats_main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--csv", default=None, metavar="FILE", help="write one row per view instead; - for stdout"
     )
+    parser.add_argument(
+        "--screen",
+        type=_screen_argument,
+        default=None,
+        metavar="NAME",
+        help="screen name for the CSV's first column (default: this machine's, from kiosk.toml)",
+    )
     args = parser.parse_args(argv)
     try:
         args.since = parse_since(args.since) if args.since is not None else None
@@ -546,9 +580,10 @@ def stats_main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    screen: str = args.screen or _screen_name()
     try:
         if args.csv == "-":
-            export_csv(path, sys.stdout, args.since)
+            export_csv(path, sys.stdout, args.since, screen=screen)
         elif args.csv:
             try:
                 out = open(args.csv, "w", newline="", encoding="utf-8")  # noqa: SIM115
@@ -556,7 +591,7 @@ def stats_main(argv: Sequence[str] | None = None) -> int:
                 print(f"kiosk stats: cannot write {args.csv}: {error}", file=sys.stderr)
                 return 1
             with out:
-                count = export_csv(path, out, args.since)
+                count = export_csv(path, out, args.since, screen=screen)
             print(f"wrote {count} views to {args.csv}")
         else:
             print_table(summary(path, args.since), sessions_summary(path, args.since), sys.stdout)

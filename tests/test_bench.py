@@ -32,6 +32,10 @@ def test_quick_benchmark_runs_and_reports_everything(tmp_path):
     assert report["prerender"]["3840x2160"]["cache_bound"] >= 5
     week = report["attract_week"]
     assert week["frames_drawn"] > 0 and week["rss_end_mb"] > 0
+    metrics = report["metrics"]
+    assert metrics["status_bytes"] > 0 and metrics["view_rows"] >= 28
+    assert metrics["status_cpu_percent_of_one_core"] > 0 and metrics["series"] > 50
+    assert metrics["http_scrape_ms_p50"] > 0
     assert "| 1920x1080 |" in result.stdout
     hostile = report["hostile_reload"]
     assert hostile["quiet_step_p99_ms"] > 0

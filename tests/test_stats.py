@@ -4,6 +4,7 @@ or breaks the kiosk, that old files keep working, and the reports."""
 from __future__ import annotations
 
 import contextlib
+import csv
 import io
 import logging
 import os
@@ -447,6 +448,23 @@ minute,slide_id,mode,language,dwell_seconds
 """
 
 
+def test_running_totals_are_the_database_rows_by_slide_language_and_mode(recorder):
+    """The status file (and so the metrics) report these totals: each label in its place."""
+    rec, clock = recorder
+    visit(rec, clock)
+    rec.close()
+    rows = table(
+        rec.path,
+        "SELECT slide_id, language, mode, COUNT(*), ROUND(SUM(dwell_seconds), 1) FROM views "
+        "GROUP BY slide_id, language, mode",
+    )
+    totals = {
+        (t["slide"], t["language"], t["mode"]): (t["views"], t["seconds"]) for t in rec.totals()
+    }
+    assert totals == {(s, lang, m): (n, secs) for s, lang, m, n, secs in rows}
+    assert ("symptoms", "es", "browsing") in totals
+
+
 def test_csv_export(recorder):
     rec, clock = recorder
     visit(rec, clock)
@@ -485,18 +503,50 @@ def test_stats_command_prints_a_table_and_the_sessions(recorder, capsys):
     ]
 
 
-def test_stats_command_writes_csv(recorder, tmp_path, capsys):
+def with_screen(text: str, screen: str) -> str:
+    """VISIT_CSV as `kiosk stats` writes it: the screen's name first on every row."""
+    header, *rows = text.splitlines()
+    return "".join(f"{line}\n" for line in [f"screen,{header}", *(f"{screen},{r}" for r in rows)])
+
+
+def test_stats_command_writes_csv(recorder, tmp_path, capsys, monkeypatch):
     rec, clock = recorder
     visit(rec, clock)
     rec.close()
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("CVI_KIOSK_SCREEN", "lobby-left")
     assert stats_main(["--db", str(rec.path), "--csv", "-"]) == 0
-    assert capsys.readouterr().out == VISIT_CSV
+    assert capsys.readouterr().out == with_screen(VISIT_CSV, "lobby-left")
     out = tmp_path / "views.csv"
     assert stats_main(["--db", str(rec.path), "--csv", str(out), "--since", "2026-11-24"]) == 0
-    assert out.read_text(encoding="utf-8") == VISIT_CSV
+    assert out.read_text(encoding="utf-8") == with_screen(VISIT_CSV, "lobby-left")
     assert capsys.readouterr().out == f"wrote 6 views to {out}\n"
     assert stats_main(["--db", str(rec.path), "--since", "2026-11-25"]) == 0
     assert "(no views recorded in this period)" in capsys.readouterr().out
+
+
+def test_csv_exports_of_a_fleet_merge_into_one_table(tmp_path, capsys, monkeypatch):
+    """Each screen's export names the screen (from its kiosk.toml, or --screen for a copied
+    file), so a clinic can stack them and still tell which screen showed what."""
+    config = tmp_path / "config" / "cvi-kiosk"
+    config.mkdir(parents=True)
+    (config / "kiosk.toml").write_text('screen_name = "waiting-room-2"\n')
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.delenv("CVI_KIOSK_SCREEN", raising=False)
+    merged: list[list[str]] = []
+    for name in ("a", "b"):
+        rec, clock = make_recorder(tmp_path / name / "stats.sqlite3")
+        visit(rec, clock)
+        rec.close()
+        args = ["--db", str(rec.path), "--csv", "-"] + (["--screen", "desk"] if name == "b" else [])
+        assert stats_main(args) == 0
+        rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+        assert rows[0] == ["screen", "minute", "slide_id", "mode", "language", "dwell_seconds"]
+        merged.extend(rows[1:])
+    assert [row[0] for row in merged] == ["waiting-room-2"] * 6 + ["desk"] * 6
+    assert [row[1:] for row in merged[:6]] == [row[1:] for row in merged[6:]]
+    with pytest.raises(SystemExit):
+        stats_main(["--db", str(tmp_path / "a" / "stats.sqlite3"), "--csv", "-", "--screen", "a b"])
 
 
 def test_stats_command_without_data_says_so_in_one_line(tmp_path, capsys):

@@ -144,7 +144,8 @@ def test_unit_files_are_valid_and_say_what_we_rely_on():
         for p in (ROOT / "deploy").iterdir()
         if p.suffix in (".service", ".timer")
     }
-    assert set(units) == {
+    # At least these; other services (metrics, console) may sit beside them.
+    assert set(units) >= {
         "cvi-kiosk.service",
         "cvi-kiosk-sync.service",
         "cvi-kiosk-sync.timer",
