@@ -18,7 +18,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -99,8 +99,12 @@ class State:
     sessions: SessionStore
     limiter: LoginLimiter
     previews: PreviewCache
-    validated: dict[str, list[str]] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+# `kiosk validate`'s answer depends only on the files, which the fingerprint covers (deck and
+# assets): remember it, so pages show problems without a 1.5 s check each time.
+_validated: dict[str, list[str]] = {}
+_validated_lock = threading.Lock()
 
 
 # -- middleware ------------------------------------------------------------------------------
@@ -288,22 +292,36 @@ def action(
         if not _same_origin(request):
             return PlainTextResponse("Refused: the form came from another site.", status_code=403)
         form = await request.form(max_files=1, max_fields=200, max_part_size=MAX_FORM_BYTES)
-        token = form.get("csrf")
-        if not isinstance(token, str) or not tokens_equal(token, session.csrf):
-            return PlainTextResponse(
-                "Refused: the form is out of date or was not sent by this console "
-                "(reload the page and try again).",
-                status_code=403,
-            )
-        if writes_deck and state.decks.git_root() is not None:
-            return PlainTextResponse(
-                f"The deck is managed by git in {state.decks.git_root()}: change it there; "
-                "the console shows it read-only.",
-                status_code=409,
-            )
-        return await endpoint(request, session, form)
+        try:
+            return await _checked(request, state, session, form, endpoint, writes_deck)
+        finally:
+            await form.close()  # uploaded files are spooled to disk: let them go now
 
     return wrapped
+
+
+async def _checked(
+    request: Request,
+    state: State,
+    session: Session,
+    form: FormData,
+    endpoint: FormEndpoint,
+    writes_deck: bool,
+) -> Response:
+    token = form.get("csrf")
+    if not isinstance(token, str) or not tokens_equal(token, session.csrf):
+        return PlainTextResponse(
+            "Refused: the form is out of date or was not sent by this console "
+            "(reload the page and try again).",
+            status_code=403,
+        )
+    if writes_deck and state.decks.git_root() is not None:
+        return PlainTextResponse(
+            f"The deck is managed by git in {state.decks.git_root()}: change it there; "
+            "the console shows it read-only.",
+            status_code=409,
+        )
+    return await endpoint(request, session, form)
 
 
 def _text(form: FormData, name: str, limit: int = 20_000) -> str:
@@ -314,15 +332,15 @@ def _text(form: FormData, name: str, limit: int = 20_000) -> str:
 async def _problems(state: State, folder: Path) -> list[str]:
     """`kiosk validate`'s messages for the folder, remembered by content fingerprint."""
     key = await run_in_threadpool(deck_fingerprint, folder)
-    with state.lock:
-        cached = state.validated.get(key)
+    with _validated_lock:
+        cached = _validated.get(key)
     if cached is not None:
         return cached
     found = await run_in_threadpool(validation_problems, folder)
-    with state.lock:
-        if len(state.validated) > 64:
-            state.validated.clear()
-        state.validated[key] = found
+    with _validated_lock:
+        if len(_validated) > 64:
+            _validated.clear()
+        _validated[key] = found
     return found
 
 
