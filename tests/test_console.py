@@ -211,7 +211,7 @@ def test_every_response_has_strict_security_headers(client):
         headers = client.get(path).headers
         assert headers["x-frame-options"] == "DENY", path
         assert headers["x-content-type-options"] == "nosniff"
-        assert headers["referrer-policy"] == "no-referrer"
+        assert headers["referrer-policy"] == "same-origin"
         policy = headers["content-security-policy"]
         assert "default-src 'none'" in policy and "unsafe-eval" not in policy
         assert "frame-ancestors 'none'" in policy or "sandbox" in policy
