@@ -195,6 +195,20 @@ templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.globals["weekdays"] = editing.DAYS
 
 
+def _readable_time(text: object) -> str:
+    """ "2026-11-25T16:13:03+00:00" -> "2026-11-25 16:13 UTC" (anything else unchanged)."""
+    try:
+        moment = datetime.fromisoformat(str(text))
+    except ValueError:
+        return str(text)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return f"{moment:%Y-%m-%d %H:%M} UTC"
+
+
+templates.env.filters["when"] = _readable_time
+
+
 def _state(request: Request) -> State:
     state: State = request.app.state.console
     return state

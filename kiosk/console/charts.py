@@ -173,7 +173,9 @@ def _style(axes: object) -> None:
     axes.tick_params(colors=INK, labelsize=10)  # type: ignore[attr-defined]
 
 
-def horizontal_bars(labels: Sequence[str], values: Sequence[float], title: str, unit: str) -> str:
+def horizontal_bars(
+    labels: Sequence[str], values: Sequence[float], title: str, unit: str, *, counts: bool = True
+) -> str:
     figure = _figure(max(2.0, 0.3 * len(labels) + 1.2))
     axes = figure.add_subplot()
     positions = range(len(labels))
@@ -183,6 +185,9 @@ def horizontal_bars(labels: Sequence[str], values: Sequence[float], title: str, 
     axes.set_xlabel(unit, color=INK)
     axes.set_title(title, color=INK, loc="left", fontsize=12)
     axes.bar_label(bars, fmt="%g", padding=3, color=INK, fontsize=9)
+    if counts:
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.set_xlim(left=0, right=max([*values, 1]) * 1.08)
     _style(axes)
     return _svg(figure, title)
 
@@ -208,11 +213,14 @@ def chart(name: str, data: Report, larger_text: tuple[int, int] | None = None) -
             "views while browsing",
         )
     if name == "reading":
+        # Only slides someone read: no bar is not the same as a bar of zero seconds.
+        read = [s for s in data.slides if s.median is not None]
         return horizontal_bars(
-            [s.slide_id for s in data.slides],
-            [round(s.median or 0.0, 1) for s in data.slides],
+            [s.slide_id for s in read],
+            [round(s.median or 0.0, 1) for s in read],
             "Median reading time per slide",
             "seconds (views of 1 s or more)",
+            counts=False,
         )
     if name == "hours":
         return columns(
@@ -227,7 +235,7 @@ def chart(name: str, data: Report, larger_text: tuple[int, int] | None = None) -
             "Language of views while browsing",
             "views",
         )
-    if name == "larger-text" and larger_text is not None:
+    if name == "larger-text" and larger_text is not None and any(larger_text):
         used, sessions = larger_text
         return horizontal_bars(
             ["sessions", "used A+"],

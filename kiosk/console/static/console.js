@@ -1,3 +1,13 @@
+// Ask before forms that throw work away or change what the screen shows (data-confirm).
+(function () {
+  "use strict";
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
+    });
+  });
+})();
+
 // Live preview while editing a slide: after a pause in typing, send the form (with its CSRF
 // token) to the preview route, then show the problems and the freshly drawn slide. Nothing is
 // saved until "Save to the draft". Without this script the page still works (Save, then look).
