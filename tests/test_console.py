@@ -769,3 +769,43 @@ def test_the_console_unit_runs_the_console_on_this_computer_only():
     assert argv[0] == "%h/cvi-kiosk/.venv/bin/kiosk" and argv[1] == "console"
     args = build_parser().parse_args(argv[2:])
     assert args.listen == ("127.0.0.1", 8080) and args.command is None
+
+
+def test_a_screen_showing_a_git_checkout_makes_the_console_read_only(client, settings, tmp_path):
+    token = csrf(client)
+    checkout = tmp_path / "clone"
+    (checkout / ".git").mkdir(parents=True)
+    (checkout / "slides").mkdir()
+    write_status(
+        settings.status_path,
+        deck={
+            "folder": str(checkout / "slides"),
+            "hash": "",
+            "version": "",
+            "title": "t",
+            "slides": 1,
+            "languages": ["en"],
+            "source": "folder",
+        },
+    )
+    html = client.get("/edit").text
+    assert f"managed by git in <code>{checkout}</code>" in html
+    assert client.post("/edit/discard", data={"csrf": token}).status_code == 409
+
+
+def test_a_screen_showing_another_folder_is_pointed_out(client, settings):
+    html = client.get("/publish").text
+    assert "The screen shows the deck in <code>/somewhere/slides</code>" in html
+    write_status(
+        settings.status_path,
+        deck={
+            "folder": str(settings.home / "versions" / "x" / "slides"),
+            "hash": "",
+            "version": "x",
+            "title": "t",
+            "slides": 1,
+            "languages": ["en"],
+            "source": "home",
+        },
+    )
+    assert "The screen shows the deck in" not in client.get("/publish").text

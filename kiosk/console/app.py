@@ -51,7 +51,7 @@ from kiosk.console.auth import (
     read_users,
     tokens_equal,
 )
-from kiosk.console.decks import DeckHome, PublishError, validation_problems
+from kiosk.console.decks import DeckHome, PublishError, git_managed, validation_problems
 from kiosk.console.previews import PreviewCache
 from kiosk.console.uploads import UploadError, store_image
 from kiosk.fingerprint import deck_fingerprint
@@ -255,12 +255,32 @@ def _page(
     full = {
         "user": session.user if session else None,
         "csrf": session.csrf if session else "",
-        "git_root": state.decks.git_root(),
+        "git_root": _git_root(state),
+        "screen_folder": _screen_elsewhere(state),
         "flash": request.query_params.get("done", "")[:200],
         "path": request.url.path,
         **context,
     }
     return templates.TemplateResponse(request, name, full, status_code=status_code)
+
+
+def _screen_elsewhere(state: State) -> Path | None:
+    """The folder the screen shows, when it is not in this deck home (publishing here would
+    not change what it shows); None when it follows the home or nothing is known."""
+    status = read_status(state.settings.status_path)
+    folder = (status.get("deck") or {}).get("folder") if status else None
+    if not isinstance(folder, str) or not folder:
+        return None
+    shown = Path(folder)
+    if shown.resolve().is_relative_to(state.decks.home.resolve()):
+        return None
+    return shown
+
+
+def _git_root(state: State) -> Path | None:
+    """Where git manages the deck: the deck home, or the folder the screen shows."""
+    shown = _screen_elsewhere(state)
+    return state.decks.git_root() or (git_managed(shown) if shown is not None else None)
 
 
 def _redirect(path: str, done: str = "") -> RedirectResponse:
@@ -332,9 +352,9 @@ async def _checked(
             "(reload the page and try again).",
             status_code=403,
         )
-    if writes_deck and state.decks.git_root() is not None:
+    if writes_deck and (managed := _git_root(state)) is not None:
         return PlainTextResponse(
-            f"The deck is managed by git in {state.decks.git_root()}: change it there; "
+            f"The deck is managed by git in {managed}: change it there; "
             "the console shows it read-only.",
             status_code=409,
         )
