@@ -809,3 +809,28 @@ def test_a_screen_showing_another_folder_is_pointed_out(client, settings):
         },
     )
     assert "The screen shows the deck in" not in client.get("/publish").text
+
+
+def test_the_login_limiter_forgets_old_failures():
+    from kiosk.console.auth import FAILURE_WINDOW, LoginLimiter
+
+    clock = Clock()
+    limiter = LoginLimiter(clock=clock)
+    for number in range(10_001):
+        limiter.failed(f"user:made-up-{number}")
+    clock.now += FAILURE_WINDOW + 1
+    limiter.failed("user:one-more")
+    assert list(limiter.failures) == ["user:one-more"]
+
+
+def test_old_preview_sets_are_removed(tmp_path):
+    from kiosk.console.previews import KEEP_SETS, PreviewCache
+
+    cache = PreviewCache(tmp_path / "previews")
+    for number in range(KEEP_SETS + 5):
+        folder = tmp_path / "previews" / f"{number:016x}-1280x800"
+        folder.mkdir(parents=True)
+        os.utime(folder, (number, number))
+    cache._prune(lambda name: name.endswith("-1280x800"), KEEP_SETS)
+    left = sorted(p.name for p in (tmp_path / "previews").iterdir())
+    assert left == [f"{number:016x}-1280x800" for number in range(5, KEEP_SETS + 5)]

@@ -152,6 +152,10 @@ def test_edit_preview_publish_and_the_kiosk_follows(tmp_path):
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.goto(base + "/")
             assert page.url.endswith("/login")
+            if os.environ.get("CONSOLE_SCREENSHOTS"):
+                folder = Path(os.environ["CONSOLE_SCREENSHOTS"])
+                folder.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(folder / "login-desktop.png"), full_page=True)
             page.get_by_label("Name").fill("alice")
             page.get_by_label("Password").fill(PASSWORD)
             page.get_by_role("button", name="Log in").click()

@@ -156,6 +156,8 @@ class LoginLimiter:
 
     def failed(self, *keys: str) -> None:
         now = self.clock()
+        if len(self.failures) > 10_000:  # a flood of made-up names must not grow memory
+            self._forget_old(now)
         for key in keys:
             recent = [t for t in self.failures.get(key, []) if now - t < FAILURE_WINDOW]
             recent.append(now)
@@ -163,6 +165,14 @@ class LoginLimiter:
             if len(recent) >= MAX_FAILURES:
                 self.locked_until[key] = now + LOCKOUT_SECONDS
                 self.failures[key] = []
+
+    def _forget_old(self, now: float) -> None:
+        for key, times in list(self.failures.items()):
+            if not times or now - times[-1] >= FAILURE_WINDOW:
+                del self.failures[key]
+        for key, until in list(self.locked_until.items()):
+            if until <= now:
+                del self.locked_until[key]
 
     def succeeded(self, *keys: str) -> None:
         for key in keys:

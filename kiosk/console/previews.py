@@ -15,16 +15,20 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from kiosk.fingerprint import deck_fingerprint
 
-KEY = re.compile(r"[0-9a-f]{16}-[0-9]{3,4}x[0-9]{3,4}|live-[0-9a-f]{32}")
+SET_KEY = re.compile(r"[0-9a-f]{16}-[0-9]{3,4}x[0-9]{3,4}")
+KEY = re.compile(rf"{SET_KEY.pattern}|live-[0-9a-f]{{32}}")
 FILE = re.compile(r"(?:[a-z]{2}/)?(?:[0-9]{2,3}-[a-z0-9-]{1,64}|menu-[a-z]{2})\.png")
 RENDER_SECONDS = 180
 # Live previews are throwaway: keep the newest few for the pages that still show them.
 KEEP_LIVE = 40
+# Whole-deck sets: the live deck, the draft and a few recent versions at one or two sizes.
+KEEP_SETS = 12
 
 
 def _worker_command(deck: Path, out: Path, size: tuple[int, int], *extra: str) -> list[str]:
@@ -71,6 +75,7 @@ class PreviewCache:
             if job is not None and job.poll() is None:
                 return key, None
             self.folder.mkdir(parents=True, exist_ok=True)
+            self._prune(lambda name: SET_KEY.fullmatch(name) is not None, KEEP_SETS)
             staging = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=self.folder))
             job = subprocess.Popen(
                 _worker_command(deck, staging, size),
@@ -125,14 +130,18 @@ class PreviewCache:
         return key, found or {"problems": ["the preview could not be drawn"], "slides": []}
 
     def _prune_live(self) -> None:
+        self._prune(lambda name: name.startswith("live-"), KEEP_LIVE)
+
+    def _prune(self, chosen: Callable[[str], bool], keep: int) -> None:
+        """Remove all but the `keep` newest folders whose names are `chosen`."""
         try:
-            live = sorted(
-                (p for p in self.folder.iterdir() if p.name.startswith("live-")),
+            found = sorted(
+                (p for p in self.folder.iterdir() if chosen(p.name)),
                 key=lambda p: p.stat().st_mtime,
             )
         except OSError:
             return
-        for old in live[:-KEEP_LIVE]:
+        for old in found[:-keep]:
             shutil.rmtree(old, ignore_errors=True)
 
     def file(self, key: str, name: str) -> Path | None:
