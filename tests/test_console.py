@@ -59,6 +59,7 @@ def settings(tmp_path, clock):
 def client(settings):
     with client_for(settings) as made:
         assert login(made).status_code == 303
+        assert made.get("/edit").status_code == 200  # the draft exists from here on
         yield made
 
 
@@ -187,8 +188,7 @@ def test_sessions_expire_when_idle(client, clock):
 
 
 def test_a_post_without_the_sessions_csrf_token_is_refused(client, settings):
-    before = draft_file(settings).read_bytes() if draft_file(settings).exists() else None
-    token = csrf(client)
+    token = csrf(client, "/edit")  # also makes the draft
     before = draft_file(settings).read_bytes()
     for data in ({}, {"csrf": "forged"}, {"csrf": token[:-1] + ("A" if token[-1] != "A" else "B")}):
         answer = client.post(f"{SLIDE}/delete", data=data)
