@@ -144,7 +144,12 @@ def test_unit_files_are_valid_and_say_what_we_rely_on():
         for p in (ROOT / "deploy").iterdir()
         if p.suffix in (".service", ".timer")
     }
-    assert set(units) == {"cvi-kiosk.service", "cvi-kiosk-sync.service", "cvi-kiosk-sync.timer"}
+    assert set(units) == {
+        "cvi-kiosk.service",
+        "cvi-kiosk-sync.service",
+        "cvi-kiosk-sync.timer",
+        "cvi-kiosk-console.service",
+    }
     for name, sections in units.items():
         allowed = (
             {"Unit", "Service", "Install"}
