@@ -15,7 +15,6 @@
   "use strict";
   var form = document.getElementById("slide-form");
   if (!form) { return; }
-  document.documentElement.classList.add("js");
   var url = form.getAttribute("data-preview");
   var problems = document.getElementById("problems");
   var preview = document.getElementById("preview");
