@@ -307,6 +307,16 @@ def test_previews_of_every_slide_and_the_menu_in_each_language_at_the_screens_si
     assert answer.status_code == 200 and answer.headers["content-type"] == "image/png"
     picture = pygame.image.load(__import__("io").BytesIO(answer.content), "x.png")
     assert picture.get_size() == (1280, 800)
+    # The draft's previews are drawn the same way, and the slide editor reuses them.
+    draft = client.get("/previews?deck=draft")
+    assert (
+        draft.status_code == 200 and 'href="/previews?deck=draft" aria-current="page"' in draft.text
+    )
+    state = client.app.state.console  # type: ignore[attr-defined]
+    key = state.previews.key(settings.home / "draft" / "slides", (1280, 800))
+    assert state.previews.wait(key) is not None
+    editor = client.get("/edit/slide/20-what-is-cvi.yaml/why-the-legs").text
+    assert f"/preview-img/{key}/en/04-why-the-legs.png" in editor
     # Portrait screens get portrait previews.
     write_status(settings.status_path, screen_size=[800, 1280])
     assert "800×1280" in client.get("/previews").text

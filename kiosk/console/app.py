@@ -776,9 +776,17 @@ async def slide_page(request: Request, session: Session) -> Response:
     except (ValueError, editing.EditError) as error:
         return PlainTextResponse(str(error), status_code=404)
     problems = await _problems(state, state.decks.draft)
-    key, preview = await run_in_threadpool(
-        state.previews.live, state.decks.draft, _screen_size(state), slide_id
-    )
+    size = _screen_size(state)
+    # The draft's whole-deck previews, when drawn already, hold this slide as saved.
+    key = await run_in_threadpool(state.previews.key, state.decks.draft, size)
+    drawn = state.previews.manifest(key) or {}
+    mine = [shot for shot in drawn.get("slides", []) if shot.get("id") == slide_id]
+    if mine:
+        preview: dict[str, Any] = {**drawn, "slides": mine, "problems": []}
+    else:
+        key, preview = await run_in_threadpool(
+            state.previews.live, state.decks.draft, size, slide_id
+        )
     context = {
         "slide": slide,
         "langs": editing.languages(state.decks.draft / "deck.yaml"),
