@@ -81,6 +81,13 @@ def build_parser() -> argparse.ArgumentParser:
         add_help=False,
     )
 
+    commands.add_parser(
+        "console",
+        help="staff web console: status, previews, statistics, editing, publishing "
+        "(see kiosk console --help)",
+        add_help=False,
+    )
+
     # For the benchmark: draw one frame, print its wall-clock time, exit.
     run.add_argument("--first-frame-and-exit", action="store_true", help=argparse.SUPPRESS)
 
@@ -128,6 +135,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from kiosk.metrics import metrics_main
 
         return metrics_main(arguments[1:])
+    if arguments[:1] == ["console"]:
+        from kiosk.console.cli import console_main
+
+        return console_main(arguments[1:])
     args = build_parser().parse_args(arguments)
     command = args.command or "run"
     if command == "run":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 import pygame
@@ -19,9 +19,11 @@ def render_deck(
     languages: Sequence[str],
     *,
     controls: bool = True,
+    only: Collection[str] | None = None,
 ) -> list[Path]:
     """Write `NN-id.png` per slide (in a folder per size/language when there are several)
-    and `contact-sheet.png` per folder. Returns the files written."""
+    and `contact-sheet.png` per folder. Returns the files written. With `only` (slide ids),
+    just those slides and no contact sheet: the console's live preview of one edit."""
     if not pygame.display.get_init():
         pygame.display.init()
     if pygame.display.get_surface() is None:
@@ -36,6 +38,8 @@ def render_deck(
             folder.mkdir(parents=True, exist_ok=True)
             images: list[tuple[str, pygame.Surface]] = []
             for index, slide in enumerate(deck.slides):
+                if only is not None and slide.id not in only:
+                    continue
                 frame = pygame.Surface((width, height))
                 if controls:
                     view = View(index, language, Mode.BROWSING, Overlay.NONE, None, 1.0, 0, False)
@@ -46,6 +50,8 @@ def render_deck(
                 pygame.image.save(frame, str(path))
                 written.append(path)
                 images.append((f"{index + 1}. {slide.id}", frame))
+            if only is not None:
+                continue
             sheet_path = folder / "contact-sheet.png"
             pygame.image.save(contact_sheet(images, fonts, deck.theme.background), str(sheet_path))
             written.append(sheet_path)

@@ -205,7 +205,7 @@ def publish(
     if not slides.is_dir():
         raise PublishError([f"{slides}: deck folder not found"])
     home = Path(home)
-    validate = validate or _default_validator
+    validate = validate or validation_problems
     live = home / CURRENT
     if os.path.lexists(live) and not live.is_symlink():
         raise PublishError([f"{live}: is a real folder, not the link publishing switches; move "
@@ -277,7 +277,7 @@ def rollback(
             version = read_version(folder)
         except ValueError as error:
             raise PublishError([str(error)]) from None
-        check = validate or _default_validator
+        check = validate or validation_problems
         problems = [_relative(p, folder) for p in check(folder / "slides")]
         if problems:
             raise PublishError(problems)
@@ -493,7 +493,8 @@ def _kind(mode: int) -> str:
 # -- helpers -----------------------------------------------------------------------------------
 
 
-def _default_validator(slides: Path) -> list[str]:
+def validation_problems(slides: Path) -> list[str]:
+    """Every problem `kiosk validate` finds in a deck folder (none: it may be published)."""
     from kiosk.cli import check_deck  # the same checks as `kiosk validate`
 
     return check_deck(slides)[1]

@@ -150,6 +150,7 @@ def test_unit_files_are_valid_and_say_what_we_rely_on():
         "cvi-kiosk-sync.service",
         "cvi-kiosk-sync.timer",
         "cvi-kiosk-publish.service",
+        "cvi-kiosk-console.service",
     }
     for name, sections in units.items():
         allowed = (

@@ -1,0 +1,154 @@
+"""The console's only door to publishing: the deck home, its versions and the staff's draft.
+
+Everything the console does to decks goes through here, so the publishing module
+(`kiosk.publish`) is used in one place. Staff edit a *draft* (`<home>/draft/slides` and
+`<home>/draft/assets`), made from the live version; publishing snapshots the draft.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from kiosk import publish as publishing
+from kiosk.fingerprint import deck_fingerprint
+from kiosk.publish import PublishedVersion, PublishError
+
+__all__ = [
+    "DeckHome",
+    "PublishError",
+    "PublishedVersion",
+    "validation_problems",
+]
+
+SECTION_FILE = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]{0,60}\.yaml")
+VERSION_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,80}")
+
+
+def validation_problems(folder: Path) -> list[str]:
+    """`kiosk validate`'s messages for a deck folder (empty when it is good)."""
+    return publishing.validation_problems(folder)
+
+
+def git_managed(*folders: Path) -> Path | None:
+    """The folder whose `.git` manages the deck (in it or its parent), or None."""
+    for folder in folders:
+        for candidate in (folder, folder.parent):
+            if (candidate / ".git").exists():
+                return candidate
+    return None
+
+
+@dataclass(frozen=True)
+class DeckHome:
+    home: Path
+    bundled: Path  # the deck a brand-new home's first draft starts from
+
+    @property
+    def draft(self) -> Path:
+        return self.home / "draft" / "slides"
+
+    @property
+    def draft_assets(self) -> Path:
+        return self.home / "draft" / "assets"
+
+    def versions(self) -> list[PublishedVersion]:
+        return publishing.list_versions(self.home)
+
+    def current(self) -> PublishedVersion | None:
+        return publishing.current_version(self.home)
+
+    def live_folder(self) -> Path | None:
+        version = self.current()
+        return publishing.deck_folder(version) if version else None
+
+    def git_root(self) -> Path | None:
+        return git_managed(self.home)
+
+    def ensure_draft(self) -> Path:
+        """The draft folder, made from the live version (or the bundled deck) when missing."""
+        if not (self.draft / "deck.yaml").is_file():
+            self.reset_draft()
+        return self.draft
+
+    def reset_draft(self) -> None:
+        """Throw the draft away and start again from the live version."""
+        live = self.live_folder()
+        source = live if live is not None else self.bundled
+        draft_root = self.draft.parent
+        draft_root.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".draft.", dir=draft_root.parent))
+        try:
+            shutil.copytree(source, staging / "slides", symlinks=False)
+            if (source.parent / "assets").is_dir():
+                shutil.copytree(source.parent / "assets", staging / "assets", symlinks=False)
+            else:
+                (staging / "assets").mkdir()
+            version = self.current()
+            (staging / "base.json").write_text(
+                json.dumps({"version": version.id if version else "", "source": str(source)}),
+                encoding="utf-8",
+            )
+            if draft_root.exists():
+                shutil.rmtree(draft_root)
+            staging.rename(draft_root)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+
+    def draft_base(self) -> str:
+        """The version id the draft was made from ("" for the bundled deck)."""
+        try:
+            data = json.loads((self.draft.parent / "base.json").read_text(encoding="utf-8"))
+            return str(data.get("version", ""))
+        except (OSError, ValueError, AttributeError):
+            return ""
+
+    def draft_changed(self) -> bool:
+        """True when the draft differs from the live deck (or nothing is live yet)."""
+        version = self.current()
+        return version is None or deck_fingerprint(self.ensure_draft()) != version.deck_hash
+
+    def section_files(self) -> list[str]:
+        """The draft's section file names, in deck order; the only names edits may use."""
+        return sorted(
+            path.name
+            for path in self.ensure_draft().glob("*.yaml")
+            if path.name != "deck.yaml" and SECTION_FILE.fullmatch(path.name)
+        )
+
+    def section_path(self, name: str) -> Path:
+        """The draft section file `name`; ValueError unless it is one of `section_files()`."""
+        if not SECTION_FILE.fullmatch(name) or name not in self.section_files():
+            raise ValueError(f"{name!r} is not a section file of the deck")
+        return self.inside(self.draft, name)
+
+    @staticmethod
+    def inside(folder: Path, name: str) -> Path:
+        """`folder/name`, refusing anything that resolves outside `folder`."""
+        path = (folder / name).resolve()
+        if not path.is_relative_to(folder.resolve()) or path == folder.resolve():
+            raise ValueError(f"{name!r} is outside the deck folder")
+        return path
+
+    def publish(self, *, who: str, note: str) -> PublishedVersion:
+        version = publishing.publish(self.ensure_draft(), self.home, who=who, note=note)
+        self._mark_base(version)
+        return version
+
+    def rollback(self, version_id: str, *, who: str) -> PublishedVersion:
+        if not VERSION_ID.fullmatch(version_id) or version_id not in {
+            v.id for v in self.versions()
+        }:
+            raise PublishError([f"there is no published version {version_id!r}"])
+        return publishing.rollback(self.home, version_id, who=who)
+
+    def _mark_base(self, version: PublishedVersion) -> None:
+        (self.draft.parent / "base.json").write_text(
+            json.dumps({"version": version.id, "source": str(publishing.deck_folder(version))}),
+            encoding="utf-8",
+        )
