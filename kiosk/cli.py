@@ -13,7 +13,7 @@ from pathlib import Path
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
-from kiosk.loader import LoadJob, LoadRequest, load_isolated
+from kiosk.loader import LoadJob, LoadOutcome, LoadRequest, load_isolated
 from kiosk.logs import FORMAT, setup_logging
 from kiosk.model import Deck
 
@@ -128,7 +128,10 @@ def _load(
     """The deck as the loader child read and checked it; problems go to stderr (all of them:
     content, images, fonts and fit together)."""
     request = LoadRequest(folder, tuple(sizes), larger_text=larger_text, pixels=pixels)
-    outcome = load_isolated(request)
+    return _take(load_isolated(request), folder)
+
+
+def _take(outcome: LoadOutcome, folder: Path) -> Deck | None:
     if not outcome.ok:
         _report(outcome.problems, folder)
         return None
@@ -184,6 +187,9 @@ def _stop_on_signal(signum: int, frame: object) -> None:
 
 
 def _run(folder: Path, windowed: tuple[int, int] | None, *, first_frame_only: bool = False) -> int:
+    # The loader child starts now and imports its libraries while this process opens the
+    # display; it gets the folder and the screen size once they are known.
+    first_load = LoadJob()
     import pygame
 
     from kiosk.app import KioskApp
@@ -215,12 +221,15 @@ def _run(folder: Path, windowed: tuple[int, int] | None, *, first_frame_only: bo
             "which works headless.",
             file=sys.stderr,
         )
+        first_load.cancel()
+        first_load.wait()
         return 2
     pygame.font.init()
     size = display.get_size()
     # Read, decoded and checked at this screen's size in the loader child; images come back
     # scaled for this screen, fonts as checked bytes.
-    deck = _load(folder, [size])
+    first_load.send(LoadRequest(folder, (size,)))
+    deck = _take(first_load.wait(), folder)
     if deck is None:
         pygame.display.quit()
         print(
