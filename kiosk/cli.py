@@ -229,7 +229,10 @@ def _run(folder: Path, windowed: tuple[int, int] | None, *, first_frame_only: bo
     # Read, decoded and checked at this screen's size in the loader child; images come back
     # scaled for this screen, fonts as checked bytes.
     first_load.send(LoadRequest(folder, (size,)))
-    deck = _take(first_load.wait(), folder)
+    outcome = first_load.wait()
+    if not outcome.ok:
+        log.error("deck in %s not loaded:\n  %s", folder, "\n  ".join(outcome.problems))
+    deck = _take(outcome, folder)
     if deck is None:
         pygame.display.quit()
         print(
