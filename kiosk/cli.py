@@ -13,6 +13,9 @@ from pathlib import Path
 from typing import Protocol
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+# pygame imports numpy when it is installed; the kiosk does no maths with it, so OpenBLAS need
+# not start a thread (and reserve a buffer) per core.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from kiosk.bundled import InitError, bundled_deck, init_deck, next_steps
 from kiosk.deckpath import deck_folder_problem
@@ -319,6 +322,10 @@ def _start(
 
     bundled = default_deck()
     source = resolve_source(deck_arg, bundled)
+    # The loader child starts now and imports its libraries while this process opens the
+    # display; it gets the folder and the screen size once they are known.
+    started = LoadJob()
+    first_load: LoadJob | None = started
     import pygame
 
     # SDL would turn SIGTERM into a window-close event, which kiosk mode ignores on purpose;
@@ -345,6 +352,8 @@ def _start(
         # The details (SDL's driver talk) go to the log file for IT; the person gets a sentence.
         log.debug("no display: %s; SDL said: %s", error, sdl_said.text.strip())
         print(f"kiosk: {no_display_message(source.path, os.environ)}", file=sys.stderr)
+        started.cancel()
+        started.wait()
         return 2
     if sdl_said.text.strip():
         log.debug("SDL said while opening the display: %s", sdl_said.text.strip())
@@ -371,17 +380,26 @@ def _start(
         # back scaled for this screen, fonts as checked bytes. The bundled deck is the last
         # resort: on a screen smaller than any it was made for, some text may be cut, which
         # is still better than a dark screen.
-        sizes = [] if folder == bundled else [size]
-        deck, problems = check_deck(folder, sizes, larger_text=False, pixels=True)
-        if deck is None:
-            raise LoadProblemsError(problems)
-        return deck
+        nonlocal first_load
+        request = LoadRequest(folder, () if folder == bundled else (size,))
+        if first_load is not None:  # the child started before the display opened
+            job, first_load = first_load, None
+            job.send(request)
+            outcome = job.wait()
+        else:
+            outcome = load_isolated(request)
+        if not outcome.ok or outcome.deck is None:
+            raise LoadProblemsError(list(outcome.problems))
+        return outcome.deck
 
     def start(folder: Path) -> LoadJob:
         # The same, for later decks: started here, polled by the loop, never waited for.
         return LoadJob(LoadRequest(folder, (size,)))
 
     chosen = choose_deck(source, last_good=last_good_slides(), bundled=bundled, load=load)
+    if first_load is not None:  # not needed after all: do not leave the child waiting
+        first_load.cancel()
+        first_load.wait()
     if chosen is None:
         pygame.display.quit()
         log.error("The kiosk did not start: fix the problems above (`kiosk validate` re-checks).")

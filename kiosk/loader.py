@@ -161,10 +161,21 @@ def _package_root() -> str:
 
 
 class LoadJob:
-    """One load running in a child process. `poll()` from the screen loop; never blocks."""
+    """One load running in a child process. `poll()` from the screen loop; never blocks.
 
-    def __init__(self, request: LoadRequest, *, clock: Callable[[], float] = time.monotonic):
-        self.request = request
+    Given no request, the child starts (limits set, pygame and Pillow imported) and waits
+    for `send()`: start-up overlaps the child's imports with opening the display."""
+
+    def __init__(
+        self,
+        request: LoadRequest | None = None,
+        *,
+        limits: Limits | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        limits = request.limits if request is not None else limits or DEFAULT_LIMITS
+        # Until send(), a placeholder request carries the limits (and names no file).
+        self.request = request or LoadRequest(Path("."), limits=limits)
         self._clock = clock
         self._started = clock()
         self._outcome: LoadOutcome | None = None
@@ -195,17 +206,34 @@ class LoadJob:
             start_new_session=True,  # its own process group: killing it kills all it started
         )
         assert self._proc.stdin and self._proc.stdout and self._proc.stderr
-        try:
-            self._proc.stdin.write(request.to_json())  # a few hundred bytes: fits the pipe
-            self._proc.stdin.close()
-        except BrokenPipeError:
-            pass  # it died at once; poll() reports how
+        self._write(json.dumps(dataclasses.asdict(limits)).encode() + b"\n", close=False)
+        if request is not None:
+            self.send(request)
         os.set_blocking(self._proc.stdout.fileno(), False)
         os.set_blocking(self._proc.stderr.fileno(), False)
         # A bigger pipe (Linux: up to 1 MB unprivileged) moves the decoded pixels in a few
         # dozen polls instead of hundreds of 64 KB sips.
         with contextlib.suppress(OSError, AttributeError):
             fcntl.fcntl(self._proc.stdout.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
+
+    def send(self, request: LoadRequest) -> None:
+        """What to load (once). Its limits must be the ones the job was started with."""
+        if request.limits != self.request.limits:
+            raise ValueError("the loader child was started with other limits")
+        self.request = request
+        self._write(request.to_json() + b"\n", close=True)
+
+    def _write(self, data: bytes, *, close: bool) -> None:
+        stdin = self._proc.stdin
+        if stdin is None or stdin.closed:
+            return
+        try:
+            stdin.write(data)  # a few hundred bytes: fits the pipe, never blocks
+            stdin.flush()
+            if close:
+                stdin.close()
+        except BrokenPipeError:
+            pass  # it died already; poll() reports how
 
     @property
     def pid(self) -> int:
@@ -584,8 +612,9 @@ STARTING = "(starting the loader)"
 
 
 def main() -> int:
-    request = LoadRequest.from_json(sys.stdin.buffer.read(1 << 20))
-    _limit_self(request.limits)
+    # First the limits, applied before anything else; the request itself may come later.
+    limits = Limits(**json.loads(sys.stdin.buffer.readline(1 << 16)))
+    _limit_self(limits)
     out = sys.stdout.buffer
 
     def report(name: str) -> None:
@@ -596,6 +625,9 @@ def main() -> int:
         # Everything imported up front, before any deck file is named in a report: running
         # out of memory here is the limit's fault, not a file's.
         report(STARTING)
+        # pygame imports numpy when it is installed (the console's plots bring it), and
+        # numpy's OpenBLAS reserves large buffers at import: the child needs neither.
+        sys.modules.setdefault("numpy", None)  # type: ignore[arg-type]
         import pygame  # noqa: F401
         from PIL import Image  # noqa: F401
 
@@ -603,6 +635,10 @@ def main() -> int:
         import kiosk.preflight
         import kiosk.render  # noqa: F401
 
+        line = sys.stdin.buffer.readline(1 << 20)
+        if not line:
+            return 0  # the parent no longer wants anything
+        request = dataclasses.replace(LoadRequest.from_json(line), limits=limits)
         result = _child(request, report)
         buffers: list[pickle.PickleBuffer] = []
         payload = pickle.dumps(result, protocol=5, buffer_callback=buffers.append)

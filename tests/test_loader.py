@@ -200,3 +200,14 @@ def test_the_drawing_side_never_reopens_deck_files(tmp_path):
     # The picture (all black) is drawn from the loader's pixels, though the file is gone.
     assert surface.get_at((box.x + box.w // 2, box.y + box.h // 2))[:3] == (0, 0, 0)
     assert outcome.deck.theme.background != (0, 0, 0)
+
+
+def test_a_child_started_early_loads_what_it_is_sent_later(tmp_path):
+    folder = make_deck(tmp_path)
+    job = LoadJob()  # start-up: spawned before the display (and its size) exists
+    with pytest.raises(ValueError, match="other limits"):
+        job.send(LoadRequest(folder, limits=Limits(cpu_seconds=1)))
+    job.send(LoadRequest(folder, ((960, 600),)))
+    outcome = job.wait()
+    assert outcome.ok and outcome.deck is not None
+    assert [s.id for s in outcome.deck.slides] == ["walk", "rest"]
