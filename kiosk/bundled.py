@@ -87,11 +87,12 @@ def next_steps(deck: Path) -> str:
             f"{ASSETS_DIR}/ (fonts and pictures). Keep the two folders side by side.",
             "",
             "Next steps:",
-            f"  1. Change the staff PIN (staff_exit.pin) in {deck / 'deck.yaml'}.",
+            "  1. Set this screen's staff PIN (without one, staff cannot leave the kiosk): "
+            "kiosk set-pin",
             f"  2. Edit or add slides in {deck}; {how}.",
             f"  3. Check them:  kiosk validate {quote(str(deck))}",
             f"  4. Look at them: kiosk render {quote(str(deck))} --out "
             f"{quote(str(folder / 'preview'))}",
-            f"  5. Show them:   kiosk run --deck {quote(str(deck))}",
+            f"  5. Put them live: kiosk publish {quote(str(deck))}   (then `kiosk run` shows them)",
         ]
     )
