@@ -36,9 +36,9 @@ from kiosk import intents  # noqa: E402
 from kiosk.app import KioskApp  # noqa: E402
 from kiosk.content import load_deck  # noqa: E402
 from kiosk.model import Deck, Transition, TransitionStyle  # noqa: E402
-from kiosk.navigator import Mode, Navigator, Overlay, View  # noqa: E402
-from kiosk.navigator import SlideChange as Move  # noqa: E402
+from kiosk.navigator import Navigator  # noqa: E402
 from kiosk.render import FontBook, FrameRenderer, font_dirs  # noqa: E402
+from kiosk.view import Animation, View  # noqa: E402
 
 SIZES = [(1280, 800), (1920, 1080), (3840, 2160), (1080, 1920)]
 
@@ -109,17 +109,17 @@ def floor_and_transitions(deck: Deck, fonts: FontBook, frames_per: int) -> dict[
             times: list[float] = []
             runs = max(1, frames_per // 24)
             for run in range(runs):
-                move = Move(0, "en", 1, "en", float(run), 0.4, +1)
+                move = Animation(
+                    from_index=0,
+                    from_language="en",
+                    to_index=1,
+                    to_language="en",
+                    started_at=float(run),
+                    seconds=0.4,
+                )
                 for n in range(1, 25):
                     view = View(
-                        1,
-                        deck.default_language,
-                        Mode.BROWSING,
-                        Overlay.NONE,
-                        move,
-                        n / 24,
-                        0,
-                        False,
+                        index=1, language=deck.default_language, animation=move, progress=n / 24
                     )
                     t0 = time.perf_counter()
                     frames.draw(display, view)
@@ -205,10 +205,8 @@ def prerender(deck: Deck, fonts: FontBook) -> dict[str, object]:
             "seconds": elapsed,
             "ms_per_slide": elapsed * 1000 / len(deck.slides),
             "rss_growth_mb": rss_mb() - before,
-            "slides_cached": frames.slides.cache_limit
-            if frames.slides.cache_limit < len(deck.slides)
-            else len(deck.slides),
-            "cache_bound": frames.slides.cache_limit,
+            "slides_cached": len(frames.slides.cache),
+            "cache_bound": frames.slides.cache.budget // (w * h * 4),
         }
         del frames
     return results

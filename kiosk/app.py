@@ -1,8 +1,12 @@
 """The loop: read input cheaply, feed the navigator, draw only when something changed.
 
 While nothing moves the loop sleeps in short slices (input still feels instant) and draws
-nothing; during a transition it draws at the frame rate. Spare time between frames is used to
-render the neighbouring slides ahead, so a transition never waits for text rendering.
+nothing; during an animation it draws at the frame rate. Spare time between frames is used,
+one small step at a time, to get ready for what a visitor may do next: the neighbouring
+slides, the larger-text presentation, the topic menu.
+
+The app owns the presentations (one per text size) and their renderers; the navigator only
+says which page, which language and whether larger text is wanted.
 """
 
 from __future__ import annotations
@@ -10,18 +14,20 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 
 import pygame
 
 from kiosk.input import InputMapper, is_activity
-from kiosk.intents import TEXT_SIZE
-from kiosk.layout import Screen, chrome_offset, larger_text_deck
+from kiosk.layout import Controls, ControlsCache, LayoutError, Screen, chrome_offset
+from kiosk.memory import big_blocks_get_their_own_pages, release_memory
 from kiosk.model import Deck, base_id
 from kiosk.navigator import Navigator
+from kiosk.presentation import Presentation, PresentationBuilder
 from kiosk.reload import DeckWatcher
-from kiosk.render import FontBook, FrameRenderer, font_dirs
+from kiosk.render import FontBook, FrameRenderer, ImageStore, SurfaceCache, font_dirs
 from kiosk.stats import StatsRecorder
-from kiosk.strings import ui_text
+from kiosk.view import Mode, Overlay, View
 from kiosk.watchdog import SystemdNotifier
 
 log = logging.getLogger(__name__)
@@ -48,6 +54,7 @@ class KioskApp:
         watcher: DeckWatcher | None = None,
         notifier: SystemdNotifier | None = None,
         stats: StatsRecorder | None = None,
+        images: ImageStore | None = None,
     ) -> None:
         self.deck = deck
         self.display = display
@@ -58,90 +65,159 @@ class KioskApp:
         self.watcher = watcher
         self.notifier = notifier or SystemdNotifier(environ={})
         self.stats = stats
+        big_blocks_get_their_own_pages()
         self.fonts = FontBook(font_dirs(deck.root))
-        size = display.get_size()
-        self._size = size
-        # Renderers by deck (the normal one and its larger-text re-flow); the deck object is
-        # kept with its renderer so an id is never reused while cached.
-        self._renderers: dict[tuple[int, bool], tuple[Deck, FrameRenderer]] = {}
-        self._larger_decks: dict[int, tuple[Deck, Deck]] = {}
+        self._controls = ControlsCache(self.fonts)
+        # Decoded images are shared by every renderer, and so is the one memory budget.
+        self.images = ImageStore() if images is None else images
+        self._size = display.get_size()
+        self.cache = SurfaceCache(self._size)
+        self._presentations: dict[bool, Presentation] = {}
+        self._builder: PresentationBuilder | None = None
+        self._larger_available = True
+        self._renderers: dict[bool, FrameRenderer] = {}
         self._current: FrameRenderer | None = None
-        self.navigator = Navigator(deck, clock, larger=self._larger_deck)
+        self._present(deck)
+        self.navigator = Navigator(self._presentations[False], clock)
         self.input = InputMapper(
-            size, windowed=windowed, staff_hold_seconds=deck.staff_exit.hold_seconds
+            self._size, windowed=windowed, staff_hold_seconds=deck.staff_exit.hold_seconds
         )
         self.frames_drawn = 0
         self._drawn_version = -1
         self._last_frame_at = 0.0
         self._chrome_offset = (0, 0)
 
+    # -- presentations -----------------------------------------------------------------------
+
+    def _present(self, deck: Deck) -> None:
+        """Start over with `deck` at the current size: normal text now, larger text built
+        later in idle time (or at once if a visitor asks first)."""
+        self._presentations = {False: Presentation.plain(deck, self._size)}
+        self._builder = PresentationBuilder(deck, self._size, self.fonts, larger_text=True)
+        self._larger_available = True
+        self._renderers.clear()
+        self._controls.clear()
+
+    def presentation(self, larger_text: bool) -> Presentation:
+        """The presentation for a text size; normal text when larger text cannot be laid
+        out on this screen."""
+        found = self._presentations.get(larger_text)
+        if found is not None:
+            return found
+        builder = self._builder
+        if builder is not None and self._larger_available:
+            try:
+                larger = builder.build()
+            except LayoutError as error:
+                # Some slide cannot be re-flowed on this screen: the A+ button goes away.
+                log.warning("larger text is not available here: %s", error)
+                self._larger_available = False
+            else:
+                self._presentations[True] = larger
+                self._builder = None
+                return larger
+        return self._presentations[False]
+
+    def _follow_text_size(self) -> None:
+        """Hand the navigator the presentation for the text size it wants."""
+        nav = self.navigator
+        if nav.larger_text == nav.presentation.larger_text:
+            return
+        nav.use(self.presentation(nav.larger_text))
+        if not nav.larger_text:
+            self._drop_larger()
+
+    def _after_visit(self) -> None:
+        """Nobody here any more: pictures made ahead for larger text go too."""
+        if self.navigator.mode is Mode.ATTRACT and not self.navigator.larger_text:
+            self._drop_larger()
+
+    def _drop_larger(self) -> None:
+        """Larger text ended: its pictures go, and the memory goes back to the system."""
+        renderer = self._renderers.pop(True, None)
+        if renderer is None:
+            return
+        renderer.slides.forget()
+        if self._current is renderer:
+            self._current = None
+        release_memory()
+
     @property
     def frames(self) -> FrameRenderer:
-        """The renderer for what the navigator shows now (normal or larger text)."""
-        nav = self.navigator
-        key = (id(nav.deck), nav.large_text)
-        entry = self._renderers.get(key)
-        if entry is None:
-            renderer = FrameRenderer(
-                nav.deck, self._size, self.fonts, large_text=nav.large_text, text_size_button=True
-            )
-            # Only the decks in use keep renderers (each holds a bounded slide cache).
-            keep = {id(self.deck), id(nav.deck)}
-            self._renderers = {k: v for k, v in self._renderers.items() if k[0] in keep}
-            entry = self._renderers[key] = (nav.deck, renderer)
-        renderer = entry[1]
+        """The renderer for the presentation on screen."""
+        presentation = self.navigator.presentation
+        renderer = self._renderer(presentation)
         if renderer is not self._current:
             if self._current is not None:
                 renderer.adopt(self._current)  # crossfade from what the old one drew
             self._current = renderer
         return renderer
 
-    def _larger_deck(self, deck: Deck) -> Deck:
-        found = self._larger_decks.get(id(deck))
-        if found is None:
-            labels = [ui_text(language).take_home for language in deck.languages]
-            larger = larger_text_deck(deck, Screen(*self._size), self.fonts, labels)
-            self._larger_decks = {id(deck): (deck, larger)}
-            return larger
-        return found[1]
+    def _renderer(self, presentation: Presentation) -> FrameRenderer:
+        key = presentation.larger_text
+        renderer = self._renderers.get(key)
+        if renderer is None or renderer.presentation is not presentation:
+            if renderer is not None:
+                renderer.slides.forget()
+            renderer = FrameRenderer(
+                presentation, self._size, self.fonts, cache=self.cache, images=self.images
+            )
+            self._renderers[key] = renderer
+        return renderer
+
+    def controls(self, view: View | None = None) -> Controls:
+        """What is on screen to be touched, exactly where it is drawn (burn-in offset
+        included): input hit-tests this very object and the renderer draws it."""
+        return self._controls.get(
+            view or self.navigator.view(),
+            self.navigator.presentation,
+            self._chrome_offset,
+            larger_text_available=self._larger_available,
+        )
 
     @property
     def running(self) -> bool:
         return not self.navigator.exit_requested
+
+    # -- the loop ------------------------------------------------------------------------------
 
     def step(self) -> None:
         """One pass of the loop: input, time, drawing. Never blocks."""
         now = self.clock()
         # Proof of life for systemd's watchdog: a loop that hangs stops pinging.
         self.notifier.ping()
-        view = self.navigator.view()
-        controls = self.frames.chrome.controls(view)
+        offset = chrome_offset(now, Screen(*self._size).drift)
+        if offset != self._chrome_offset:
+            self._chrome_offset = offset
+            self._drawn_version = -1  # redraw with the controls in their new place
+        nav = self.navigator
+        controls = self.controls()
         for event in self.events():
             if event.type in (pygame.VIDEORESIZE, pygame.WINDOWSIZECHANGED):
                 self._resize()
+                controls = self.controls()
                 continue
             if is_activity(event):
-                self.navigator.note_activity()
+                nav.note_activity()
             for intent in self.input.feed(event, now, controls.hit):
-                self.navigator.handle(intent)
+                nav.handle(intent)
+                self._follow_text_size()
                 # The screen may have changed under the finger (menu opened): test the next
                 # events against what is now on screen.
-                controls = self.frames.chrome.controls(self.navigator.view())
+                controls = self.controls()
         for intent in self.input.poll(now):
-            self.navigator.handle(intent)
+            nav.handle(intent)
+            self._follow_text_size()
         if self.watcher is not None:
             new_deck = self.watcher.poll()
             if new_deck is not None:
                 self.replace_deck(new_deck)
-        self.navigator.update()
-        offset = chrome_offset(now, self.frames.screen.drift)
-        if offset != self._chrome_offset:
-            self._chrome_offset = offset
-            self._drawn_version = -1  # redraw with the controls in their new place
-        if self.navigator.version != self._drawn_version or self.navigator.animating:
+        nav.update()
+        self._follow_text_size()  # back in attract mode: normal text again
+        self._after_visit()
+        if nav.version != self._drawn_version or nav.animating:
             self.draw()
         if self.stats is not None:
-            nav = self.navigator
             slide = nav.deck.slides[nav.index]
             mode = "rest" if nav.resting else nav.mode.value
             self.stats.observe(base_id(slide.id), mode, nav.language)
@@ -150,31 +226,33 @@ class KioskApp:
         """Show a new, already validated deck, crossfading from what is on screen."""
         self.deck = deck
         self.input.staff_hold_seconds = deck.staff_exit.hold_seconds
-        self.navigator.replace_deck(deck)
+        self.images.retain(s.image for s in deck.slides if s.image is not None)
+        self._present(deck)
+        self.navigator.use(self.presentation(self.navigator.larger_text))
+        release_memory()
 
     def draw(self) -> None:
-        self.frames.draw(self.display, self.navigator.view(), self._chrome_offset)
+        view = self.navigator.view()
+        self.frames.draw(self.display, view, controls=self.controls(view))
         self.flip()
         self.frames_drawn += 1
         self._drawn_version = self.navigator.version
 
     def _resize(self) -> None:
         surface = pygame.display.get_surface()
-        if surface is None or surface.get_size() == (
-            self.frames.screen.width,
-            self.frames.screen.height,
-        ):
+        if surface is None or surface.get_size() == self._size:
             return
         self.display = surface
         self._size = surface.get_size()
         self.input.resize(self._size)
-        self._renderers.clear()
-        self._larger_decks.clear()
-        # The larger-text pages were cut for the old size: start again from normal text.
-        if self.navigator.large_text:
-            self.navigator.handle(TEXT_SIZE)
+        self.cache = SurfaceCache(self._size)
         self._current = None
+        # New presentations for the new size; the visitor keeps page, language and text size,
+        # and a resize is not a visitor action (the idle timeout is left alone).
+        self._present(self.deck)
+        self.navigator.use(self.presentation(self.navigator.larger_text))
         self._drawn_version = -1
+        release_memory()
 
     def wait(self) -> None:
         """Sleep until the next frame (animating) or a short poll interval (still)."""
@@ -182,24 +260,49 @@ class KioskApp:
         if self.navigator.animating:
             delay = self._last_frame_at + 1 / FRAME_RATE - now
         else:
-            # Use the quiet time to render the slides a visitor may go to next.
-            if self._prepare_neighbours():
-                return
+            # Use the quiet time to get ready for what a visitor may do next: one small
+            # piece per poll, counted in the poll's time, so input is looked at as often.
+            self._get_ready()
             deadlines = [self.navigator.next_deadline()]
             hold = self.input.next_deadline()
             if hold is not None:
                 deadlines.append(hold)
-            delay = min(IDLE_POLL_SECONDS, min(deadlines) - now)
+            delay = min(now + IDLE_POLL_SECONDS, *deadlines) - self.clock()
         if delay > 0:
             self.sleep(delay)
         self._last_frame_at = self.clock()
 
-    def _prepare_neighbours(self) -> bool:
-        """Render at most one not-yet-ready neighbour per call, so input stays responsive."""
+    def _get_ready(self) -> bool:
+        """One small piece of work ahead of time (a slide, a page of layout, the menu), so no
+        tap ever waits for it. True if it did any work."""
         nav = self.navigator
         count = nav.slide_count
+        frames = self.frames
         for index in (nav.index + 1, nav.index - 1, 0):
-            if self.frames.prepare(index % count, nav.language):
+            if frames.prepare(index % count, nav.language):
+                return True
+        if self._builder is not None and self._larger_available:
+            try:
+                if not self._builder.step():
+                    assert self._builder.result is not None
+                    self._presentations[True] = self._builder.result
+                    self._builder = None
+            except LayoutError as error:
+                log.warning("larger text is not available here: %s", error)
+                self._larger_available = False
+                self._builder = None
+                self._controls.clear()
+            return True
+        if nav.mode is Mode.ATTRACT or nav.overlay is not Overlay.NONE:
+            return False
+        view = nav.view()
+        # The menu as it would open now, drawn into the cache.
+        menu = replace(view, overlay=Overlay.MENU, menu_page=-1, animation=None, progress=1.0)
+        if frames.chrome.prepare(menu, self.controls(menu)):
+            return True
+        # The same page in the other language (the language button is one tap away).
+        for language in nav.deck.languages:
+            if language != nav.language and frames.prepare(nav.index, language):
                 return True
         return False
 

@@ -201,6 +201,11 @@ def _run(folder: Path, windowed: tuple[int, int] | None, *, first_frame_only: bo
     # SDL would turn SIGTERM into a window-close event, which kiosk mode ignores on purpose;
     # let the service manager's stop request end the process cleanly instead.
     os.environ["SDL_NO_SIGNAL_HANDLERS"] = "1"
+    # Present frames by copying the window surface (XShm on X11) rather than through SDL's GL
+    # texture: without a GPU the GL path made a 1080p frame take 20.8 ms instead of 3.0 ms and
+    # held 110-180 MB more (docs/performance.md). A machine that does better with it can
+    # still set the variable.
+    os.environ.setdefault("SDL_FRAMEBUFFER_ACCELERATION", "0")
     signal.signal(signal.SIGTERM, _stop_on_signal)
     # Only display and fonts: the audio mixer's thread would wake the CPU ~90 times a second.
     try:
@@ -226,7 +231,11 @@ def _run(folder: Path, windowed: tuple[int, int] | None, *, first_frame_only: bo
         return 2
     pygame.font.init()
     pygame.display.set_caption(deck.title.get(deck.default_language))
-    problems = preflight(deck, [display.get_size()], larger_text=False)
+    from kiosk.render import ImageStore
+
+    # Images decoded by the check are the ones the kiosk shows: each file is decoded once.
+    images = ImageStore()
+    problems = preflight(deck, [display.get_size()], larger_text=False, images=images)
     if problems:
         pygame.display.quit()
         _report(problems, folder)
@@ -257,6 +266,7 @@ def _run(folder: Path, windowed: tuple[int, int] | None, *, first_frame_only: bo
         watcher=watcher,
         notifier=notifier,
         stats=stats,
+        images=images,
     )
     try:
         app.step()  # the first frame

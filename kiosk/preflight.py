@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kiosk.layout import LayoutError, Screen, larger_text_deck, layout_slide
+from kiosk.layout import LayoutError, Screen, layout_slide
 from kiosk.model import Deck
-from kiosk.render import FontBook, ImageError, font_dirs, load_image
+from kiosk.presentation import present
+from kiosk.render import FontBook, ImageError, ImageStore, font_dirs
 from kiosk.strings import ui_text
 
 
@@ -20,15 +21,18 @@ def preflight(
     fonts: FontBook | None = None,
     *,
     larger_text: bool = True,
+    images: ImageStore | None = None,
 ) -> list[str]:
-    """Every problem found, as `file:line: message` lines; empty when the deck is good."""
+    """Every problem found, as `file:line: message` lines; empty when the deck is good.
+    Images are decoded into `images` when given, so the kiosk need not decode them again."""
     problems: list[str] = []
     checked = set()
+    store = images if images is not None else ImageStore()
     for slide in deck.slides:
         if slide.image is not None and slide.image not in checked:
             checked.add(slide.image)
             try:
-                load_image(slide.image)
+                store.load(slide.image)
             except ImageError as error:
                 problems.append(f"{slide.origin}: slides[{slide.id}].image: {error}")
     fonts = fonts or FontBook(font_dirs(deck.root))
@@ -46,8 +50,7 @@ def preflight(
         if not larger_text:
             continue
         try:
-            labels = [ui_text(language).take_home for language in deck.languages]
-            larger_text_deck(deck, screen, fonts, labels)
+            present(deck, (width, height), fonts, larger_text=True)
         except LayoutError as error:
             problems.append(f"{error} (in the larger-text layout)")
     return problems
