@@ -19,6 +19,7 @@ from dataclasses import replace
 import pygame
 
 from kiosk.input import InputMapper, is_activity
+from kiosk.intents import Action
 from kiosk.layout import Controls, ControlsCache, LayoutError, Screen, chrome_offset
 from kiosk.memory import big_blocks_get_their_own_pages, release_memory
 from kiosk.model import Deck, base_id
@@ -293,16 +294,41 @@ class KioskApp:
                 self._builder = None
                 self._controls.clear()
             return True
+        if nav.overlay is Overlay.MENU:
+            # The topics on show, while the budget has room (the slide behind stays kept).
+            for button in self.controls().buttons:
+                target = button.intent.value
+                if (
+                    button.intent.action is Action.GOTO
+                    and target is not None
+                    and not frames.slides.is_cached(target, nav.language)
+                ):
+                    if not self.cache.room_for(frames.slides.slide_bytes):
+                        return False
+                    return frames.prepare(target, nav.language)
+            return False
         if nav.mode is Mode.ATTRACT or nav.overlay is not Overlay.NONE:
             return False
         view = nav.view()
-        # The menu as it would open now, drawn into the cache.
+        # The menu as it would open now: its panel and the dimmed slide behind it.
         menu = replace(view, overlay=Overlay.MENU, menu_page=-1, animation=None, progress=1.0)
-        if frames.chrome.prepare(menu, self.controls(menu)):
+        if frames.prepare_overlay(menu, self.controls(menu)):
             return True
         # The same page in the other language (the language button is one tap away).
         for language in nav.deck.languages:
             if language != nav.language and frames.prepare(nav.index, language):
+                return True
+        # The same page in the other text size, and the bar with A+ switched (one page:
+        # everything else of larger text is dropped when the visitor leaves).
+        other = self._presentations.get(not nav.presentation.larger_text)
+        if other is not None:
+            page = other.first_page(nav.presentation.slide_of_page[nav.index])
+            switched = replace(view, index=page, larger_text=other.larger_text)
+            bar = self._controls.get(
+                switched, other, self._chrome_offset, larger_text_available=True
+            )
+            renderer = self._renderer(other)
+            if renderer.chrome.prepare(switched, bar) or renderer.prepare(page, nav.language):
                 return True
         return False
 

@@ -25,15 +25,21 @@ BIG_BLOCK_BYTES = 1024 * 1024
 
 
 @functools.cache
+def _libc() -> ctypes.CDLL | None:
+    # Resolved once, at start-up: find_library may run ldconfig, far too slow for a tap.
+    for name in ("libc.so.6", ctypes.util.find_library("c")):
+        if name:
+            try:
+                return ctypes.CDLL(name)
+            except OSError:
+                continue
+    return None
+
+
 def _glibc(name: str) -> Callable[..., int] | None:
-    library = ctypes.util.find_library("c")
-    if library is None:
-        return None
-    try:
-        function: Callable[..., int] = getattr(ctypes.CDLL(library), name)
-    except (OSError, AttributeError):
-        return None  # not glibc
-    return function
+    libc = _libc()
+    function: Callable[..., int] | None = getattr(libc, name, None) if libc else None
+    return function  # None where the C library is not glibc
 
 
 def big_blocks_get_their_own_pages() -> bool:

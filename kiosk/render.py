@@ -493,34 +493,19 @@ class ChromeRenderer:
         self.cache = SurfaceCache((screen.width, screen.height)) if cache is None else cache
         self.style = ChromeStyle(theme.panel, theme.accent, theme.text, theme.accent_text)
 
-    def draw(self, target: pygame.Surface, view: View, controls: Controls) -> None:
-        """Draw `controls` on top of whatever `target` holds."""
-        bar = controls.under or controls
-        if bar.strip is not None:
-            strip = bar.strip
-            # Slides never draw in the bar's strip, so the bar is pre-blended onto the plain
-            # background: an opaque copy per frame instead of an alpha blend.
-            picture = self._layer(
-                ("bar", self.theme, _relative(bar, strip)),
-                lambda: self._draw_bar(bar, strip),
-                alpha=False,
-            )
-            target.blit(picture, (strip.x, strip.y))
-        if bar.counter is not None and bar.counter_text:
-            text = bar.counter_text
-            label = self._layer(
-                ("counter", text, bar.label_size),
-                lambda: self._text(text, bar.label_size, True, self.style.label),
-            )
-            target.blit(label, label.get_rect(center=bar.counter.center))
+    def draw(
+        self, target: pygame.Surface, view: View, controls: Controls, *, dimmed: bool = False
+    ) -> None:
+        """Draw `controls` on top of whatever `target` holds. `dimmed`: the target already
+        holds the slide and bar dimmed behind an overlay (a cached backdrop)."""
         if controls.panel is None:
+            self.draw_bar(target, controls)
             return
-        # Dim what is behind the panel in place: no full-screen layer to keep or blend.
-        target.fill(OVERLAY_DIM, special_flags=pygame.BLEND_RGB_MULT)
-        panel = _pg_rect(controls.panel)
-        content = replace(controls, under=None, current=None)
-        picture = self._layer(("panel", self.theme, content), lambda: self._draw_panel(content))
-        target.blit(picture, panel.topleft)
+        if not dimmed:
+            self.draw_bar(target, controls.under or controls)
+            # Dim what is behind the panel in place: no full-screen layer to blend.
+            target.fill(OVERLAY_DIM, special_flags=pygame.BLEND_RGB_MULT)
+            self.draw_panel(target, controls)
         current = controls.current
         if current is not None:
             size = controls.label_size
@@ -532,8 +517,43 @@ class ChromeRenderer:
         if view.overlay is Overlay.KEYPAD:
             self._draw_pin(target, view, controls)
 
+    def draw_panel(self, target: pygame.Surface, controls: Controls) -> None:
+        """The overlay panel with its title and buttons (no highlight, no PIN dots)."""
+        assert controls.panel is not None
+        content = replace(controls, under=None, current=None)
+        picture = self._layer(("panel", self.theme, content), lambda: self._draw_panel(content))
+        target.blit(picture, (controls.panel.x, controls.panel.y))
+
+    def draw_bar(self, target: pygame.Surface, bar: Controls) -> None:
+        """The control bar (or attract hint) and the page counter."""
+        if bar.strip is not None:
+            strip = bar.strip
+            # Slides never draw in the bar's strip, so the bar is pre-blended onto the plain
+            # background: an opaque copy per frame instead of an alpha blend.
+            target.blit(self._bar_picture(bar, strip), (strip.x, strip.y))
+        if bar.counter is not None and bar.counter_text:
+            text = bar.counter_text
+            label = self._layer(
+                ("counter", text, bar.label_size),
+                lambda: self._text(text, bar.label_size, True, self.style.label),
+            )
+            target.blit(label, label.get_rect(center=bar.counter.center))
+
+    def _bar_key(self, bar: Controls, strip: Rect) -> tuple[object, ...]:
+        return ("bar", self.theme, _relative(bar, strip))
+
+    def _bar_picture(self, bar: Controls, strip: Rect) -> pygame.Surface:
+        return self._layer(
+            self._bar_key(bar, strip), lambda: self._draw_bar(bar, strip), alpha=False
+        )
+
     def prepare(self, view: View, controls: Controls) -> bool:
-        """Draw the overlay panel of `controls` ahead of time. True if it did any work."""
+        """Draw the bar and overlay panel of `controls` ahead of time. True if it did any
+        work."""
+        bar = controls.under or controls
+        if bar.strip is not None and self._bar_key(bar, bar.strip) not in self.cache:
+            self._bar_picture(bar, bar.strip)
+            return True
         if controls.panel is None:
             return False
         content = replace(controls, under=None, current=None)
@@ -825,6 +845,12 @@ class FrameRenderer:
             self.chrome.draw(target, view, controls)
             target.fill(REST_DIM, special_flags=pygame.BLEND_RGB_MULT)
             return
+        elif (animation is None or view.progress >= 1.0) and controls.panel is not None:
+            self._fading = None
+            self._screen_ink = None  # the overlay dims the whole screen
+            target.blit(self.backdrop(view, controls), (0, 0))
+            self.chrome.draw(target, view, controls, dimmed=True)
+            return
         elif animation is None or view.progress >= 1.0:
             self._fading = None
             target.blit(self.slides.surface(view.index, view.language), (0, 0))
@@ -836,6 +862,34 @@ class FrameRenderer:
         if view.overlay is not Overlay.NONE:
             self._screen_ink = None  # the overlay dims the whole screen
         self.chrome.draw(target, view, controls)
+
+    def _backdrop_key(self, view: View, controls: Controls) -> tuple[object, ...]:
+        panel = replace(controls, current=None)
+        return ("backdrop", self.slides, view.index, view.language, panel)
+
+    def backdrop(self, view: View, controls: Controls) -> pygame.Surface:
+        """The slide and bar dimmed, with the overlay panel on top, kept in the budget: an
+        open menu then costs one opaque copy per frame instead of a full-screen blend and a
+        large alpha blit."""
+        key = self._backdrop_key(view, controls)
+        found = self.slides.cache.get(key)
+        if found is None:
+            found = self.slides.surface(view.index, view.language).copy()
+            self.chrome.draw_bar(found, controls.under or controls)
+            found.fill(OVERLAY_DIM, special_flags=pygame.BLEND_RGB_MULT)
+            self.chrome.draw_panel(found, controls)
+            found = self.slides.cache.put(key, found)
+        return found
+
+    def prepare_overlay(self, view: View, controls: Controls) -> bool:
+        """Get an overlay (the menu as it would open) ready ahead of time, one piece per call.
+        True if it did any work."""
+        if self.chrome.prepare(view, controls):
+            return True
+        if controls.panel is None or self._backdrop_key(view, controls) in self.slides.cache:
+            return False
+        self.backdrop(view, controls)
+        return True
 
     def _push(self, target: pygame.Surface, transition: Animation, progress: float) -> None:
         before = self.slides.surface(transition.from_index, transition.from_language)

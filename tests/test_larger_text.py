@@ -212,9 +212,21 @@ def test_a_plus_button_in_the_running_app():
     assert lit.primary  # shown as switched on
     plan = app.frames.slides.plan(app.navigator.index, "en")
     assert plan.body_size >= Screen(1280, 800).larger().min_body
-    # Larger text off: its renderer and every picture it drew are let go.
+    # Visit a few pages, then larger text off: every picture it drew is let go, but for the
+    # page kept ready in case the visitor presses A+ again.
+    for _ in range(4):
+        app.navigator.handle(intents.NEXT)
+        app.run(max_steps=40)
     app.navigator.handle(lit.intent)
     app.run(max_steps=40)
     assert not app.navigator.presentation.larger_text
-    assert True not in app._renderers
+    ready = app._renderers.get(True)
+    pages = range(len(ready.deck.slides)) if ready is not None else range(0)
+    assert ready is None or (
+        sum(ready.slides.is_cached(n, language) for n in pages for language in deck.languages) <= 1
+    )
+    # The visitor leaves: back in attract mode the larger-text renderer is gone.
+    clock.advance(deck.idle_timeout + 1)
+    app.run(max_steps=40)
+    assert app.navigator.mode is Mode.ATTRACT and True not in app._renderers
     pygame.display.quit()
