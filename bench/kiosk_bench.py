@@ -13,8 +13,8 @@ import gc
 import json
 import os
 import platform
-import random
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -36,9 +36,8 @@ from kiosk import intents  # noqa: E402
 from kiosk.app import KioskApp  # noqa: E402
 from kiosk.content import load_deck  # noqa: E402
 from kiosk.model import Deck, Transition, TransitionStyle  # noqa: E402
-from kiosk.navigator import Mode, Navigator, Overlay, View  # noqa: E402
-from kiosk.navigator import SlideChange as Move  # noqa: E402
 from kiosk.render import FontBook, FrameRenderer, font_dirs  # noqa: E402
+from kiosk.view import Animation, View  # noqa: E402
 
 SIZES = [(1280, 800), (1920, 1080), (3840, 2160), (1080, 1920)]
 
@@ -109,17 +108,17 @@ def floor_and_transitions(deck: Deck, fonts: FontBook, frames_per: int) -> dict[
             times: list[float] = []
             runs = max(1, frames_per // 24)
             for run in range(runs):
-                move = Move(0, "en", 1, "en", float(run), 0.4, +1)
+                move = Animation(
+                    from_index=0,
+                    from_language="en",
+                    to_index=1,
+                    to_language="en",
+                    started_at=float(run),
+                    seconds=0.4,
+                )
                 for n in range(1, 25):
                     view = View(
-                        1,
-                        deck.default_language,
-                        Mode.BROWSING,
-                        Overlay.NONE,
-                        move,
-                        n / 24,
-                        0,
-                        False,
+                        index=1, language=deck.default_language, animation=move, progress=n / 24
                     )
                     t0 = time.perf_counter()
                     frames.draw(display, view)
@@ -159,35 +158,121 @@ def static_cpu(deck: Deck, seconds: float) -> dict[str, float]:
     }
 
 
-def cold_start(runs: int) -> dict[str, float]:
-    """Whole process: spawn → first frame shown, full bundled deck."""
-    times = []
+APP_BENCH = Path(__file__).resolve().parent / "app_bench.py"
+
+
+class Xvfb:
+    """A real X server for the run (Debian's `xvfb`), so frames are timed as shown."""
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen[bytes] | None = None
+        self.display = ""
+        self.note = ""
+
+    def start(self) -> bool:
+        if shutil.which("Xvfb") is None:
+            self.note = "Xvfb not installed (Debian package xvfb): X server rows skipped"
+            return False
+        for number in range(91, 120):
+            if Path(f"/tmp/.X11-unix/X{number}").exists():
+                continue
+            self.process = subprocess.Popen(
+                ["Xvfb", f":{number}", "-screen", "0", "3840x2160x24", "-nolisten", "tcp"],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for _ in range(100):
+                if Path(f"/tmp/.X11-unix/X{number}").exists():
+                    self.display = f":{number}"
+                    return True
+                if self.process.poll() is not None:
+                    break
+                time.sleep(0.05)
+            self.stop()
+        self.note = "Xvfb did not start: X server rows skipped"
+        return False
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+        self.process = None
+
+    def env(self, acceleration: str = "0") -> dict[str, str]:
+        return {
+            **os.environ,
+            "SDL_VIDEODRIVER": "x11",
+            "DISPLAY": self.display,
+            "SDL_FRAMEBUFFER_ACCELERATION": acceleration,
+        }
+
+
+def dummy_env() -> dict[str, str]:
+    return {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_FRAMEBUFFER_ACCELERATION": "0"}
+
+
+def child(what: str, size: str, env: dict[str, str], *extra: str) -> dict[str, float]:
+    """One measurement in a fresh process (`bench/app_bench.py`); its last line is JSON."""
+    out = subprocess.run(
+        [sys.executable, str(APP_BENCH), what, size, *extra],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=1800,
+        check=False,
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"app_bench {what} {size} failed:\n{out.stderr[-2000:]}")
+    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def cold_start(runs: int, env: dict[str, str]) -> dict[str, float]:
+    """Spawn → first frame shown: the whole kiosk (`kiosk run`, full deck) against a bare
+    pygame window of the same size, in the same run; and how often images were decoded."""
+    kiosk, window = [], []
+    decodes = images = 0.0
     for _ in range(runs):
-        t0 = time.time()
-        out = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "kiosk.cli",
-                "run",
-                "--windowed",
-                "1920x1080",
-                "--first-frame-and-exit",
-            ],
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            env={**os.environ, "SDL_VIDEODRIVER": "dummy"},
-            check=True,
-        )
-        stamp = next(line for line in out.stdout.splitlines() if line.startswith("first-frame "))
-        times.append((float(stamp.split()[1]) - t0) * 1000)
+        for what, into in (("start", kiosk), ("bare", window)):
+            t0 = time.time()
+            result = child(what, "1920x1080", env)
+            into.append((result["first_frame_at"] - t0) * 1000)
+            if what == "start":
+                decodes, images = result["decodes"], result["images"]
     return {
-        "median_ms": statistics.median(times),
-        "min_ms": min(times),
-        "max_ms": max(times),
+        "median_ms": statistics.median(kiosk),
+        "bare_window_median_ms": statistics.median(window),
+        "ratio": statistics.median(kiosk) / statistics.median(window),
+        "image_decodes": decodes,
+        "images": images,
         "runs": runs,
     }
+
+
+def app_rows(quick: bool, xvfb: Xvfb) -> dict[str, object]:
+    """The real app, each row in a fresh process: memory, stalls, frames shown, attract CPU;
+    on the dummy driver and, when Xvfb started, under a real X server."""
+    sizes = ["1920x1080"] if quick else ["1920x1080", "3840x2160"]
+    drivers: list[tuple[str, dict[str, str]]] = [("dummy", dummy_env())]
+    if xvfb.display:
+        drivers.append(("xvfb", xvfb.env("0")))
+    rows: dict[str, object] = {}
+    for name, env in drivers:
+        for size in sizes:
+            entry: dict[str, object] = {
+                "memory": child("memory", size, env),
+                "stalls": child("stalls", size, env, "--seconds", "1" if quick else "3"),
+                "frames": child("frames", size, env, "--count", "24" if quick else "240"),
+                "attract": child("attract", size, env, "--seconds", "1" if quick else "20"),
+            }
+            if name == "xvfb":
+                # SDL's GL-backed window surface, for comparison with the choice made.
+                entry["frames_gl_framebuffer"] = child(
+                    "frames", size, xvfb.env("1"), "--count", "24" if quick else "240"
+                )
+            rows[f"{name} {size}"] = entry
+    return rows
 
 
 def prerender(deck: Deck, fonts: FontBook) -> dict[str, object]:
@@ -205,10 +290,8 @@ def prerender(deck: Deck, fonts: FontBook) -> dict[str, object]:
             "seconds": elapsed,
             "ms_per_slide": elapsed * 1000 / len(deck.slides),
             "rss_growth_mb": rss_mb() - before,
-            "slides_cached": frames.slides.cache_limit
-            if frames.slides.cache_limit < len(deck.slides)
-            else len(deck.slides),
-            "cache_bound": frames.slides.cache_limit,
+            "slides_cached": len(frames.slides.cache),
+            "cache_bound": frames.slides.cache.budget // (w * h * 4),
         }
         del frames
     return results
@@ -220,62 +303,6 @@ class _FakeClock:
 
     def __call__(self) -> float:
         return self.now
-
-
-def week_of_attract(
-    deck: Deck, fonts: FontBook, days: float, frame_every: float
-) -> dict[str, object]:
-    """Days of attract loop with a random visitor every few minutes on a fake clock; a frame
-    is drawn every `frame_every` simulated seconds while something moves."""
-    display = pygame.display.set_mode((1920, 1080))
-    clock = _FakeClock()
-    nav = Navigator(deck, clock)
-    frames = FrameRenderer(deck, (1920, 1080), fonts)
-    rng = random.Random(7)
-    next_visit = rng.uniform(60, 600)
-    total = days * 86400
-    marks: dict[str, float] = {}
-    checkpoints = {"start": 0.02 * total, "middle": 0.5 * total, "end": total}
-    drawn = 0
-    last_version = -1
-    actions = [
-        intents.NEXT,
-        intents.PREV,
-        intents.MENU,
-        intents.HOME,
-        intents.WAKE,
-        intents.goto(5),
-    ]
-    while clock.now < total:
-        if clock.now >= next_visit:
-            for _ in range(rng.randint(1, 8)):
-                nav.note_activity()
-                nav.handle(rng.choice(actions))
-            next_visit = clock.now + rng.uniform(60, 600)
-        nav.update()
-        if nav.version != last_version or nav.animating:
-            frames.draw(display, nav.view())
-            drawn += 1
-            last_version = nav.version
-        step = (
-            frame_every
-            if nav.animating
-            else min(30.0, max(frame_every, nav.next_deadline() - clock.now))
-        )
-        clock.now += step
-        for name, at in list(checkpoints.items()):
-            if clock.now >= at:
-                gc.collect()
-                marks[name] = rss_mb()
-                del checkpoints[name]
-    return {
-        "simulated_days": days,
-        "frames_drawn": drawn,
-        "rss_start_mb": marks.get("start", 0.0),
-        "rss_middle_mb": marks.get("middle", 0.0),
-        "rss_end_mb": marks.get("end", 0.0),
-        "growth_mb": marks.get("end", 0.0) - marks.get("start", 0.0),
-    }
 
 
 def _animated_loop(
@@ -510,6 +537,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="tiny run for tests (seconds)")
     parser.add_argument("--deck", type=Path, default=ROOT / "slides")
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results" / "latest.json")
+    parser.add_argument(
+        "--week-days", type=float, default=7.0, help="simulated days of the real app's week"
+    )
     args = parser.parse_args(argv)
 
     pygame.display.init()
@@ -521,19 +551,30 @@ def main(argv: list[str] | None = None) -> int:
     report: dict[str, object] = {"machine": machine(), "quick": q}
     report["transitions"] = floor_and_transitions(deck, fonts, frames_per=24 if q else 480)
     report["static_slide"] = static_cpu(deck, seconds=0.5 if q else 10.0)
-    report["cold_start"] = cold_start(runs=1 if q else 5)
-    report["metrics"] = status_and_metrics(deck, writes=20 if q else 500, scrapes=5 if q else 200)
     report["prerender"] = prerender(deck, fonts)
-    report["attract_week"] = week_of_attract(
-        deck, fonts, days=0.05 if q else 7.0, frame_every=0.1 if q else 0.5
-    )
+    pygame.display.quit()
+    xvfb = Xvfb()
+    xvfb.start()
+    try:
+        env = xvfb.env() if xvfb.display else dummy_env()
+        report["cold_start"] = {
+            **cold_start(runs=1 if q else 5, env=env),
+            "driver": "xvfb" if xvfb.display else "dummy",
+        }
+        report["app"] = app_rows(q, xvfb)
+        report["xvfb"] = xvfb.display or xvfb.note
+        report["attract_week"] = child(
+            "week", "1920x1080", dummy_env(), "--days", "0.05" if q else str(args.week_days)
+        )
+    finally:
+        xvfb.stop()
+    report["metrics"] = status_and_metrics(deck, writes=20 if q else 500, scrapes=5 if q else 200)
     report["hostile_reload"] = hostile_reload(q)
 
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, indent=2))
     print_table(report)
     print(f"\nJSON: {args.json}")
-    pygame.quit()
     return 0
 
 
@@ -563,7 +604,11 @@ def print_table(report: dict[str, object]) -> None:
         f"\nstatic slide: {s['cpu_percent_of_one_core']:.2f} % of one core "
         f"over {s['seconds']:.1f} s, {s['frames_drawn']} frames drawn"
     )
-    print(f"cold start to first frame: median {c['median_ms']:.0f} ms over {c['runs']} runs")
+    print(
+        f"cold start to first frame ({c['driver']}): median {c['median_ms']:.0f} ms, a bare pygame "
+        f"window {c['bare_window_median_ms']:.0f} ms (× {c['ratio']:.2f}); "
+        f"{c['image_decodes']:.0f} decodes of {c['images']:.0f} images"
+    )
     mt = report["metrics"]
     assert isinstance(mt, dict)
     print(
@@ -584,10 +629,55 @@ def print_table(report: dict[str, object]) -> None:
             f"pre-render {size}: {e['seconds'] * 1000:.0f} ms ({e['ms_per_slide']:.1f} ms/slide), "
             f"+{e['rss_growth_mb']:.0f} MB, cache bound {e['cache_bound']} slides"
         )
+    print(f"X server: {report['xvfb']}")
+    app = report["app"]
+    assert isinstance(app, dict)
     print(
-        f"attract {w['simulated_days']} days: RSS {w['rss_start_mb']:.1f} → "
-        f"{w['rss_middle_mb']:.1f} → {w['rss_end_mb']:.1f} MB "
-        f"(growth {w['growth_mb']:+.1f} MB), {w['frames_drawn']} frames"
+        "\n| real app | RSS start MB | all slides, both languages | + A+ on every page | "
+        "after the visit | cache budget MB |"
+    )
+    print("|---|---|---|---|---|---|")
+    for row, e in app.items():
+        m = e["memory"]
+        print(
+            f"| {row} | {m['start_mb']:.0f} | {m['all_slides_mb']:.0f} | "
+            f"{m['all_slides_and_larger_text_mb']:.0f} | {m['after_the_visit_mb']:.0f} | "
+            f"{m['cache_budget_mb']:.0f} |"
+        )
+    print(
+        "\n| real app | tap→frame ms: first A+ | first menu | language | menu jump | "
+        "worst frame after a tap | floor: 1 blit |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for row, e in app.items():
+        t = e["stalls"]
+        print(
+            f"| {row} | {t['first_larger_text_ms']:.1f} | {t['first_menu_ms']:.1f} | "
+            f"{t['language_switch_ms']:.1f} | {t['menu_jump_ms']:.1f} | "
+            f"{t['worst_frame_after_a_tap_ms']:.1f} | {t['floor_blit_ms']:.2f} |"
+        )
+    print(
+        "\n| real app | draw+present p50 ms | p99 | floor (2 blits + present) p50 | p99/floor | "
+        "0.4 s fade frames shown | attract CPU % of a core |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for row, e in app.items():
+        variants = [("", e["frames"])]
+        if "frames_gl_framebuffer" in e:
+            variants.append((" (GL framebuffer)", e["frames_gl_framebuffer"]))
+        for label, f in variants:
+            cpu = f"{e['attract']['cpu_percent_of_one_core']:.2f}" if not label else "–"
+            print(
+                f"| {row}{label} | {f['frame_p50_ms']:.2f} | {f['frame_p99_ms']:.2f} | "
+                f"{f['floor_p50_ms']:.2f} | {f['p99_over_floor']:.2f} | "
+                f"{f['fade_frames_shown']:.0f} of {f['fade_frames_possible']:.0f} | {cpu} |"
+            )
+    print(
+        f"\nreal app, {w['simulated_days']} simulated days at 1920x1080 ({w['visits']} visits "
+        f"using A+, languages and the menu; {w['larger_text_presses']} A+ presses): RSS "
+        f"{w['rss_first_mb']:.1f} first → {w['rss_end_mb']:.1f} MB end, range "
+        f"{w['rss_min_mb']:.1f}..{w['rss_max_mb']:.1f} (spread {w['spread_mb']:.1f} MB), "
+        f"{w['frames_drawn']} frames"
     )
     h = report["hostile_reload"]
     assert isinstance(h, dict)

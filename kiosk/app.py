@@ -1,8 +1,12 @@
 """The loop: read input cheaply, feed the navigator, draw only when something changed.
 
 While nothing moves the loop sleeps in short slices (input still feels instant) and draws
-nothing; during a transition it draws at the frame rate. Spare time between frames is used to
-render the neighbouring slides ahead, so a transition never waits for text rendering.
+nothing; during an animation it draws at the frame rate. Spare time between frames is used,
+one small step at a time, to get ready for what a visitor may do next: the neighbouring
+slides, the larger-text presentation, the topic menu.
+
+The app owns the presentations (one per text size) and their renderers; the navigator only
+says which page, which language and whether larger text is wanted.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -19,14 +24,16 @@ import pygame
 
 from kiosk.follow import Watcher
 from kiosk.input import InputMapper, is_activity
-from kiosk.intents import TEXT_SIZE
-from kiosk.layout import Screen, chrome_offset, larger_text_deck
+from kiosk.intents import Action
+from kiosk.layout import Controls, ControlsCache, LayoutError, Screen, chrome_offset
+from kiosk.memory import big_blocks_get_their_own_pages, release_memory
 from kiosk.model import DAY_NAMES, Deck, Schedule, base_id
 from kiosk.navigator import Navigator, StaffCheck
-from kiosk.render import FontBook, FrameRenderer
+from kiosk.presentation import Presentation, PresentationBuilder
+from kiosk.render import FontBook, FrameRenderer, ImageStore, SurfaceCache
 from kiosk.stats import StatsRecorder
 from kiosk.status import SCHEMA, RecentErrors, StatusWriter, process_memory_bytes
-from kiosk.strings import ui_text
+from kiosk.view import Mode, Overlay, View
 from kiosk.watchdog import SystemdNotifier
 
 log = logging.getLogger(__name__)
@@ -53,6 +60,7 @@ class KioskApp:
         watcher: Watcher | None = None,
         notifier: SystemdNotifier | None = None,
         stats: StatsRecorder | None = None,
+        images: ImageStore | None = None,
         status: StatusWriter | None = None,
         recent_errors: RecentErrors | None = None,
         screen_name: str = "kiosk",
@@ -83,66 +91,129 @@ class KioskApp:
         # Counters since start for the status file (and so for metrics).
         self.reloads: dict[str, int] = {"ok": 0, "refused": 0}
         self.last_reload: dict[str, Any] | None = None
-        self.fallbacks = 0  # starts on the last good deck because the current one was broken
+        # Starts that showed the last good or bundled deck because the configured one was
+        # broken (set by `kiosk run`).
+        self.fallbacks = 0
+        self.fallback_reason = ""
         self.larger_text_uses = 0
         self.language_switches = 0
         self._seen_language = deck.default_language
         self._seen_larger = False
         self._reported_problems: tuple[str, ...] = ()
-        self.fonts = FontBook.for_deck(deck)
-        size = display.get_size()
-        self._size = size
-        # Renderers by deck (the normal one and its larger-text re-flow); the deck object is
-        # kept with its renderer so an id is never reused while cached.
-        self._renderers: dict[tuple[int, bool], tuple[Deck, FrameRenderer]] = {}
-        self._larger_decks: dict[int, tuple[Deck, Deck]] = {}
-        self._current: FrameRenderer | None = None
-        self.navigator = Navigator(deck, clock, larger=self._larger_deck, staff=staff)
-        self.input = InputMapper(
-            size, windowed=windowed, staff_hold_seconds=deck.staff_exit.hold_seconds
-        )
-        self.frames_drawn = 0
         # Called with every deck that replaces the one on screen (kiosk.lastgood keeps a copy).
         self.on_deck_live = on_deck_live
-        # Starts that showed the last good or bundled deck because the configured one was
-        # broken (set by `kiosk run`; for the status file and metrics).
-        self.fallbacks = 0
-        self.fallback_reason = ""
         self.stop_reason: str | None = None  # a signal asked the loop to end
         self._check_requested = False
+        big_blocks_get_their_own_pages()
+        # The loader child's checked font bytes: the drawing process never opens a font file.
+        self.fonts = FontBook.for_deck(deck)
+        self._controls = ControlsCache(self.fonts)
+        # Decoded images are shared by every renderer, and so is the one memory budget.
+        self.images = ImageStore() if images is None else images
+        self._size = display.get_size()
+        self.cache = SurfaceCache(self._size)
+        self._presentations: dict[bool, Presentation] = {}
+        self._builder: PresentationBuilder | None = None
+        self._larger_available = True
+        self._renderers: dict[bool, FrameRenderer] = {}
+        self._current: FrameRenderer | None = None
+        self._present(deck)
+        self.navigator = Navigator(self._presentations[False], clock, staff=staff)
+        self.input = InputMapper(
+            self._size, windowed=windowed, staff_hold_seconds=deck.staff_exit.hold_seconds
+        )
+        self.frames_drawn = 0
         self._drawn_version = -1
         self._last_frame_at = 0.0
         self._chrome_offset = (0, 0)
 
+    # -- presentations -----------------------------------------------------------------------
+
+    def _present(self, deck: Deck) -> None:
+        """Start over with `deck` at the current size: normal text now, larger text built
+        later in idle time (or at once if a visitor asks first)."""
+        self._presentations = {False: Presentation.plain(deck, self._size)}
+        self._builder = PresentationBuilder(deck, self._size, self.fonts, larger_text=True)
+        self._larger_available = True
+        self._renderers.clear()
+        self._controls.clear()
+
+    def presentation(self, larger_text: bool) -> Presentation:
+        """The presentation for a text size; normal text when larger text cannot be laid
+        out on this screen."""
+        found = self._presentations.get(larger_text)
+        if found is not None:
+            return found
+        builder = self._builder
+        if builder is not None and self._larger_available:
+            try:
+                larger = builder.build()
+            except LayoutError as error:
+                # Some slide cannot be re-flowed on this screen: the A+ button goes away.
+                log.warning("larger text is not available here: %s", error)
+                self._larger_available = False
+            else:
+                self._presentations[True] = larger
+                self._builder = None
+                return larger
+        return self._presentations[False]
+
+    def _follow_text_size(self) -> None:
+        """Hand the navigator the presentation for the text size it wants."""
+        nav = self.navigator
+        if nav.larger_text == nav.presentation.larger_text:
+            return
+        nav.use(self.presentation(nav.larger_text))
+        if not nav.larger_text:
+            self._drop_larger()
+
+    def _after_visit(self) -> None:
+        """Nobody here any more: pictures made ahead for larger text go too."""
+        if self.navigator.mode is Mode.ATTRACT and not self.navigator.larger_text:
+            self._drop_larger()
+
+    def _drop_larger(self) -> None:
+        """Larger text ended: its pictures go, and the memory goes back to the system."""
+        renderer = self._renderers.pop(True, None)
+        if renderer is None:
+            return
+        renderer.slides.forget()
+        if self._current is renderer:
+            self._current = None
+        release_memory()
+
     @property
     def frames(self) -> FrameRenderer:
-        """The renderer for what the navigator shows now (normal or larger text)."""
-        nav = self.navigator
-        key = (id(nav.deck), nav.large_text)
-        entry = self._renderers.get(key)
-        if entry is None:
-            renderer = FrameRenderer(
-                nav.deck, self._size, self.fonts, large_text=nav.large_text, text_size_button=True
-            )
-            # Only the decks in use keep renderers (each holds a bounded slide cache).
-            keep = {id(self.deck), id(nav.deck)}
-            self._renderers = {k: v for k, v in self._renderers.items() if k[0] in keep}
-            entry = self._renderers[key] = (nav.deck, renderer)
-        renderer = entry[1]
+        """The renderer for the presentation on screen."""
+        presentation = self.navigator.presentation
+        renderer = self._renderer(presentation)
         if renderer is not self._current:
             if self._current is not None:
                 renderer.adopt(self._current)  # crossfade from what the old one drew
             self._current = renderer
         return renderer
 
-    def _larger_deck(self, deck: Deck) -> Deck:
-        found = self._larger_decks.get(id(deck))
-        if found is None:
-            labels = [ui_text(language).take_home for language in deck.languages]
-            larger = larger_text_deck(deck, Screen(*self._size), self.fonts, labels)
-            self._larger_decks = {id(deck): (deck, larger)}
-            return larger
-        return found[1]
+    def _renderer(self, presentation: Presentation) -> FrameRenderer:
+        key = presentation.larger_text
+        renderer = self._renderers.get(key)
+        if renderer is None or renderer.presentation is not presentation:
+            if renderer is not None:
+                renderer.slides.forget()
+            renderer = FrameRenderer(
+                presentation, self._size, self.fonts, cache=self.cache, images=self.images
+            )
+            self._renderers[key] = renderer
+        return renderer
+
+    def controls(self, view: View | None = None) -> Controls:
+        """What is on screen to be touched, exactly where it is drawn (burn-in offset
+        included): input hit-tests this very object and the renderer draws it."""
+        return self._controls.get(
+            view or self.navigator.view(),
+            self.navigator.presentation,
+            self._chrome_offset,
+            larger_text_available=self._larger_available,
+        )
 
     @property
     def running(self) -> bool:
@@ -156,54 +227,65 @@ class KioskApp:
         """Look for a new deck on the next pass (SIGHUP)."""
         self._check_requested = True
 
+    # -- the loop ------------------------------------------------------------------------------
+
     def step(self) -> None:
         """One pass of the loop: input, time, drawing. Never blocks."""
         now = self.clock()
         # Proof of life for systemd's watchdog: a loop that hangs stops pinging.
         self.notifier.ping()
-        view = self.navigator.view()
-        controls = self.frames.chrome.controls(view)
-        for event in self.events():
-            if event.type in (pygame.VIDEORESIZE, pygame.WINDOWSIZECHANGED):
-                self._resize()
-                continue
-            if is_activity(event):
-                self.navigator.note_activity()
-            for intent in self.input.feed(event, now, controls.hit):
-                self.navigator.handle(intent)
-                # The screen may have changed under the finger (menu opened): test the next
-                # events against what is now on screen.
-                controls = self.frames.chrome.controls(self.navigator.view())
-        for intent in self.input.poll(now):
-            self.navigator.handle(intent)
-        if self.watcher is not None:
-            if self._check_requested:
-                self._check_requested = False
-                wake = getattr(self.watcher, "wake", None)
-                if callable(wake):
-                    wake()
-            new_deck = self.watcher.poll()
-            if new_deck is not None:
-                self.replace_deck(new_deck)
-                self._note_reload("ok", ())
-            elif self.watcher.problems and self.watcher.problems != self._reported_problems:
-                self._note_reload("refused", self.watcher.problems)
-            self._reported_problems = self.watcher.problems
-        self.navigator.update()
-        self._count_visitor_choices()
-        offset = chrome_offset(now, self.frames.screen.drift)
+        offset = chrome_offset(now, Screen(*self._size).drift)
         if offset != self._chrome_offset:
             self._chrome_offset = offset
             self._drawn_version = -1  # redraw with the controls in their new place
-        if self.navigator.version != self._drawn_version or self.navigator.animating:
+        nav = self.navigator
+        controls = self.controls()
+        for event in self.events():
+            if event.type in (pygame.VIDEORESIZE, pygame.WINDOWSIZECHANGED):
+                self._resize()
+                controls = self.controls()
+                continue
+            if is_activity(event):
+                nav.note_activity()
+            for intent in self.input.feed(event, now, controls.hit):
+                nav.handle(intent)
+                self._follow_text_size()
+                # The screen may have changed under the finger (menu opened): test the next
+                # events against what is now on screen.
+                controls = self.controls()
+        for intent in self.input.poll(now):
+            nav.handle(intent)
+            self._follow_text_size()
+        if self.watcher is not None:
+            self._poll_watcher()
+        nav.update()
+        self._follow_text_size()  # back in attract mode: normal text again
+        self._after_visit()
+        self._count_visitor_choices()
+        if nav.version != self._drawn_version or nav.animating:
             self.draw()
         if self.stats is not None:
-            nav = self.navigator
             slide = nav.deck.slides[nav.index]
             mode = "rest" if nav.resting else nav.mode.value
             self.stats.observe(base_id(slide.id), mode, nav.language)
         if self.status is not None and self.status.due(now):
             self.status.write(self.status_snapshot(), now)
+
+    def _poll_watcher(self) -> None:
+        watcher = self.watcher
+        assert watcher is not None
+        if self._check_requested:
+            self._check_requested = False
+            wake = getattr(watcher, "wake", None)
+            if callable(wake):
+                wake()
+        new_deck = watcher.poll()
+        if new_deck is not None:
+            self.replace_deck(new_deck)
+            self._note_reload("ok", ())
+        elif watcher.problems and watcher.problems != self._reported_problems:
+            self._note_reload("refused", watcher.problems)
+        self._reported_problems = watcher.problems
 
     def _note_reload(self, result: str, problems: tuple[str, ...]) -> None:
         self.reloads[result] = self.reloads.get(result, 0) + 1
@@ -213,12 +295,12 @@ class KioskApp:
         """Count A+ and language choices made by visitors (the attract loop's own language
         rounds and the reset at idle are not choices)."""
         nav = self.navigator
-        browsing = nav.mode.value == "browsing"
-        if nav.large_text and not self._seen_larger and browsing:
+        browsing = nav.mode is Mode.BROWSING
+        if nav.larger_text and not self._seen_larger and browsing:
             self.larger_text_uses += 1
         if nav.language != self._seen_language and browsing:
             self.language_switches += 1
-        self._seen_larger = nav.large_text
+        self._seen_larger = nav.larger_text
         self._seen_language = nav.language
 
     def status_snapshot(self) -> dict[str, Any]:
@@ -228,7 +310,6 @@ class KioskApp:
         slide = nav.deck.slides[nav.index]
         wall = self.wall()
         language = nav.language
-        schedule = deck.schedule
         return {
             "schema": SCHEMA,
             "screen": self.screen_name,
@@ -254,7 +335,7 @@ class KioskApp:
             },
             "mode": "rest" if nav.resting else nav.mode.value,
             "language": language,
-            "larger_text": nav.large_text,
+            "larger_text": nav.larger_text,
             "overlay": nav.overlay.value,
             "last_frame_at": self.last_frame_at,
             "frames_drawn": self.frames_drawn,
@@ -269,7 +350,7 @@ class KioskApp:
                 "views": self.stats.totals() if self.stats else [],
             },
             "schedule": {
-                "hours": _describe_hours(schedule),
+                "hours": _describe_hours(deck.schedule),
                 "resting": nav.resting,
             },
             "memory_bytes": process_memory_bytes(),
@@ -282,12 +363,16 @@ class KioskApp:
         if deck.assets is not None:
             self.deck_info["hash"] = deck.assets.fingerprint
         self.input.staff_hold_seconds = deck.staff_exit.hold_seconds
-        self.navigator.replace_deck(deck)
+        self.images.retain(s.image for s in deck.slides if s.image is not None)
+        self._present(deck)
+        self.navigator.use(self.presentation(self.navigator.larger_text))
+        release_memory()
         if self.on_deck_live is not None:
             self.on_deck_live(deck)
 
     def draw(self) -> None:
-        self.frames.draw(self.display, self.navigator.view(), self._chrome_offset)
+        view = self.navigator.view()
+        self.frames.draw(self.display, view, controls=self.controls(view))
         self.flip()
         self.frames_drawn += 1
         self.last_frame_at = self.wall()
@@ -295,21 +380,19 @@ class KioskApp:
 
     def _resize(self) -> None:
         surface = pygame.display.get_surface()
-        if surface is None or surface.get_size() == (
-            self.frames.screen.width,
-            self.frames.screen.height,
-        ):
+        if surface is None or surface.get_size() == self._size:
             return
         self.display = surface
         self._size = surface.get_size()
         self.input.resize(self._size)
-        self._renderers.clear()
-        self._larger_decks.clear()
-        # The larger-text pages were cut for the old size: start again from normal text.
-        if self.navigator.large_text:
-            self.navigator.handle(TEXT_SIZE)
+        self.cache = SurfaceCache(self._size)
         self._current = None
+        # New presentations for the new size; the visitor keeps page, language and text size,
+        # and a resize is not a visitor action (the idle timeout is left alone).
+        self._present(self.deck)
+        self.navigator.use(self.presentation(self.navigator.larger_text))
         self._drawn_version = -1
+        release_memory()
 
     def wait(self) -> None:
         """Sleep until the next frame (animating) or a short poll interval (still)."""
@@ -317,24 +400,74 @@ class KioskApp:
         if self.navigator.animating:
             delay = self._last_frame_at + 1 / FRAME_RATE - now
         else:
-            # Use the quiet time to render the slides a visitor may go to next.
-            if self._prepare_neighbours():
-                return
+            # Use the quiet time to get ready for what a visitor may do next: one small
+            # piece per poll, counted in the poll's time, so input is looked at as often.
+            self._get_ready()
             deadlines = [self.navigator.next_deadline()]
             hold = self.input.next_deadline()
             if hold is not None:
                 deadlines.append(hold)
-            delay = min(IDLE_POLL_SECONDS, min(deadlines) - now)
+            delay = min(now + IDLE_POLL_SECONDS, *deadlines) - self.clock()
         if delay > 0:
             self.sleep(delay)
         self._last_frame_at = self.clock()
 
-    def _prepare_neighbours(self) -> bool:
-        """Render at most one not-yet-ready neighbour per call, so input stays responsive."""
+    def _get_ready(self) -> bool:
+        """One small piece of work ahead of time (a slide, a page of layout, the menu), so no
+        tap ever waits for it. True if it did any work."""
         nav = self.navigator
         count = nav.slide_count
+        frames = self.frames
         for index in (nav.index + 1, nav.index - 1, 0):
-            if self.frames.prepare(index % count, nav.language):
+            if frames.prepare(index % count, nav.language):
+                return True
+        if self._builder is not None and self._larger_available:
+            try:
+                if not self._builder.step():
+                    assert self._builder.result is not None
+                    self._presentations[True] = self._builder.result
+                    self._builder = None
+            except LayoutError as error:
+                log.warning("larger text is not available here: %s", error)
+                self._larger_available = False
+                self._builder = None
+                self._controls.clear()
+            return True
+        if nav.overlay is Overlay.MENU:
+            # The topics on show, while the budget has room (the slide behind stays kept).
+            for button in self.controls().buttons:
+                target = button.intent.value
+                if (
+                    button.intent.action is Action.GOTO
+                    and target is not None
+                    and not frames.slides.is_cached(target, nav.language)
+                ):
+                    if not self.cache.room_for(frames.slides.slide_bytes):
+                        return False
+                    return frames.prepare(target, nav.language)
+            return False
+        if nav.mode is Mode.ATTRACT or nav.overlay is not Overlay.NONE:
+            return False
+        view = nav.view()
+        # The menu as it would open now: its panel and the dimmed slide behind it.
+        menu = replace(view, overlay=Overlay.MENU, menu_page=-1, animation=None, progress=1.0)
+        if frames.prepare_overlay(menu, self.controls(menu)):
+            return True
+        # The same page in the other language (the language button is one tap away).
+        for language in nav.deck.languages:
+            if language != nav.language and frames.prepare(nav.index, language):
+                return True
+        # The same page in the other text size, and the bar with A+ switched (one page:
+        # everything else of larger text is dropped when the visitor leaves).
+        other = self._presentations.get(not nav.presentation.larger_text)
+        if other is not None:
+            page = other.first_page(nav.presentation.slide_of_page[nav.index])
+            switched = replace(view, index=page, larger_text=other.larger_text)
+            bar = self._controls.get(
+                switched, other, self._chrome_offset, larger_text_available=True
+            )
+            renderer = self._renderer(other)
+            if renderer.chrome.prepare(switched, bar) or renderer.prepare(page, nav.language):
                 return True
         return False
 

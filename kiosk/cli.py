@@ -331,6 +331,11 @@ def _start(
     # SDL would turn SIGTERM into a window-close event, which kiosk mode ignores on purpose;
     # our own handlers end the loop cleanly instead.
     os.environ["SDL_NO_SIGNAL_HANDLERS"] = "1"
+    # Present frames by copying the window surface (XShm on X11) rather than through SDL's GL
+    # texture: without a GPU the GL path made a 1080p frame take 20.8 ms instead of 3.0 ms and
+    # held 110-180 MB more (docs/performance.md). A machine that does better with it can
+    # still set the variable.
+    os.environ.setdefault("SDL_FRAMEBUFFER_ACCELERATION", "0")
     signals = _Signals()
     signals.install()
     # Only display and fonts: the audio mixer's thread would wake the CPU ~90 times a second.

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pygame
 
+from kiosk.layout import LayoutError
 from kiosk.model import Deck
-from kiosk.navigator import Mode, Overlay, View
-from kiosk.render import FontBook, FrameRenderer, contact_sheet
+from kiosk.presentation import present
+from kiosk.render import FontBook, FrameRenderer, ImageStore, contact_sheet
+from kiosk.view import Mode, View
 
 
 def render_deck(
@@ -31,8 +33,18 @@ def render_deck(
     fonts = FontBook.for_deck(deck)
     written: list[Path] = []
     several = len(sizes) > 1 or len(languages) > 1
+    decoded = ImageStore()
     for width, height in sizes:
-        frames = FrameRenderer(deck, (width, height), fonts)
+        # The bar shows the A+ button exactly when the kiosk would: when larger text can be
+        # laid out on this screen.
+        try:
+            present(deck, (width, height), fonts, larger_text=True)
+            larger_text = True
+        except LayoutError:
+            larger_text = False
+        frames = FrameRenderer(
+            deck, (width, height), fonts, larger_text_button=larger_text, images=decoded
+        )
         for language in languages:
             folder = out / f"{width}x{height}-{language}" if several else out
             folder.mkdir(parents=True, exist_ok=True)
@@ -42,7 +54,7 @@ def render_deck(
                     continue
                 frame = pygame.Surface((width, height))
                 if controls:
-                    view = View(index, language, Mode.BROWSING, Overlay.NONE, None, 1.0, 0, False)
+                    view = View(index=index, language=language, mode=Mode.BROWSING)
                     frames.draw(frame, view)
                 else:
                     frame.blit(frames.slides.surface(index, language), (0, 0))

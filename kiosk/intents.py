@@ -12,9 +12,10 @@ class Action(Enum):
     HOME = auto()
     MENU = auto()  # open or close the topic menu
     CLOSE = auto()  # close whatever overlay is open
-    GOTO = auto()  # jump to slide `value` (from the topic menu)
+    GOTO = auto()  # jump to page `value` (from the topic menu)
+    MENU_PAGE = auto()  # show page `value` of the topic menu
     LANGUAGE = auto()  # switch to the next language of the deck
-    TEXT_SIZE = auto()  # switch between normal and larger text ("A+")
+    LARGER_TEXT = auto()  # switch larger text ("A+") on or off
     WAKE = auto()  # a touch that asks for nothing in particular: still counts as activity
     STAFF_GESTURE = auto()  # the hidden staff-exit gesture was completed
     KEYPAD_DIGIT = auto()  # PIN keypad digit `value`
@@ -38,7 +39,7 @@ HOME = Intent(Action.HOME)
 MENU = Intent(Action.MENU)
 CLOSE = Intent(Action.CLOSE)
 LANGUAGE = Intent(Action.LANGUAGE)
-TEXT_SIZE = Intent(Action.TEXT_SIZE)
+LARGER_TEXT = Intent(Action.LARGER_TEXT)
 WAKE = Intent(Action.WAKE)
 STAFF_GESTURE = Intent(Action.STAFF_GESTURE)
 KEYPAD_DELETE = Intent(Action.KEYPAD_DELETE)
@@ -48,6 +49,10 @@ QUIT = Intent(Action.QUIT)
 
 def goto(index: int) -> Intent:
     return Intent(Action.GOTO, index)
+
+
+def menu_page(page: int) -> Intent:
+    return Intent(Action.MENU_PAGE, page)
 
 
 def keypad_digit(digit: int) -> Intent:

@@ -17,13 +17,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
 from typing import Protocol
 
 from kiosk.intents import Action, Intent
 from kiosk.model import Deck, base_id
+from kiosk.presentation import Presentation
+from kiosk.view import FROM_SCREEN, Animation, Mode, Overlay, View
+
+__all__ = ["FROM_SCREEN", "Animation", "Mode", "Navigator", "Overlay", "View"]
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +35,6 @@ LocalTime = Callable[[], datetime]
 SCHEDULE_CHECK_SECONDS = 30.0
 
 MAX_PIN_DIGITS = 8
-# A transition whose `from_index` is this starts from whatever the screen shows (deck reload).
-FROM_SCREEN = -1
 PIN_ERROR_SECONDS = 2.0
 
 
@@ -47,86 +47,36 @@ class StaffCheck(Protocol):
     def attempt(self, pin: str) -> bool: ...
 
 
-class Mode(Enum):
-    ATTRACT = "attract"
-    BROWSING = "browsing"
-
-
-class Overlay(Enum):
-    NONE = "none"
-    MENU = "menu"
-    KEYPAD = "keypad"
-
-
-@dataclass(frozen=True)
-class SlideChange:
-    """A change of slide (or of language) under way, animated by the deck's transition.
-    `direction` is +1 forward, -1 back."""
-
-    from_index: int
-    from_language: str
-    to_index: int
-    to_language: str
-    started_at: float
-    seconds: float
-    direction: int
-
-    def progress(self, now: float) -> float:
-        """Linear progress 0..1; the renderer applies the easing."""
-        if self.seconds <= 0:
-            return 1.0
-        return min(1.0, max(0.0, (now - self.started_at) / self.seconds))
-
-    @property
-    def ends_at(self) -> float:
-        return self.started_at + self.seconds
-
-
-@dataclass(frozen=True)
-class View:
-    """Everything the renderer needs to draw one frame."""
-
-    index: int
-    language: str
-    mode: Mode
-    overlay: Overlay
-    transition: SlideChange | None
-    progress: float  # of the transition, 0..1 (1 when none)
-    pin_digits: int
-    pin_rejected: bool
-    resting: bool = False  # outside clinic hours, nobody here: dim or dark, no cycling
-    large_text: bool = False  # the "A+" layout, with its own (re-flowed) deck
-
-
 class Navigator:
     def __init__(
         self,
-        deck: Deck,
+        presentation: Presentation | Deck,
         clock: Clock,
         local_time: LocalTime = datetime.now,
-        larger: Callable[[Deck], Deck] | None = None,
         staff: StaffCheck | None = None,
     ) -> None:
+        if isinstance(presentation, Deck):
+            presentation = Presentation.plain(presentation)
         self._clock = clock
         # Without a PIN check nobody leaves by the corner hold (a kiosk with no PIN is locked).
         self._staff = staff
-        # Builds the re-flowed larger-text deck (needs fonts, so the app provides it).
-        self._larger = larger
-        self._normal_deck = deck
-        self.large_text = False
         self._local_time = local_time
+        self._presentation = presentation
+        self._deck = presentation.deck
+        # The visitor's choice; the app answers by handing over the matching presentation.
+        self.larger_text = presentation.larger_text
         self.resting = False
         self._schedule_checked_at: float | None = None
-        self._deck = deck
         now = clock()
         self.index = 0
-        self.language = deck.default_language
+        self.language = self._deck.default_language
         self.mode = Mode.ATTRACT
         self.overlay = Overlay.NONE
-        self.transition: SlideChange | None = None
+        self.menu_page: int | None = None  # None: the page holding the current topic
+        self.animation: Animation | None = None
         self.exit_requested = False
         self.exit_reason = ""  # for the log: who left, and how
-        self._shown_at = now  # when the current slide was fully on screen
+        self._shown_at = now  # when the current page was fully on screen
         self._last_input = now
         self._pin = ""
         self._pin_rejected_at: float | None = None
@@ -136,7 +86,12 @@ class Navigator:
     # -- read side -------------------------------------------------------------------------
 
     @property
+    def presentation(self) -> Presentation:
+        return self._presentation
+
+    @property
     def deck(self) -> Deck:
+        """The pages of the presentation on screen, as a deck."""
         return self._deck
 
     @property
@@ -150,24 +105,25 @@ class Navigator:
             language=self.language,
             mode=self.mode,
             overlay=self.overlay,
-            transition=self.transition,
-            progress=self.transition.progress(now) if self.transition else 1.0,
+            animation=self.animation,
+            progress=self.animation.progress(now) if self.animation else 1.0,
             pin_digits=len(self._pin),
             pin_rejected=self._pin_rejected_at is not None,
             resting=self.resting,
-            large_text=self.large_text,
+            larger_text=self._presentation.larger_text,
+            menu_page=-1 if self.menu_page is None else self.menu_page,
         )
 
     @property
     def animating(self) -> bool:
-        return self.transition is not None
+        return self.animation is not None
 
     def next_deadline(self) -> float:
         """The next moment `update` will change something on its own.
 
-        While a transition runs that is "now": the app should draw every frame.
+        While an animation runs it is "now": the app should draw every frame.
         """
-        if self.transition is not None:
+        if self.animation is not None:
             return self._clock()
         candidates = []
         if self._deck.schedule is not None and self.mode is Mode.ATTRACT:
@@ -230,16 +186,22 @@ class Navigator:
             self._set_overlay(Overlay.NONE)
             self._go(0, direction=-1)
         elif action is Action.MENU:
+            self.menu_page = None
             self._set_overlay(Overlay.NONE if self.overlay is Overlay.MENU else Overlay.MENU)
+        elif action is Action.MENU_PAGE and intent.value is not None:
+            if self.overlay is Overlay.MENU and intent.value != self.menu_page:
+                self.menu_page = max(0, intent.value)
+                self.version += 1
         elif action is Action.CLOSE:
             self._set_overlay(Overlay.NONE)
         elif action is Action.GOTO and intent.value is not None:
             target = max(0, min(self.slide_count - 1, intent.value))
             self._set_overlay(Overlay.NONE)
             self._go(target, direction=+1 if target >= self.index else -1)
-        elif action is Action.TEXT_SIZE:
-            if self._larger is not None:
-                self._set_text_size(not self.large_text)
+        elif action is Action.LARGER_TEXT:
+            # Only the wish: the app answers with the matching presentation (`use`).
+            self.larger_text = not self.larger_text
+            self.version += 1
         elif action is Action.LANGUAGE:
             languages = self._deck.languages
             if len(languages) > 1:
@@ -272,48 +234,21 @@ class Navigator:
             self._set_overlay(Overlay.NONE)
         # Anything else (arrows, taps beside the keys) is ignored while the keypad is up.
 
-    def replace_deck(self, deck: Deck) -> None:
-        """Swap in a new, already validated deck without leaving the screen empty.
-
-        The visitor stays on the same slide (found by id); if it was removed, on the nearest
-        slide that survived. The change is shown as a crossfade from whatever is on screen.
-        """
-        self._normal_deck = deck
-        if self.large_text and self._larger is not None:
-            try:
-                deck = self._larger(deck)
-            except ValueError as error:
-                log.warning("larger text is not available for the new deck: %s", error)
-                self.large_text = False
-        self._swap(deck)
-
-    def _set_text_size(self, large: bool) -> None:
-        if large == self.large_text:
-            return
-        if large and self._larger is not None:
-            try:
-                larger = self._larger(self._normal_deck)
-            except ValueError as error:
-                # Some slide cannot be re-flowed on this screen: keep the normal layout.
-                log.warning("larger text is not available here: %s", error)
-                return
-            self.large_text = True
-            self._swap(larger)
-        else:
-            self.large_text = False
-            self._swap(self._normal_deck)
-
-    def _swap(self, deck: Deck) -> None:
+    def use(self, presentation: Presentation) -> None:
+        """Show `presentation` from now on: the other text size, an edited deck or a new
+        screen size. The visitor stays on the same slide (found by id; if it was removed, on
+        the nearest slide that survived) and the change is a crossfade from the screen.
+        Not a visitor action: the idle timeout and the mode are left alone."""
         old = self._deck
+        deck = presentation.deck
         # Pages of a re-flowed slide share its id before the "~": match on that.
         new_ids: dict[str, int] = {}
         for i, slide in enumerate(deck.slides):
             new_ids.setdefault(base_id(slide.id), i)
         current = old.slides[self.index].id if 0 <= self.index < len(old.slides) else ""
-        if current in {s.id for s in deck.slides}:
-            new_ids[base_id(current)] = next(
-                i for i, s in enumerate(deck.slides) if s.id == current
-            )
+        exact = next((i for i, s in enumerate(deck.slides) if s.id == current), None)
+        if exact is not None:
+            new_ids[base_id(current)] = exact
         target = 0
         for distance in range(len(old.slides)):
             found = None
@@ -327,7 +262,10 @@ class Navigator:
             if found is not None:
                 target = found
                 break
+        self._presentation = presentation
         self._deck = deck
+        # When the larger text cannot be laid out here the app hands back normal text.
+        self.larger_text = presentation.larger_text
         if self.language not in deck.languages:
             self.language = deck.default_language
         self.index = target
@@ -338,7 +276,7 @@ class Navigator:
     def _fade_from_screen(self, now: float) -> None:
         """Show the current slide by crossfading from whatever the screen shows now (the
         slide it replaces belongs to another deck, so it cannot be named)."""
-        self.transition = SlideChange(
+        self.animation = Animation(
             from_index=FROM_SCREEN,
             from_language=self.language,
             to_index=self.index,
@@ -354,7 +292,7 @@ class Navigator:
     def update(self) -> None:
         """Apply everything that is due at the clock's current time."""
         now = self._clock()
-        # A few rounds at most: a transition can end and the next deadline pass in one update.
+        # A few rounds at most: an animation can end and the next deadline pass in one update.
         for _ in range(4):
             if not self._step(now):
                 break
@@ -377,11 +315,11 @@ class Navigator:
 
     def _step(self, now: float) -> bool:
         self._check_schedule(now)
-        if self.transition is not None:
-            if now < self.transition.ends_at:
+        if self.animation is not None:
+            if now < self.animation.ends_at:
                 return False
-            self._shown_at = self.transition.ends_at
-            self.transition = None
+            self._shown_at = self.animation.ends_at
+            self.animation = None
             self.version += 1
             return True
         if self._pin_rejected_at is not None and now >= self._pin_rejected_at + PIN_ERROR_SECONDS:
@@ -412,13 +350,8 @@ class Navigator:
         return True
 
     def _return_to_attract(self, now: float) -> None:
-        if self.large_text:
-            # The next visitor starts with the normal layout, on the first slide.
-            self.large_text = False
-            self._deck = self._normal_deck
-            self.index = 0
-            self.language = self._deck.default_language
-            self._fade_from_screen(now)
+        # The next visitor starts with normal text (the app hands that presentation over).
+        self.larger_text = False
         self.mode = Mode.ATTRACT
         self._pin = ""
         self._pin_rejected_at = None
@@ -460,11 +393,9 @@ class Navigator:
         if target == self.index and language == self.language:
             return
         start = self._clock() if at is None else at
-        if self.transition is not None:
-            # Never stack transitions: the one under way snaps to its end first.
-            self.transition = None
+        # Never stack animations: a new one replaces the one under way.
         seconds = self._deck.transition.seconds
-        self.transition = SlideChange(
+        self.animation = Animation(
             from_index=self.index,
             from_language=self.language,
             to_index=target,
@@ -477,5 +408,5 @@ class Navigator:
         self.language = language
         self.version += 1
         if seconds <= 0:
-            self.transition = None
+            self.animation = None
             self._shown_at = start

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from kiosk.layout import LayoutError, Screen, larger_text_deck, layout_slide
+from kiosk.layout import LayoutError, Screen, layout_slide
 from kiosk.model import Deck
-from kiosk.render import FontBook, ImageError, font_dirs, load_image
+from kiosk.presentation import present
+from kiosk.render import FontBook, ImageError, ImageStore, font_dirs
 from kiosk.strings import ui_text
 
 
@@ -21,20 +22,23 @@ def preflight(
     *,
     larger_text: bool = True,
     reading: Callable[[str], None] | None = None,
+    images: ImageStore | None = None,
 ) -> list[str]:
     """Every problem found, as `file:line: message` lines; empty when the deck is good.
 
     A deck from the loader child (`deck.assets` set) had its images decoded there already;
-    `reading` hears which slide file is being laid out (the child's progress report)."""
+    `reading` hears which slide file is being laid out (the child's progress report).
+    Images are decoded into `images` when given, so they need not be decoded again."""
     problems: list[str] = []
     checked = set()
+    store = images if images is not None else ImageStore()
     if reading is not None:
         reading("(checking that every slide fits)")
     for slide in deck.slides:
         if deck.assets is None and slide.image is not None and slide.image not in checked:
             checked.add(slide.image)
             try:
-                load_image(slide.image)
+                store.load(slide.image)
             except ImageError as error:
                 problems.append(f"{slide.origin}: slides[{slide.id}].image: {error}")
     fonts = fonts or FontBook(font_dirs(deck.root))
@@ -54,8 +58,7 @@ def preflight(
         if not larger_text:
             continue
         try:
-            labels = [ui_text(language).take_home for language in deck.languages]
-            larger_text_deck(deck, screen, fonts, labels)
+            present(deck, (width, height), fonts, larger_text=True)
         except LayoutError as error:
             problems.append(f"{error} (in the larger-text layout)")
     return problems

@@ -13,16 +13,16 @@ import logging
 import math
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pygame
 import segno
 
-from kiosk.intents import Action
 from kiosk.layout import (
     Button,
     Controls,
+    ControlsCache,
     Icon,
     Rect,
     Role,
@@ -31,22 +31,21 @@ from kiosk.layout import (
     ShapeKind,
     SlidePlan,
     TextLine,
-    attract_controls,
-    bar_controls,
     fit_image,
-    keypad_controls,
     layout_slide,
-    menu_controls,
 )
 from kiosk.limits import DEFAULT_LIMITS
-from kiosk.model import RGB, Deck, RestStyle, Theme, TransitionStyle
-from kiosk.navigator import Mode, Overlay, SlideChange, View
-from kiosk.strings import UiText, ui_text
+from kiosk.model import RGB, Deck, DeckAssets, RestStyle, Theme, TransitionStyle
+from kiosk.presentation import Presentation
+from kiosk.strings import ui_text
+from kiosk.view import Animation, Overlay, View
 
 log = logging.getLogger(__name__)
 
-CACHE_BUDGET_BYTES = 128 * 1024 * 1024
-MAX_LAYERS = 512
+# One budget for every pre-drawn picture of every renderer (slides of both text sizes, the
+# bar, menu pages), but never fewer than MIN_SLIDES_KEPT full-screen pictures.
+CACHE_BUDGET_BYTES = 64 * 1024 * 1024
+MIN_SLIDES_KEPT = 5
 # Behind an open menu or keypad the slide is shown at a third of its brightness.
 OVERLAY_DIM = (85, 85, 85)
 # Outside clinic hours in "dim" style: the slide at about a quarter of its brightness.
@@ -271,15 +270,127 @@ def _draw_icon(target: pygame.Surface, icon: Icon, box: pygame.Rect, colour: RGB
         )
 
 
+# -- memory ------------------------------------------------------------------------------
+
+
+def _bytes(surface: pygame.Surface) -> int:
+    return surface.get_height() * surface.get_pitch()
+
+
+class SurfaceCache:
+    """Pre-drawn pictures under one byte budget, least recently used dropped first.
+
+    Shared by every renderer of the app, so a second renderer (larger text) cannot double
+    the memory. `budget` defaults to CACHE_BUDGET_BYTES, or MIN_SLIDES_KEPT screens when
+    that is more (five 4K slides are 166 MB)."""
+
+    def __init__(self, screen_size: tuple[int, int], budget: int | None = None) -> None:
+        screen_bytes = screen_size[0] * screen_size[1] * 4
+        self.budget = budget or max(CACHE_BUDGET_BYTES, MIN_SLIDES_KEPT * screen_bytes)
+        self._items: OrderedDict[tuple[object, ...], pygame.Surface] = OrderedDict()
+        self.used = 0
+
+    def get(self, key: tuple[object, ...]) -> pygame.Surface | None:
+        found = self._items.get(key)
+        if found is not None:
+            self._items.move_to_end(key)
+        return found
+
+    def __contains__(self, key: tuple[object, ...]) -> bool:
+        return key in self._items
+
+    def put(self, key: tuple[object, ...], surface: pygame.Surface) -> pygame.Surface:
+        old = self._items.pop(key, None)
+        if old is not None:
+            self.used -= _bytes(old)
+        self._items[key] = surface
+        self.used += _bytes(surface)
+        # The newest three stay whatever their size: a crossfade needs both slides and the bar.
+        while self.used > self.budget and len(self._items) > 3:
+            _key, dropped = self._items.popitem(last=False)
+            self.used -= _bytes(dropped)
+        return surface
+
+    def room_for(self, size: int) -> bool:
+        """Would a picture of `size` bytes fit without pushing anything out?"""
+        return self.used + size <= self.budget
+
+    def drop(self, owner: object) -> int:
+        """Forget every picture whose key starts with `owner`; returns the bytes freed."""
+        freed = 0
+        for key in [k for k in self._items if k and k[0] is owner]:
+            freed += _bytes(self._items.pop(key))
+        self.used -= freed
+        return freed
+
+    def clear(self) -> None:
+        self._items.clear()
+        self.used = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+class ImageStore:
+    """Decoded deck images by path, shared by every renderer: each file is decoded once.
+
+    A loader that already decoded an image (preflight) can hand it over with `put`."""
+
+    def __init__(self) -> None:
+        self._images: dict[Path, pygame.Surface | None] = {}
+
+    def put(self, path: Path, surface: pygame.Surface) -> None:
+        self._images[path] = surface
+
+    def load(self, path: Path) -> pygame.Surface:
+        """The decoded image, decoding it now if nobody has; raises ImageError."""
+        found = self._images.get(path)
+        if found is None:
+            found = self._images[path] = load_image(path)
+        return found
+
+    def get(self, path: Path, assets: DeckAssets | None = None) -> pygame.Surface | None:
+        """The image for a slide; from the pixels the loader child decoded when the deck
+        has them (the drawing process then never opens the file), else from the file
+        (tools and tests that read decks in-process)."""
+        if path in self._images:
+            return self._images[path]
+        if assets is not None:
+            pixels = assets.images.get(path)
+            if pixels is None:
+                log.error("no decoded pixels for image %s; leaving its space empty", path.name)
+                self._images[path] = None
+                return None
+            size = (pixels.width, pixels.height)
+            surface = pygame.image.frombuffer(pixels.rgba, size, "RGBA").copy()
+            self._images[path] = surface
+            return surface
+        try:
+            return self.load(path)
+        except ImageError as error:
+            # Validation refuses decks with unreadable images; this only guards a file
+            # that broke after loading. Leave the space empty rather than crash.
+            log.error("%s", error)
+            self._images[path] = None
+            return None
+
+    def retain(self, paths: Iterable[Path]) -> None:
+        """Forget images no deck in use needs any more (after a reload)."""
+        keep = set(paths)
+        self._images = {p: s for p, s in self._images.items() if p in keep}
+
+    def __len__(self) -> int:
+        return len(self._images)
+
+
 # -- slides ------------------------------------------------------------------------------
 
 
 class SlideRenderer:
-    """Draws slides into Surfaces and keeps the most recent ones.
+    """Draws slides into Surfaces and keeps them in the shared `SurfaceCache`.
 
-    Memory is bounded: at most CACHE_BUDGET_BYTES of slide surfaces, but never fewer than
-    five (the current slide and two either side). That is 15 slides at 1920×1080 and five at
-    3840×2160; a slide that dropped out is redrawn in 7–15 ms when it is needed again.
+    At 1920×1080 the default budget holds about eight slides, at 3840×2160 five; a slide that
+    dropped out is redrawn in 7–15 ms when it is needed again.
     """
 
     def __init__(
@@ -287,33 +398,31 @@ class SlideRenderer:
         deck: Deck,
         screen: Screen,
         fonts: FontBook,
-        cache_limit: int | None = None,
+        cache: SurfaceCache | None = None,
+        images: ImageStore | None = None,
     ) -> None:
         self.deck = deck
         self.screen = screen
         self.fonts = fonts
-        pixels = screen.width * screen.height
-        self.cache_limit = cache_limit or max(5, CACHE_BUDGET_BYTES // (pixels * 4))
-        self._cache: OrderedDict[tuple[int, str], pygame.Surface] = OrderedDict()
+        self.cache = SurfaceCache((screen.width, screen.height)) if cache is None else cache
+        self.images = ImageStore() if images is None else images
         # Where each slide has anything but background: transitions blend only there.
         self._ink: dict[tuple[int, str], Bands] = {}
-        self._images: dict[Path, pygame.Surface] = {}
+
+    @property
+    def slide_bytes(self) -> int:
+        return self.screen.width * self.screen.height * 4
 
     def plan(self, index: int, language: str) -> SlidePlan:
         label = ui_text(language).take_home
         return layout_slide(self.deck.slides[index], language, self.screen, self.fonts, label)
 
     def surface(self, index: int, language: str) -> pygame.Surface:
-        key = (index, language)
-        cached = self._cache.get(key)
+        key = (self, index, language)
+        cached = self.cache.get(key)
         if cached is not None:
-            self._cache.move_to_end(key)
             return cached
-        surface = _optimise(self.draw(index, language), alpha=False)
-        self._cache[key] = surface
-        while len(self._cache) > self.cache_limit:
-            self._cache.popitem(last=False)
-        return surface
+        return self.cache.put(key, _optimise(self.draw(index, language), alpha=False))
 
     def ink(self, index: int, language: str) -> Bands:
         """Where a slide has anything but plain background, as horizontal bands."""
@@ -323,7 +432,11 @@ class SlideRenderer:
         return self._ink[key]
 
     def is_cached(self, index: int, language: str) -> bool:
-        return (index, language) in self._cache
+        return (self, index, language) in self.cache
+
+    def forget(self) -> None:
+        """Give every picture of this renderer back to the budget."""
+        self.cache.drop(self)
 
     def draw(self, index: int, language: str) -> pygame.Surface:
         """A fresh surface with the slide on it (no controls)."""
@@ -372,30 +485,18 @@ class SlideRenderer:
                     surface.fill((0, 0, 0), cell)
 
     def _draw_image(self, surface: pygame.Surface, path: Path, box: Rect) -> None:
-        source = self._images.get(path)
-        assets = self.deck.assets
-        if source is None and assets is not None:
-            # Pixels the loader child decoded: never open the file here.
-            pixels = assets.images.get(path)
-            if pixels is None:
-                log.error("no decoded pixels for image %s; leaving its space empty", path.name)
-                return
-            size = (pixels.width, pixels.height)
-            source = pygame.image.frombuffer(pixels.rgba, size, "RGBA").copy()
-            self._images[path] = source
+        source = self.images.get(path, self.deck.assets)
         if source is None:
-            try:
-                source = load_image(path)
-            except ImageError as error:
-                # Validation refuses decks with unreadable images; this only guards a file
-                # that broke after loading. Leave the space empty rather than crash.
-                log.error("%s", error)
-                return
-            self._images[path] = source
+            return
         target = fit_image(source.get_size(), box)
-        scaled = pygame.transform.smoothscale(
-            source.convert_alpha() if _display_ready() else source, (target.w, target.h)
-        )
+        # Scaling is the slowest part of drawing a slide: keep the result, in the budget,
+        # for the other language and the other text size.
+        key = ("scaled", path, target.w, target.h)
+        scaled = self.cache.get(key)
+        if scaled is None:
+            if source.get_bitsize() < 24:
+                source = source.convert_alpha() if _display_ready() else source.convert(32)
+            scaled = self.cache.put(key, pygame.transform.smoothscale(source, (target.w, target.h)))
         surface.blit(scaled, (target.x, target.y))
 
 
@@ -411,168 +512,131 @@ class ChromeStyle:
 
 
 class ChromeRenderer:
-    """Control bar, attract hint, topic menu and staff keypad: layouts and cached drawings."""
+    """Draws the `Controls` layout decided: control bar, attract hint, topic menu and staff
+    keypad. Drawings are cached by what they show, in the shared budget."""
 
     def __init__(
-        self, deck: Deck, screen: Screen, fonts: FontBook, text_size: bool | None = None
+        self, theme: Theme, screen: Screen, fonts: FontBook, cache: SurfaceCache | None = None
     ) -> None:
-        self.deck = deck
+        self.theme = theme
         self.screen = screen
         self.fonts = fonts
-        self.text_size = text_size  # None: no A+ button; else whether larger text is on
-        theme = deck.theme
+        self.cache = SurfaceCache((screen.width, screen.height)) if cache is None else cache
         self.style = ChromeStyle(theme.panel, theme.accent, theme.text, theme.accent_text)
-        self._controls: dict[tuple[Mode, Overlay, str], Controls] = {}
-        self._layers: dict[tuple[object, ...], pygame.Surface] = {}
 
-    def controls(self, view: View) -> Controls:
-        key = (view.mode, view.overlay, view.language)
-        found = self._controls.get(key)
-        if found is None:
-            found = self._make_controls(view.mode, view.overlay, view.language)
-            self._controls[key] = found
-        return found
-
-    def _make_controls(self, mode: Mode, overlay: Overlay, language: str) -> Controls:
-        words = ui_text(language)
-        if overlay is Overlay.MENU:
-            sections = [(s.title.get(language), s.first_slide) for s in self.deck.sections]
-            return menu_controls(self.screen, sections, words)
-        if overlay is Overlay.KEYPAD:
-            return keypad_controls(self.screen, words)
-        if mode is Mode.ATTRACT:
-            return attract_controls(self.screen, self._language_label(language))
-        return bar_controls(self.screen, words, self._language_label(language), self.text_size)
-
-    def _language_label(self, language: str) -> str | None:
-        languages = self.deck.languages
-        if len(languages) < 2:
-            return None
-        position = languages.index(language) if language in languages else 0
-        return self.deck.language_name(languages[(position + 1) % len(languages)])
-
-    def draw(self, target: pygame.Surface, view: View, offset: tuple[int, int] = (0, 0)) -> None:
-        """Draw the controls for `view` on top of whatever `target` holds."""
-        words = ui_text(view.language)
-        dx, dy = offset
-        # Only the bar's own rectangle: a full-screen alpha layer would cost a frame's budget.
-        strip = self.screen.bar
-        # Slides never draw in the bar's strip, so the bar is pre-blended onto the plain
-        # background: an opaque copy per frame instead of an alpha blend.
-        bar = self._layer(
-            ("bar", view.mode, view.language),
-            lambda: self._opaque(self._draw_bar(view, words).subsurface(_pg_rect(strip))),
-            alpha=False,
-        )
-        target.blit(bar, (strip.x + dx, strip.y + dy))
-        if view.mode is Mode.BROWSING and view.overlay is Overlay.NONE:
-            counter = self.controls(view).counter
-            if counter is not None:
-                text = words.counter.format(current=view.index + 1, total=len(self.deck.slides))
-                label = self._layer(
-                    ("counter", text),
-                    lambda: self._text(text, self.screen.label_size, True, self.style.label),
-                )
-                target.blit(
-                    label, label.get_rect(center=(counter.center[0] + dx, counter.center[1] + dy))
-                )
-        if view.overlay is Overlay.NONE:
+    def draw(
+        self, target: pygame.Surface, view: View, controls: Controls, *, dimmed: bool = False
+    ) -> None:
+        """Draw `controls` on top of whatever `target` holds. `dimmed`: the target already
+        holds the slide and bar dimmed behind an overlay (a cached backdrop)."""
+        if controls.panel is None:
+            self.draw_bar(target, controls)
             return
-        # Dim what is behind the panel in place: no full-screen layer to keep or blend.
-        target.fill(OVERLAY_DIM, special_flags=pygame.BLEND_RGB_MULT)
-        controls = self.controls(view)
-        assert controls.panel is not None
-        panel = _pg_rect(controls.panel)
-        if view.overlay is Overlay.MENU:
-            menu = self._layer(
-                ("menu", view.language),
-                lambda: self._draw_menu(view, words).subsurface(panel).copy(),
+        if not dimmed:
+            self.draw_bar(target, controls.under or controls)
+            # Dim what is behind the panel in place: no full-screen layer to blend.
+            target.fill(OVERLAY_DIM, special_flags=pygame.BLEND_RGB_MULT)
+            self.draw_panel(target, controls)
+        current = controls.current
+        if current is not None:
+            size = controls.label_size
+            item = self._layer(
+                ("lit", self.theme, current, size),
+                lambda: self._draw_highlight(current, size),
             )
-            target.blit(menu, panel.topleft)
-            # The topic the visitor is in stands out; one small layer per topic.
-            current = self._section_of(view.index)
-            sections = [b for b in controls.buttons if b.intent.action is Action.GOTO]
-            if 0 <= current < len(sections):
-                button = sections[current]
-                item = self._layer(
-                    ("menu-current", view.language, current),
-                    lambda: self._draw_highlight(button),
-                )
-                target.blit(item, (button.rect.x, button.rect.y))
-        else:
-            keypad = self._layer(
-                ("keypad", view.language),
-                lambda: self._draw_keypad(view, words).subsurface(panel).copy(),
-            )
-            target.blit(keypad, panel.topleft)
-            self._draw_pin(target, view, words)
+            target.blit(item, (current.rect.x, current.rect.y))
+        if view.overlay is Overlay.KEYPAD:
+            self._draw_pin(target, view, controls)
 
-    def _section_of(self, index: int) -> int:
-        first = [s.first_slide for s in self.deck.sections]
-        return max((i for i, start in enumerate(first) if start <= index), default=0)
+    def draw_panel(self, target: pygame.Surface, controls: Controls) -> None:
+        """The overlay panel with its title and buttons (no highlight, no PIN dots)."""
+        assert controls.panel is not None
+        content = replace(controls, under=None, current=None)
+        picture = self._layer(("panel", self.theme, content), lambda: self._draw_panel(content))
+        target.blit(picture, (controls.panel.x, controls.panel.y))
+
+    def draw_bar(self, target: pygame.Surface, bar: Controls) -> None:
+        """The control bar (or attract hint) and the page counter."""
+        if bar.strip is not None:
+            strip = bar.strip
+            # Slides never draw in the bar's strip, so the bar is pre-blended onto the plain
+            # background: an opaque copy per frame instead of an alpha blend.
+            target.blit(self._bar_picture(bar, strip), (strip.x, strip.y))
+        if bar.counter is not None and bar.counter_text:
+            text = bar.counter_text
+            label = self._layer(
+                ("counter", text, bar.label_size),
+                lambda: self._text(text, bar.label_size, True, self.style.label),
+            )
+            target.blit(label, label.get_rect(center=bar.counter.center))
+
+    def _bar_key(self, bar: Controls, strip: Rect) -> tuple[object, ...]:
+        return ("bar", self.theme, _relative(bar, strip))
+
+    def _bar_picture(self, bar: Controls, strip: Rect) -> pygame.Surface:
+        return self._layer(
+            self._bar_key(bar, strip), lambda: self._draw_bar(bar, strip), alpha=False
+        )
+
+    def prepare(self, view: View, controls: Controls) -> bool:
+        """Draw the bar and overlay panel of `controls` ahead of time. True if it did any
+        work."""
+        bar = controls.under or controls
+        if bar.strip is not None and self._bar_key(bar, bar.strip) not in self.cache:
+            self._bar_picture(bar, bar.strip)
+            return True
+        if controls.panel is None:
+            return False
+        content = replace(controls, under=None, current=None)
+        key = ("panel", self.theme, content)
+        if key in self.cache:
+            return False
+        self._layer(key, lambda: self._draw_panel(content))
+        return True
 
     def _layer(
         self, key: tuple[object, ...], make: Callable[[], pygame.Surface], alpha: bool = True
     ) -> pygame.Surface:
-        found = self._layers.get(key)
+        found = self.cache.get(key)
         if found is None:
-            found = _optimise(make(), alpha=alpha)
-            if len(self._layers) > MAX_LAYERS:  # every layer is small; this is a backstop
-                self._layers.clear()
-            self._layers[key] = found
+            found = self.cache.put(key, _optimise(make(), alpha=alpha))
         return found
-
-    def _opaque(self, layer: pygame.Surface) -> pygame.Surface:
-        ground = pygame.Surface(layer.get_size())
-        ground.fill(self.deck.theme.background)
-        ground.blit(layer, (0, 0))
-        return ground
-
-    def _blank(self) -> pygame.Surface:
-        return pygame.Surface((self.screen.width, self.screen.height), pygame.SRCALPHA)
 
     def _text(self, text: str, size: int, bold: bool, colour: RGB) -> pygame.Surface:
         return self.fonts.font(size, bold).render(text, True, colour)
 
-    def _draw_bar(self, view: View, words: UiText) -> pygame.Surface:
-        layer = self._blank()
-        controls = self.controls(
-            View(view.index, view.language, view.mode, Overlay.NONE, None, 1.0, 0, False)
-        )
-        if controls.hint is not None:
-            self._draw_hint(layer, controls.hint, words.hint)
-        for button in controls.buttons:
-            self._draw_button(layer, button)
+    def _draw_bar(self, bar: Controls, strip: Rect) -> pygame.Surface:
+        layer = pygame.Surface((strip.w, strip.h))
+        layer.fill(self.theme.background)
+        local = _relative(bar, strip)
+        if local.hint is not None:
+            self._draw_hint(layer, local.hint, local.hint_text, local.label_size)
+        for button in local.buttons:
+            self._draw_button(layer, button, local.label_size)
         return layer
 
-    def _draw_hint(self, layer: pygame.Surface, box: Rect, text: str) -> None:
-        size = self.screen.label_size
-        label = self._fit_label(text, box.w - box.h * 2, size, True)
-        pill_w = min(box.w, label.get_width() + box.h * 2)
-        pill = pygame.Rect(box.x + (box.w - pill_w) // 2, box.y, pill_w, box.h)
-        pygame.draw.rect(layer, self.style.button, pill, border_radius=box.h // 2)
+    def _draw_hint(self, layer: pygame.Surface, box: Rect, text: str, size: int) -> None:
+        pill = _pg_rect(box)
+        h = box.h
+        pygame.draw.rect(layer, self.style.button, pill, border_radius=h // 2)
         pygame.draw.rect(
-            layer, self.deck.theme.accent, pill, width=max(2, box.h // 30), border_radius=box.h // 2
+            layer, self.theme.accent, pill, width=max(2, h // 30), border_radius=h // 2
         )
-        # A hand-tap mark: a dot with a ring, left of the words.
-        cx, cy = pill.x + box.h * 0.6, pill.centery
-        pygame.draw.circle(layer, self.deck.theme.accent, (cx, cy), box.h * 0.14)
-        pygame.draw.circle(
-            layer, self.deck.theme.accent, (cx, cy), box.h * 0.28, max(2, box.h // 30)
-        )
-        layer.blit(label, label.get_rect(midleft=(pill.x + box.h * 1.05, pill.centery)))
-
-    def _fit_label(self, text: str, width: int, size: int, bold: bool) -> pygame.Surface:
-        floor = max(12, size * 2 // 3)
-        while size > floor and self.fonts.width(text, size, bold) > width:
-            size -= 1
-        colour = self.style.label
-        return self._text(text, size, bold, colour)
+        label = self._text(text, size, True, self.style.label)
+        # A hand-tap mark (a dot with a ring) left of the words; mark and words are centred
+        # together in the pill.
+        mark = round(h * 0.56)
+        gap = round(h * 0.25)
+        left = pill.centerx - (mark + gap + label.get_width()) // 2
+        cx, cy = left + mark // 2, pill.centery
+        pygame.draw.circle(layer, self.theme.accent, (cx, cy), h * 0.14)
+        pygame.draw.circle(layer, self.theme.accent, (cx, cy), h * 0.28, max(2, h // 30))
+        layer.blit(label, label.get_rect(midleft=(left + mark + gap, pill.centery)))
 
     def _draw_button(
-        self, layer: pygame.Surface, button: Button, highlighted: bool = False
+        self, layer: pygame.Surface, button: Button, size: int, highlighted: bool = False
     ) -> None:
-        r = pygame.Rect(button.rect.x, button.rect.y, button.rect.w, button.rect.h)
+        r = _pg_rect(button.rect)
         primary = button.primary or highlighted
         fill = self.style.button_primary if primary else self.style.button
         ink = self.style.label_primary if primary else self.style.label
@@ -580,94 +644,79 @@ class ChromeRenderer:
         pygame.draw.rect(layer, fill, r, border_radius=radius)
         if not primary:
             pygame.draw.rect(
-                layer, self.deck.theme.muted_text, r, width=max(2, r.h // 40), border_radius=radius
+                layer, self.theme.muted_text, r, width=max(2, r.h // 40), border_radius=radius
             )
-        size = self.screen.label_size
-        has_icon = button.icon is not Icon.NONE
-        label = None
-        if button.label:
-            label_size = size if has_icon else round(max(size * 1.15, r.h * 0.4))
-            floor = max(12, label_size * 2 // 3)
-            while (
-                label_size > floor and self.fonts.width(button.label, label_size, True) > r.w - 16
-            ):
-                label_size -= 1
-            label = self.fonts.font(label_size, True).render(button.label, True, ink)
-        if has_icon and label is not None:
+        font = self.fonts.font(size, True)
+        lines = [font.render(line, True, ink) for line in button.lines if line]
+        step = font.get_linesize()
+        if button.icon is not Icon.NONE and lines:
             icon_h = round(r.h * 0.32)
-            total = icon_h + round(r.h * 0.08) + label.get_height()
+            space = round(r.h * 0.08)
+            total = icon_h + space + step * len(lines)
             top = r.y + (r.h - total) // 2
-            _draw_icon(
-                layer, button.icon, pygame.Rect(r.centerx - icon_h // 2, top, icon_h, icon_h), ink
-            )
-            layer.blit(label, label.get_rect(midtop=(r.centerx, top + icon_h + round(r.h * 0.08))))
-        elif has_icon:
+            box = pygame.Rect(r.centerx - icon_h // 2, top, icon_h, icon_h)
+            self._draw_icon(layer, button.icon, box, ink)
+            top += icon_h + space
+        elif button.icon is not Icon.NONE:
             icon_h = round(min(r.w, r.h) * 0.45)
-            _draw_icon(
-                layer,
-                button.icon,
-                pygame.Rect(r.centerx - icon_h // 2, r.centery - icon_h // 2, icon_h, icon_h),
-                ink,
-            )
-        elif label is not None:
-            layer.blit(label, label.get_rect(center=r.center))
+            box = pygame.Rect(r.centerx - icon_h // 2, r.centery - icon_h // 2, icon_h, icon_h)
+            self._draw_icon(layer, button.icon, box, ink)
+            return
+        else:
+            top = r.y + (r.h - step * len(lines)) // 2
+        for n, line in enumerate(lines):
+            layer.blit(line, line.get_rect(midtop=(r.centerx, top + n * step)))
 
-    def _draw_panel(self, layer: pygame.Surface, panel: Rect) -> None:
-        r = pygame.Rect(panel.x, panel.y, panel.w, panel.h)
+    def _draw_icon(self, layer: pygame.Surface, icon: Icon, box: pygame.Rect, ink: RGB) -> None:
+        if icon is Icon.LARGER_TEXT:
+            # "A+" as the picture of larger text: letters sized to the icon box.
+            glyph = self.fonts.font(max(8, round(box.h * 1.25)), True).render("A+", True, ink)
+            layer.blit(glyph, glyph.get_rect(center=box.center))
+            return
+        _draw_icon(layer, icon, box, ink)
+
+    def _draw_panel(self, controls: Controls) -> pygame.Surface:
+        assert controls.panel is not None and controls.panel_title is not None
+        panel = controls.panel
+        layer = pygame.Surface((panel.w, panel.h), pygame.SRCALPHA)
+        local = _relative(controls, panel)
+        assert local.panel is not None and local.panel_title is not None
+        r = _pg_rect(local.panel)
         radius = max(10, self.screen.shorter // 60)
-        pygame.draw.rect(layer, self.deck.theme.background, r, border_radius=radius)
+        pygame.draw.rect(layer, self.theme.background, r, border_radius=radius)
         pygame.draw.rect(
             layer,
-            self.deck.theme.accent,
+            self.theme.accent,
             r,
             width=max(3, self.screen.shorter // 300),
             border_radius=radius,
         )
+        title = self._text(local.title_text, local.title_size, True, self.theme.text)
+        layer.blit(
+            title, title.get_rect(midleft=(local.panel_title.x, local.panel_title.center[1]))
+        )
+        for button in local.buttons:
+            self._draw_button(layer, button, local.label_size)
+        if local.page_label is not None and local.page_text:
+            words = self._text(local.page_text, local.label_size, True, self.theme.muted_text)
+            layer.blit(words, words.get_rect(center=local.page_label.center))
+        return layer
 
-    def _draw_highlight(self, button: Button) -> pygame.Surface:
+    def _draw_highlight(self, button: Button, size: int) -> pygame.Surface:
         layer = pygame.Surface((button.rect.w, button.rect.h), pygame.SRCALPHA)
-        moved = Button(
-            Rect(0, 0, button.rect.w, button.rect.h), button.intent, button.label, button.icon
-        )
-        self._draw_button(layer, moved, highlighted=True)
+        moved = button.moved(-button.rect.x, -button.rect.y)
+        self._draw_button(layer, moved, size, highlighted=True)
         return layer
 
-    def _draw_menu(self, view: View, words: UiText) -> pygame.Surface:
-        layer = self._blank()
-        controls = self.controls(view)
-        assert controls.panel is not None and controls.panel_title is not None
-        self._draw_panel(layer, controls.panel)
-        title = self._text(
-            words.menu_title, round(self.screen.shorter / 18), True, self.deck.theme.text
-        )
-        layer.blit(
-            title, title.get_rect(midleft=(controls.panel_title.x, controls.panel_title.center[1]))
-        )
-        for button in controls.buttons:
-            self._draw_button(layer, button)
-        return layer
-
-    def _draw_keypad(self, view: View, words: UiText) -> pygame.Surface:
-        layer = self._blank()
-        controls = self.controls(view)
-        assert controls.panel is not None and controls.panel_title is not None
-        self._draw_panel(layer, controls.panel)
-        title = self._text(words.pin_title, self.screen.label_size, True, self.deck.theme.text)
-        layer.blit(
-            title, title.get_rect(midleft=(controls.panel_title.x, controls.panel_title.center[1]))
-        )
-        for button in controls.buttons:
-            self._draw_button(layer, button)
-        return layer
-
-    def _draw_pin(self, target: pygame.Surface, view: View, words: UiText) -> None:
-        box = self.controls(view).pin_box
+    def _draw_pin(self, target: pygame.Surface, view: View, controls: Controls) -> None:
+        box = controls.pin_box
         if box is None:
             return
         if view.pin_rejected:
+            words = ui_text(view.language).pin_rejected
             message = self._layer(
-                ("pin-rejected", view.language),
-                lambda: self._fit_label(words.pin_rejected, box.w, self.screen.label_size, True),
+                ("pin-rejected", words, box.w),
+                lambda: self._fit_label(words, box.w, self.screen.label_size),
             )
             target.blit(message, message.get_rect(center=box.center))
             return
@@ -675,7 +724,34 @@ class ChromeRenderer:
         step = radius * 3
         x0 = box.center[0] - (view.pin_digits - 1) * step // 2
         for n in range(view.pin_digits):
-            pygame.draw.circle(target, self.deck.theme.text, (x0 + n * step, box.center[1]), radius)
+            pygame.draw.circle(target, self.theme.text, (x0 + n * step, box.center[1]), radius)
+
+    def _fit_label(self, text: str, width: int, size: int) -> pygame.Surface:
+        floor = max(12, size * 2 // 3)
+        while size > floor and self.fonts.width(text, size, True) > width:
+            size -= 1
+        return self._text(text, size, True, self.style.label)
+
+
+def _relative(controls: Controls, origin: Rect) -> Controls:
+    """`controls` with every rectangle measured from `origin`'s corner (for layers)."""
+    moved = controls.moved(-origin.x, -origin.y)
+    dx, dy = -origin.x, -origin.y
+
+    def shift(r: Rect | None) -> Rect | None:
+        return None if r is None else Rect(r.x + dx, r.y + dy, r.w, r.h)
+
+    return replace(
+        moved,
+        panel=shift(controls.panel),
+        panel_title=shift(controls.panel_title),
+        pin_box=shift(controls.pin_box),
+        page_label=shift(controls.page_label),
+        counter=None,
+        counter_text="",
+        current=None,
+        under=None,
+    )
 
 
 # -- frames ------------------------------------------------------------------------------
@@ -728,33 +804,61 @@ class FrameRenderer:
 
     def __init__(
         self,
-        deck: Deck,
+        deck: Deck | Presentation,
         size: tuple[int, int],
         fonts: FontBook,
         *,
-        large_text: bool = False,
-        text_size_button: bool = False,
+        larger_text: bool = False,
+        larger_text_button: bool = False,
+        cache: SurfaceCache | None = None,
+        images: ImageStore | None = None,
     ) -> None:
-        screen = Screen(*size)
-        self.screen = screen.larger() if large_text else screen
-        self.deck = deck
+        if isinstance(deck, Presentation):
+            presentation = deck
+        elif larger_text:
+            from kiosk.presentation import present
+
+            presentation = present(deck, size, fonts, larger_text=True)
+        else:
+            presentation = Presentation.plain(deck, size)
+        if presentation.size != size:
+            presentation = replace(presentation, size=size)
+        self.presentation = presentation
+        self.deck = presentation.deck
+        self.screen = presentation.screen
         self.fonts = fonts
-        self.slides = SlideRenderer(deck, self.screen, fonts)
+        # Used only when `draw` is not handed the controls (export, tests).
+        self.larger_text_button = larger_text_button
+        self._controls = ControlsCache(fonts)
+        cache = SurfaceCache(size) if cache is None else cache
+        self.slides = SlideRenderer(self.deck, self.screen, fonts, cache, images)
         # The controls keep their normal size in the larger-text layout.
-        button = large_text if text_size_button else None
-        self.chrome = ChromeRenderer(deck, screen, fonts, button)
-        self._fading: SlideChange | None = None
+        self.chrome = ChromeRenderer(self.deck.theme, Screen(*size), fonts, cache)
+        self._fading: Animation | None = None
         self._faded = 0.0  # share of the incoming slide already on the target
         self._last_target: pygame.Surface | None = None
         # Bounding box of what differs from plain background on the target; None = anything.
         self._screen_ink: Bands | None = None
 
+    def controls(self, view: View, offset: tuple[int, int] = (0, 0)) -> Controls:
+        """The controls layout gives `view` in this renderer's presentation."""
+        return self._controls.get(
+            view, self.presentation, offset, larger_text_available=self.larger_text_button
+        )
+
     def draw(
-        self, target: pygame.Surface, view: View, chrome_offset: tuple[int, int] = (0, 0)
+        self,
+        target: pygame.Surface,
+        view: View,
+        chrome_offset: tuple[int, int] = (0, 0),
+        controls: Controls | None = None,
     ) -> None:
-        """Draw the frame for `view`. `chrome_offset` nudges the controls a few pixels so
-        static parts do not burn into the panel over months."""
-        transition = view.transition
+        """Draw the frame for `view` with `controls` (the same object input hit-tests).
+        `chrome_offset` only matters when the controls are not given: it nudges them a few
+        pixels so static parts do not burn into the panel over months."""
+        if controls is None:
+            controls = self.controls(view, chrome_offset)
+        animation = view.animation
         continuing = target is self._last_target
         self._last_target = target
         if not continuing:
@@ -769,22 +873,56 @@ class FrameRenderer:
                 target.fill((0, 0, 0))
                 return
             target.blit(self.slides.surface(view.index, view.language), (0, 0))
-            self.chrome.draw(target, view, chrome_offset)
+            self.chrome.draw(target, view, controls)
             target.fill(REST_DIM, special_flags=pygame.BLEND_RGB_MULT)
             return
-        elif transition is None or view.progress >= 1.0:
+        elif (animation is None or view.progress >= 1.0) and controls.panel is not None:
+            self._fading = None
+            self._screen_ink = None  # the overlay dims the whole screen
+            target.blit(self.backdrop(view, controls), (0, 0))
+            self.chrome.draw(target, view, controls, dimmed=True)
+            return
+        elif animation is None or view.progress >= 1.0:
             self._fading = None
             target.blit(self.slides.surface(view.index, view.language), (0, 0))
             self._screen_ink = self.slides.ink(view.index, view.language)
-        elif self.deck.transition.style is TransitionStyle.SLIDE and transition.from_index >= 0:
-            self._push(target, transition, view.progress)
+        elif self.deck.transition.style is TransitionStyle.SLIDE and animation.from_index >= 0:
+            self._push(target, animation, view.progress)
         else:
-            self._crossfade(target, transition, view.progress, continuing)
+            self._crossfade(target, animation, view.progress, continuing)
         if view.overlay is not Overlay.NONE:
             self._screen_ink = None  # the overlay dims the whole screen
-        self.chrome.draw(target, view, chrome_offset)
+        self.chrome.draw(target, view, controls)
 
-    def _push(self, target: pygame.Surface, transition: SlideChange, progress: float) -> None:
+    def _backdrop_key(self, view: View, controls: Controls) -> tuple[object, ...]:
+        panel = replace(controls, current=None)
+        return ("backdrop", self.slides, view.index, view.language, panel)
+
+    def backdrop(self, view: View, controls: Controls) -> pygame.Surface:
+        """The slide and bar dimmed, with the overlay panel on top, kept in the budget: an
+        open menu then costs one opaque copy per frame instead of a full-screen blend and a
+        large alpha blit."""
+        key = self._backdrop_key(view, controls)
+        found = self.slides.cache.get(key)
+        if found is None:
+            found = self.slides.surface(view.index, view.language).copy()
+            self.chrome.draw_bar(found, controls.under or controls)
+            found.fill(OVERLAY_DIM, special_flags=pygame.BLEND_RGB_MULT)
+            self.chrome.draw_panel(found, controls)
+            found = self.slides.cache.put(key, found)
+        return found
+
+    def prepare_overlay(self, view: View, controls: Controls) -> bool:
+        """Get an overlay (the menu as it would open) ready ahead of time, one piece per call.
+        True if it did any work."""
+        if self.chrome.prepare(view, controls):
+            return True
+        if controls.panel is None or self._backdrop_key(view, controls) in self.slides.cache:
+            return False
+        self.backdrop(view, controls)
+        return True
+
+    def _push(self, target: pygame.Surface, transition: Animation, progress: float) -> None:
         before = self.slides.surface(transition.from_index, transition.from_language)
         after = self.slides.surface(transition.to_index, transition.to_language)
         shift = round(ease_out(progress) * self.screen.width)
@@ -796,7 +934,7 @@ class FrameRenderer:
         self._screen_ink = None
 
     def _crossfade(
-        self, target: pygame.Surface, transition: SlideChange, progress: float, continuing: bool
+        self, target: pygame.Surface, transition: Animation, progress: float, continuing: bool
     ) -> None:
         after = self.slides.surface(transition.to_index, transition.to_language)
         if transition != self._fading:

@@ -18,6 +18,10 @@ class UiText:
     pin_rejected: str
     counter: str  # format with {current} and {total}
     take_home: str
+    larger_text: str  # the "A+" switch
+    page_prev: str  # topic menu pages
+    page_next: str
+    page_of: str  # format with {current} and {total}
 
 
 UI_TEXT: dict[str, UiText] = {
@@ -33,6 +37,10 @@ UI_TEXT: dict[str, UiText] = {
         pin_rejected="Wrong PIN. Try again.",
         counter="{current} / {total}",
         take_home="Scan to take this home",
+        larger_text="Larger",
+        page_prev="Previous",
+        page_next="More",
+        page_of="Page {current} of {total}",
     ),
     "es": UiText(
         prev="Atrás",
@@ -46,6 +54,10 @@ UI_TEXT: dict[str, UiText] = {
         pin_rejected="PIN incorrecto. Intente de nuevo.",
         counter="{current} / {total}",
         take_home="Escanee para llevarse esta información",
+        larger_text="Más grande",
+        page_prev="Anterior",
+        page_next="Más",
+        page_of="Página {current} de {total}",
     ),
 }
 

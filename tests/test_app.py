@@ -9,7 +9,8 @@ import pytest
 
 from kiosk.app import KioskApp
 from kiosk.content import load_deck
-from kiosk.navigator import Mode, Overlay
+from kiosk.layout import Screen, chrome_offset, controls_for
+from kiosk.view import Mode, Overlay
 from tests.helpers import FakeClock, FakeStaff
 
 DECK_DIR = Path(__file__).resolve().parents[1] / "slides"
@@ -92,12 +93,12 @@ def test_scripted_visit(app_and_script):
     script.tap(W * 0.9, H * 0.4)  # right side: next, exactly once
     app.run(max_steps=40)
     assert nav.index == 1
-    controls = app.frames.chrome.controls(nav.view())
+    controls = app.controls()
     menu = next(b for b in controls.buttons if b.intent.action.name == "MENU")
     script.tap(*menu.rect.center)
     app.run(max_steps=10)
     assert nav.overlay is Overlay.MENU
-    menu_controls = app.frames.chrome.controls(nav.view())
+    menu_controls = app.controls()
     last_topic = [b for b in menu_controls.buttons if b.intent.action.name == "GOTO"][-1]
     script.tap(*last_topic.rect.center)
     app.run(max_steps=40)
@@ -105,6 +106,46 @@ def test_scripted_visit(app_and_script):
     # Nobody touches it: after the idle timeout it is back on slide 1 in attract mode.
     app.run(max_steps=int(app.deck.idle_timeout / 0.03) + 200)
     assert nav.mode is Mode.ATTRACT and nav.index in (0, 1)
+
+
+def test_a_tap_lands_on_the_button_where_it_is_drawn():
+    """The bar wanders a few pixels against burn-in; input tests the very controls drawn."""
+    pygame.display.init()
+    display = pygame.display.set_mode((W, H))
+    deck = load_deck(DECK_DIR)
+    clock = FakeClock(start=600.0 * 2 + 1)  # the offset's third step: (+1, +1) × drift
+    script = Script()
+    app = KioskApp(
+        deck,
+        display,
+        windowed=True,
+        clock=clock,
+        sleep=clock.sleep,
+        events=script,
+        flip=lambda: None,
+    )
+    script.tap(W / 2, H / 3)  # wake
+    app.run(max_steps=30)
+    dx, dy = chrome_offset(clock.now, Screen(W, H).drift)
+    assert dx > 0 and dy > 0
+    nav = app.navigator
+    view = nav.view()
+    drawn = app.controls(view)
+    still = controls_for(view, nav.presentation, (0, 0), app.fonts)
+    menu = next(b for b in drawn.buttons if b.intent.action.name == "MENU")
+    unmoved = next(b for b in still.buttons if b.intent.action.name == "MENU")
+    assert (menu.rect.x, menu.rect.y) == (unmoved.rect.x + dx, unmoved.rect.y + dy)
+    # The button's border is on screen where the moved rectangle says, not the unmoved one.
+    border = pygame.Color(*deck.theme.muted_text)
+    edge_y = menu.rect.y + menu.rect.h // 2
+    assert display.get_at((menu.rect.right - 1, edge_y)) == border
+    assert display.get_at((unmoved.rect.right - 1, edge_y)) != border
+    # A tap on the moved corner, outside the unmoved button, opens the menu.
+    assert not unmoved.rect.contains(menu.rect.right - 1, menu.rect.bottom - 1)
+    script.tap(menu.rect.right - 1, menu.rect.bottom - 1)
+    app.run(max_steps=10)
+    assert nav.overlay is Overlay.MENU
+    pygame.display.quit()
 
 
 def test_a_static_screen_is_not_redrawn(app_and_script):
@@ -170,7 +211,7 @@ def test_keypad_works_while_something_rests_on_the_staff_corner(app_and_script):
     script.batches.append([resting])  # ... and it never lifts
     app.run(max_steps=int(app.deck.staff_exit.hold_seconds / 0.03) + 20)
     assert app.navigator.overlay is Overlay.KEYPAD
-    controls = app.frames.chrome.controls(app.navigator.view())
+    controls = app.controls(app.navigator.view())
     keys = {str(b.intent): b.rect.center for b in controls.buttons}
     for name in ("KEYPAD_DIGIT(2)", "KEYPAD_DIGIT(4)", "KEYPAD_DIGIT(6)", "KEYPAD_DIGIT(8)"):
         script.tap(*keys[name], finger=8)

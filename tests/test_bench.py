@@ -17,7 +17,7 @@ def test_quick_benchmark_runs_and_reports_everything(tmp_path):
         [sys.executable, str(ROOT / "bench" / "kiosk_bench.py"), "--quick", "--json", str(out)],
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=900,
         check=False,
     )
     assert result.returncode == 0, result.stderr
@@ -28,10 +28,24 @@ def test_quick_benchmark_runs_and_reports_everything(tmp_path):
         for key in ("floor_p50_ms", "crossfade_p99_ms", "slide_p99_ms", "crossfade_p99_over_floor"):
             assert entry[key] > 0
     assert report["static_slide"]["frames_drawn"] == 0  # a still slide is not redrawn
-    assert report["cold_start"]["median_ms"] > 0
+    start = report["cold_start"]
+    assert start["median_ms"] > 0 and start["bare_window_median_ms"] > 0
+    assert start["image_decodes"] == start["images"]  # each image decoded once
     assert report["prerender"]["3840x2160"]["cache_bound"] >= 5
+    rows = report["app"]
+    assert "dummy 1920x1080" in rows
+    if report["xvfb"].startswith(":"):
+        assert "xvfb 1920x1080" in rows
+    else:
+        assert "skipped" in report["xvfb"]  # said plainly, not silently missing
+    for row in rows.values():
+        memory = row["memory"]
+        assert memory["all_slides_and_larger_text_mb"] > memory["start_mb"] > 0
+        assert row["stalls"]["worst_frame_after_a_tap_ms"] > 0
+        assert row["frames"]["fade_frames_shown"] > 0
+        assert row["attract"]["frames_drawn"] >= 0
     week = report["attract_week"]
-    assert week["frames_drawn"] > 0 and week["rss_end_mb"] > 0
+    assert week["frames_drawn"] > 0 and week["rss_end_mb"] > 0 and week["visits"] > 0
     metrics = report["metrics"]
     assert metrics["status_bytes"] > 0 and metrics["view_rows"] >= 28
     assert metrics["status_cpu_percent_of_one_core"] > 0 and metrics["series"] > 50

@@ -64,7 +64,7 @@ def test_init_copies_the_deck_its_assets_and_the_guide_and_says_what_next(tmp_pa
     )
     # Commands ready to paste, even with a space in the folder name.
     assert f"  3. Check them:  kiosk validate '{deck}'" in result.stdout
-    assert f"  5. Show them:   kiosk run --deck '{deck}'" in result.stdout
+    assert f"  5. Put them live: kiosk publish '{deck}'" in result.stdout
     # The copy is the clinic's own: it validates where it is.
     validated = kiosk("validate", str(deck), "--size", "1280x800", cwd=tmp_path)
     assert validated.returncode == 0, validated.stderr

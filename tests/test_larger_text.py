@@ -11,18 +11,13 @@ import pytest
 
 from kiosk import intents
 from kiosk.content import load_deck
-from kiosk.layout import (
-    LARGE_TEXT_SCALE,
-    LayoutError,
-    Screen,
-    larger_text_deck,
-    layout_slide,
-    paginate,
-)
+from kiosk.layout import LARGE_TEXT_SCALE, LayoutError, Screen, layout_slide
 from kiosk.model import Text, base_id
-from kiosk.navigator import Mode, Navigator
+from kiosk.navigator import Navigator
+from kiosk.presentation import Presentation, PresentationBuilder, paginate, present
 from kiosk.render import FontBook, font_dirs
 from kiosk.strings import ui_text
+from kiosk.view import Mode
 from tests.helpers import FakeClock, make_deck, make_slide
 from tests.test_layout import HalfEm
 
@@ -77,8 +72,12 @@ def test_the_bundled_deck_reflows_at_every_size(size):
     pygame.display.init()
     deck = load_deck(ROOT / "slides")
     fonts = FontBook(font_dirs(deck.root))
-    labels = [ui_text(language).take_home for language in deck.languages]
-    large = larger_text_deck(deck, Screen(*size), fonts, labels)
+    presentation = present(deck, size, fonts, larger_text=True)
+    large = presentation.deck
+    assert presentation.larger_text and presentation.screen == Screen(*size).larger()
+    assert [base_id(s.id) for s in large.slides] == [
+        deck.slides[n].id for n in presentation.slide_of_page
+    ]
     assert len(large.slides) >= len(deck.slides)
     assert [base_id(s.id) for s in large.slides if "~" not in s.id or s.id.endswith("~1")] == [
         s.id for s in deck.slides
@@ -94,55 +93,101 @@ def test_the_bundled_deck_reflows_at_every_size(size):
                 ), (slide.id, language, line.text)
 
 
-def split_deck(count: int = 4):
-    """A larger-text builder for tests: slide 1 becomes two pages."""
+def split_deck(count: int = 4) -> tuple[Presentation, Presentation]:
+    """Normal and larger-text presentations for tests: slide 1 becomes two pages."""
+    deck = make_deck(count, idle_timeout=30)
+    slides, owners = [], []
+    for n, slide in enumerate(deck.slides):
+        if slide.id == "slide-1":
+            slides += [replace(slide, id="slide-1~1"), replace(slide, id="slide-1~2")]
+            owners += [n, n]
+        else:
+            slides.append(slide)
+            owners.append(n)
+    larger = Presentation(
+        replace(deck, slides=tuple(slides)), deck, (1280, 800), True, tuple(owners)
+    )
+    return Presentation.plain(deck, (1280, 800)), larger
 
-    def larger(deck):
-        slides = []
-        for slide in deck.slides:
-            if slide.id == "slide-1":
-                slides += [replace(slide, id="slide-1~1"), replace(slide, id="slide-1~2")]
-            else:
-                slides.append(slide)
-        return replace(deck, slides=tuple(slides))
 
-    return make_deck(count, idle_timeout=30), larger
-
-
-def test_navigator_switches_layout_and_keeps_the_slide():
-    deck, larger = split_deck()
+def test_navigator_asks_for_larger_text_and_keeps_the_slide():
+    normal, larger = split_deck()
     clock = FakeClock()
-    nav = Navigator(deck, clock, larger=larger)
+    nav = Navigator(normal, clock)
     nav.handle(intents.WAKE)
     nav.handle(intents.NEXT)
     nav.handle(intents.NEXT)  # on slide-2
-    nav.handle(intents.TEXT_SIZE)
-    assert nav.large_text and nav.view().large_text
-    assert nav.deck.slides[nav.index].id == "slide-2"
+    nav.handle(intents.LARGER_TEXT)
+    # Only the wish: the navigator never builds or holds a second presentation.
+    assert nav.larger_text and nav.presentation is normal and not nav.view().larger_text
+    nav.use(larger)  # what the app does in answer
+    assert nav.view().larger_text and nav.deck.slides[nav.index].id == "slide-2"
     nav.handle(intents.PREV)
     assert nav.deck.slides[nav.index].id == "slide-1~2"  # pages are screens of their own
-    nav.handle(intents.TEXT_SIZE)
-    assert not nav.large_text and nav.deck.slides[nav.index].id == "slide-1"
+    nav.handle(intents.LARGER_TEXT)
+    assert not nav.larger_text
+    nav.use(normal)
+    assert nav.deck.slides[nav.index].id == "slide-1"
 
 
-def test_idle_returns_to_normal_text_on_slide_one():
-    deck, larger = split_deck()
+def test_idle_asks_for_normal_text_on_slide_one():
+    normal, larger = split_deck()
     clock = FakeClock()
-    nav = Navigator(deck, clock, larger=larger)
+    nav = Navigator(normal, clock)
     nav.handle(intents.WAKE)
     nav.handle(intents.goto(3))
-    nav.handle(intents.TEXT_SIZE)
+    nav.handle(intents.LARGER_TEXT)
+    nav.use(larger)
     clock.advance(30)
     nav.update()
-    assert (nav.mode, nav.large_text, nav.index) == (Mode.ATTRACT, False, 0)
-    assert nav.deck is deck
+    assert (nav.mode, nav.larger_text, nav.index) == (Mode.ATTRACT, False, 0)
+    nav.use(normal)
+    assert nav.presentation is normal and nav.index == 0
 
 
-def test_without_a_builder_the_button_does_nothing():
-    nav = Navigator(make_deck(), FakeClock())
+def test_a_normal_presentation_turns_the_wish_off():
+    """Where larger text cannot be laid out the app answers with normal text."""
+    normal, _larger = split_deck()
+    nav = Navigator(normal, FakeClock())
     nav.handle(intents.WAKE)
-    nav.handle(intents.TEXT_SIZE)
-    assert not nav.large_text
+    nav.handle(intents.LARGER_TEXT)
+    nav.use(normal)
+    assert not nav.larger_text
+
+
+def test_a_new_presentation_is_not_a_visitor_action():
+    """A resize hands over new presentations: page, language and text size stay, and the
+    idle timeout is not pushed back."""
+    normal, larger = split_deck()
+    clock = FakeClock()
+    nav = Navigator(normal, clock)
+    nav.handle(intents.WAKE)
+    nav.handle(intents.goto(2))
+    nav.handle(intents.LARGER_TEXT)
+    nav.use(larger)
+    clock.advance(1)
+    nav.update()  # the fade is over
+    deadline = nav.next_deadline()
+    assert deadline == clock.now - 1 + 30  # the idle timeout, from the last touch
+    clock.advance(10)
+    nav.use(replace(larger, size=(1920, 1080)))
+    assert nav.larger_text and nav.deck.slides[nav.index].id == "slide-2"
+    clock.advance(1)
+    nav.update()
+    assert nav.mode is Mode.BROWSING and nav.next_deadline() == deadline
+
+
+def test_the_builder_works_in_small_steps():
+    pygame.display.init()
+    deck = load_deck(ROOT / "slides")
+    fonts = FontBook(font_dirs(deck.root))
+    builder = PresentationBuilder(deck, (1280, 800), fonts, larger_text=True)
+    steps = 0
+    while builder.step():
+        steps += 1
+        assert not builder.done
+    assert steps == len(deck.slides) - 1 and builder.result is not None
+    assert builder.result == present(deck, (1280, 800), fonts, larger_text=True)
 
 
 def test_a_plus_button_in_the_running_app():
@@ -157,19 +202,31 @@ def test_a_plus_button_in_the_running_app():
     )
     app.navigator.handle(intents.WAKE)
     app.step()
-    bar = app.frames.chrome.controls(app.navigator.view())
-    button = next(b for b in bar.buttons if b.intent == intents.TEXT_SIZE)
-    assert button.label == "A+" and not button.primary
+    button = next(b for b in app.controls().buttons if b.intent == intents.LARGER_TEXT)
+    assert button.label == ui_text("en").larger_text and not button.primary
     app.navigator.handle(button.intent)
     app.run(max_steps=40)
-    assert app.navigator.large_text
+    assert app.navigator.larger_text and app.navigator.presentation.larger_text
     assert app.frames.screen.text_scale == LARGE_TEXT_SCALE
-    lit = next(
-        b
-        for b in app.frames.chrome.controls(app.navigator.view()).buttons
-        if b.intent == intents.TEXT_SIZE
-    )
+    lit = next(b for b in app.controls().buttons if b.intent == intents.LARGER_TEXT)
     assert lit.primary  # shown as switched on
     plan = app.frames.slides.plan(app.navigator.index, "en")
     assert plan.body_size >= Screen(1280, 800).larger().min_body
+    # Visit a few pages, then larger text off: every picture it drew is let go, but for the
+    # page kept ready in case the visitor presses A+ again.
+    for _ in range(4):
+        app.navigator.handle(intents.NEXT)
+        app.run(max_steps=40)
+    app.navigator.handle(lit.intent)
+    app.run(max_steps=40)
+    assert not app.navigator.presentation.larger_text
+    ready = app._renderers.get(True)
+    pages = range(len(ready.deck.slides)) if ready is not None else range(0)
+    assert ready is None or (
+        sum(ready.slides.is_cached(n, language) for n in pages for language in deck.languages) <= 1
+    )
+    # The visitor leaves: back in attract mode the larger-text renderer is gone.
+    clock.advance(deck.idle_timeout + 1)
+    app.run(max_steps=40)
+    assert app.navigator.mode is Mode.ATTRACT and True not in app._renderers
     pygame.display.quit()

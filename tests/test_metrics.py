@@ -21,7 +21,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from kiosk.app import KioskApp
 from kiosk.content import load_deck
-from kiosk.intents import LANGUAGE, NEXT, TEXT_SIZE, WAKE
+from kiosk.intents import LANGUAGE, LARGER_TEXT, NEXT, WAKE
 from kiosk.metrics import (
     OTHER,
     STALE_SECONDS,
@@ -105,7 +105,7 @@ def kiosk(tmp_path):
     run(5)
     nav.handle(LANGUAGE)
     run(4)
-    nav.handle(TEXT_SIZE)
+    nav.handle(LARGER_TEXT)
     run(3)
     # Next until another slide (larger text may have split this one into pages): that ends
     # the Spanish view, which is then recorded.

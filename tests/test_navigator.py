@@ -6,7 +6,9 @@ import pytest
 
 from kiosk import intents
 from kiosk.intents import Intent
-from kiosk.navigator import FROM_SCREEN, PIN_ERROR_SECONDS, Mode, Navigator, Overlay
+from kiosk.navigator import PIN_ERROR_SECONDS, Navigator
+from kiosk.presentation import Presentation
+from kiosk.view import FROM_SCREEN, Mode, Overlay
 from tests.helpers import FakeClock, FakeStaff, make_deck
 
 T = 0.4  # transition seconds in make_deck
@@ -33,10 +35,10 @@ def test_attract_advances_exactly_at_each_slides_own_duration(clock):
     nav = Navigator(make_deck(3, durations=[5.0, None, 7.0]), clock)
     clock.advance(4.999)
     nav.update()
-    assert nav.index == 0 and nav.transition is None
+    assert nav.index == 0 and nav.animation is None
     clock.advance(0.001)
     nav.update()
-    assert nav.index == 1 and nav.transition is not None
+    assert nav.index == 1 and nav.animation is not None
     settle(nav, clock)
     # Slide 1 uses the deck default (10 s), counted from when it was fully shown.
     clock.advance(10.0 - 1e-6)
@@ -67,7 +69,7 @@ def test_late_updates_do_not_make_the_loop_drift(clock):
         clock.advance(0.037)
         nav.update()
         if nav.index != last:
-            changes.append(nav.transition.started_at - start)
+            changes.append(nav.animation.started_at - start)
             last = nav.index
     period = 10.0 + T
     assert len(changes) == int(20_000 * 0.037 // period)
@@ -80,7 +82,7 @@ def test_a_very_late_update_restarts_the_schedule_instead_of_racing(clock):
     clock.advance(3600)  # the machine was suspended for an hour
     nav.update()
     assert nav.index == 1  # one step, not 300 slides of catching up
-    assert nav.transition.started_at == clock.now
+    assert nav.animation.started_at == clock.now
 
 
 def test_first_touch_in_attract_wakes_and_keeps_the_slide(clock):
@@ -114,7 +116,7 @@ def test_touch_during_an_attract_transition_keeps_the_incoming_slide(clock):
     nav = Navigator(make_deck(), clock)
     clock.advance(10 + T / 2)
     nav.update()
-    assert nav.transition is not None
+    assert nav.animation is not None
     nav.handle(intents.WAKE)
     settle(nav, clock)
     assert nav.index == 1 and nav.mode is Mode.BROWSING
@@ -232,11 +234,11 @@ def test_transitions_never_stack(clock):
     clock.advance(T / 4)
     nav.handle(intents.NEXT)
     nav.handle(intents.NEXT)
-    t = nav.transition
+    t = nav.animation
     assert t is not None and (t.from_index, t.to_index) == (2, 3)
     assert t.started_at == clock.now
     settle(nav, clock)
-    assert nav.transition is None and nav.index == 3
+    assert nav.animation is None and nav.index == 3
 
 
 def test_transition_progress_is_linear_and_clamped(clock):
@@ -311,7 +313,7 @@ def test_language_switch_is_a_transition_on_the_same_slide(clock):
     nav = Navigator(make_deck(languages=("en", "es")), clock)
     nav.handle(intents.WAKE)
     nav.handle(intents.LANGUAGE)
-    t = nav.transition
+    t = nav.animation
     assert t is not None and (t.from_index, t.to_index, t.from_language, t.to_language) == (
         0,
         0,
@@ -326,14 +328,14 @@ def test_single_language_deck_ignores_language_button(clock):
     nav = Navigator(make_deck(), clock)
     nav.handle(intents.WAKE)
     nav.handle(intents.LANGUAGE)
-    assert nav.transition is None and nav.language == "en"
+    assert nav.animation is None and nav.language == "en"
 
 
 def test_zero_second_transition_switches_at_once(clock):
     nav = Navigator(make_deck(transition_seconds=0.0), clock)
     nav.handle(intents.WAKE)
     nav.handle(intents.NEXT)
-    assert nav.transition is None and nav.index == 1
+    assert nav.animation is None and nav.index == 1
 
 
 def test_next_deadline_tells_the_loop_when_to_wake(clock):
@@ -345,7 +347,7 @@ def test_next_deadline_tells_the_loop_when_to_wake(clock):
     assert nav.next_deadline() == clock.now  # animating: draw now
 
 
-def test_replace_deck_keeps_the_slide_by_id(clock):
+def test_a_new_presentation_keeps_the_slide_by_id(clock):
     from dataclasses import replace
 
     deck = make_deck(6)
@@ -355,13 +357,13 @@ def test_replace_deck_keeps_the_slide_by_id(clock):
     settle(nav, clock)
     # Two slides inserted before the current one: the visitor still sees slide-3.
     slides = (deck.slides[0], deck.slides[1], deck.slides[5], deck.slides[4], *deck.slides[2:4])
-    nav.replace_deck(replace(deck, slides=slides))
+    nav.use(Presentation.plain(replace(deck, slides=slides)))
     assert nav.deck.slides[nav.index].id == "slide-3"
-    assert nav.transition is not None and nav.transition.from_index == FROM_SCREEN
+    assert nav.animation is not None and nav.animation.from_index == FROM_SCREEN
     assert nav.mode is Mode.BROWSING
 
 
-def test_replace_deck_removing_the_current_slide_lands_on_the_nearest(clock):
+def test_a_new_presentation_removing_the_current_slide_lands_on_the_nearest(clock):
     from dataclasses import replace
 
     deck = make_deck(6)
@@ -369,12 +371,14 @@ def test_replace_deck_removing_the_current_slide_lands_on_the_nearest(clock):
     nav.handle(intents.WAKE)
     nav.handle(intents.goto(3))
     settle(nav, clock)
-    nav.replace_deck(replace(deck, slides=tuple(s for s in deck.slides if s.id != "slide-3")))
+    nav.use(
+        Presentation.plain(replace(deck, slides=tuple(s for s in deck.slides if s.id != "slide-3")))
+    )
     assert nav.deck.slides[nav.index].id == "slide-4"
-    nav.replace_deck(replace(deck, slides=deck.slides[:2]))
+    nav.use(Presentation.plain(replace(deck, slides=deck.slides[:2])))
     assert nav.deck.slides[nav.index].id == "slide-1"
     settle(nav, clock)
-    assert nav.transition is None
+    assert nav.animation is None
 
 
 def test_attract_can_alternate_languages_each_round(clock):

@@ -11,8 +11,8 @@ import pytest
 from kiosk.content import load_deck
 from kiosk.layout import Rect, Role
 from kiosk.model import Deck
-from kiosk.navigator import Mode, Overlay, View
 from kiosk.render import FontBook, FrameRenderer, font_dirs
+from kiosk.view import Animation, Mode, Overlay, View
 
 DECK_DIR = Path(__file__).resolve().parents[1] / "slides"
 SIZES = [(1920, 1080), (3840, 2160), (1280, 800), (1080, 1920)]
@@ -45,7 +45,7 @@ def contrast(a, b) -> float:
 
 
 def browsing(index: int, language: str) -> View:
-    return View(index, language, Mode.BROWSING, Overlay.NONE, None, 1.0, 0, False)
+    return View(index=index, language=language, mode=Mode.BROWSING)
 
 
 def outside_pixels(surface: pygame.Surface, inner: Rect, step: int = 3):
@@ -151,7 +151,7 @@ def test_controls_and_menu_render_inside_the_safe_area(deck, frames):
             if overlay is Overlay.MENU and mode is Mode.ATTRACT:
                 continue
             frame = pygame.Surface((screen.width, screen.height))
-            frames.draw(frame, View(0, deck.default_language, mode, overlay, None, 1.0, 0, False))
+            frames.draw(frame, View(language=deck.default_language, mode=mode, overlay=overlay))
             background = frame.get_at((0, 0))[:3]
             strays = [p for p in outside_pixels(frame, screen.safe, step=5) if p != background]
             assert not strays
@@ -171,21 +171,25 @@ def test_controls_and_menu_render_inside_the_safe_area(deck, frames):
 def test_incremental_crossfade_matches_a_true_blend_everywhere(deck, fonts):
     """The crossfade blends only where either slide has ink, a step at a time; every pixel of
     every frame must still be the true mix of the two slides, and the last frame exact."""
-    from kiosk.navigator import SlideChange
     from kiosk.render import ease_in_out
 
     size = (960, 540)
     frames = FrameRenderer(deck, size, fonts)
     target = pygame.Surface(size)
     for a, b in ((0, 1), (1, 2), (6, 7), (25, 26)):
-        frames.draw(target, View(a, "en", Mode.BROWSING, Overlay.NONE, None, 1.0, 0, False))
-        move = SlideChange(a, "en", b, "en", 0.0, 0.4, +1)
+        frames.draw(target, View(index=a, language="en", mode=Mode.BROWSING))
+        move = Animation(
+            from_index=a,
+            from_language="en",
+            to_index=b,
+            to_language="en",
+            started_at=0.0,
+            seconds=0.4,
+        )
         before, after = frames.slides.surface(a, "en"), frames.slides.surface(b, "en")
         for step in range(1, 13):
             progress = step / 12
-            frames.draw(
-                target, View(b, "en", Mode.BROWSING, Overlay.NONE, move, progress, 0, False)
-            )
+            frames.draw(target, View(index=b, language="en", animation=move, progress=progress))
             if progress >= 1.0:
                 break
             mix = ease_in_out(progress)

@@ -13,8 +13,9 @@ from kiosk import intents
 from kiosk.content import DeckError, load_deck
 from kiosk.layout import Rect, Screen, chrome_offset
 from kiosk.model import RestStyle, Schedule
-from kiosk.navigator import SCHEDULE_CHECK_SECONDS, Mode, Navigator, Overlay, View
+from kiosk.navigator import SCHEDULE_CHECK_SECONDS, Navigator
 from kiosk.render import FontBook, FrameRenderer, font_dirs
+from kiosk.view import Mode, View
 from tests.helpers import FakeClock, make_deck
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -93,7 +94,7 @@ def test_rests_outside_hours_and_wakes_on_touch():
     for _ in range(100):  # a long night: no slide changes while resting
         clock.advance(60)
         nav.update()
-    assert nav.index == 0 and nav.transition is None
+    assert nav.index == 0 and nav.animation is None
     assert nav.next_deadline() <= clock.now + SCHEDULE_CHECK_SECONDS
     nav.handle(intents.WAKE)  # someone touches it at night: it works normally
     assert not nav.resting and nav.mode is Mode.BROWSING
@@ -129,10 +130,8 @@ def test_resting_frames(deck_and_fonts, style):
     deck = replace(deck, schedule=replace(WEEKDAYS, outside_hours=style))
     frames = FrameRenderer(deck, (640, 400), fonts)
     awake, resting = pygame.Surface((640, 400)), pygame.Surface((640, 400))
-    frames.draw(awake, View(1, "en", Mode.ATTRACT, Overlay.NONE, None, 1.0, 0, False))
-    frames.draw(
-        resting, View(1, "en", Mode.ATTRACT, Overlay.NONE, None, 1.0, 0, False, resting=True)
-    )
+    frames.draw(awake, View(index=1, mode=Mode.ATTRACT))
+    frames.draw(resting, View(index=1, mode=Mode.ATTRACT, resting=True))
 
     def brightness(surface: pygame.Surface) -> float:
         return sum(
@@ -159,7 +158,7 @@ def test_controls_wander_but_stay_in_the_safe_area(deck_and_fonts, size):
     frame = pygame.Surface(size)
     frames.draw(
         frame,
-        View(0, "en", Mode.BROWSING, Overlay.NONE, None, 1.0, 0, False),
+        View(),
         (screen.drift, screen.drift),
     )
     background = deck.theme.background

@@ -15,7 +15,7 @@ from kiosk.app import KioskApp
 from kiosk.config import ConfigError, load_config
 from kiosk.content import load_deck
 from kiosk.fingerprint import deck_fingerprint
-from kiosk.intents import LANGUAGE, TEXT_SIZE, WAKE
+from kiosk.intents import LANGUAGE, LARGER_TEXT, WAKE
 from kiosk.stats import StatsRecorder
 from kiosk.status import SCHEMA, RecentErrors, StatusWriter, read_status
 from tests.helpers import FakeClock
@@ -148,7 +148,7 @@ def test_visitor_choices_are_counted_once_each(app):
     nav.handle(WAKE)
     nav.handle(LANGUAGE)
     kiosk.step()
-    nav.handle(TEXT_SIZE)
+    nav.handle(LARGER_TEXT)
     for _ in range(5):
         kiosk.step()
         clock.advance(0.1)
@@ -157,7 +157,7 @@ def test_visitor_choices_are_counted_once_each(app):
     # Idle: back to the default language and normal text; that is not a visitor's choice.
     clock.advance(kiosk.deck.idle_timeout + 1)
     kiosk.step()
-    assert nav.language == "en" and not nav.large_text
+    assert nav.language == "en" and not nav.larger_text
     assert kiosk.language_switches == 1 and kiosk.larger_text_uses == 1
 
 

@@ -41,9 +41,9 @@ def render(deck_folder: Path, out: Path, size: tuple[int, int], slide_id: str | 
     import pygame
 
     from kiosk.export import render_deck
-    from kiosk.navigator import Mode, Overlay, View
     from kiosk.preflight import preflight
     from kiosk.render import FontBook, FrameRenderer, font_dirs
+    from kiosk.view import Mode, Overlay, View
 
     pygame.display.init()
     pygame.font.init()
@@ -78,7 +78,9 @@ def render(deck_folder: Path, out: Path, size: tuple[int, int], slide_id: str | 
         frames = FrameRenderer(deck, size, fonts)
         for language in deck.languages:
             frame = pygame.Surface(size)
-            frames.draw(frame, View(0, language, Mode.BROWSING, Overlay.MENU, None, 1.0, 0, False))
+            frames.draw(
+                frame, View(index=0, language=language, mode=Mode.BROWSING, overlay=Overlay.MENU)
+            )
             pygame.image.save(frame, str(out / f"menu-{language}.png"))
             manifest["menu"][language] = f"menu-{language}.png"
     manifest["seconds"] = round(time.perf_counter() - started, 3)
