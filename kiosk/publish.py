@@ -52,7 +52,7 @@ def deck_folder(version: PublishedVersion) -> Path:
     return version.path / "slides"
 
 
-def validation_problems(source: Path) -> list[str]:
+def _validation_problems(source: Path) -> list[str]:
     """What `kiosk validate` says about `source`; empty when the deck is good. Runs in a child
     process, so decoding images and fonts cannot take the caller down with it."""
     environment = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
@@ -133,7 +133,7 @@ def _count_slides(folder: Path) -> int:
 def publish(source: Path, home: Path, *, who: str, note: str = "") -> PublishedVersion:
     """Snapshot `source` (a deck folder with `assets/` beside it) into a new version and make it
     current. Raises PublishError when the deck is not valid; nothing changes then."""
-    problems = validation_problems(source)
+    problems = _validation_problems(source)
     if problems:
         raise PublishError(problems)
     versions_dir = home / "versions"

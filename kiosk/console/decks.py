@@ -8,20 +8,25 @@ Everything the console does to decks goes through here, so the publishing module
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from kiosk import publish as publishing
 from kiosk.fingerprint import deck_fingerprint
-from kiosk.publish import PublishedVersion, PublishError
+from kiosk.publish import PublishError
 
 __all__ = [
     "DeckHome",
     "PublishError",
-    "PublishedVersion",
+    "VersionInfo",
     "validation_problems",
 ]
 
@@ -29,9 +34,65 @@ SECTION_FILE = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]{0,60}\.yaml")
 VERSION_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,80}")
 
 
+# A check that takes longer than this is a broken deck (or machine), not a slow one.
+VALIDATE_SECONDS = 300
+
+
 def validation_problems(folder: Path) -> list[str]:
-    """`kiosk validate`'s messages for a deck folder (empty when it is good)."""
-    return publishing.validation_problems(folder)
+    """`kiosk validate`'s messages for a deck folder (empty when it is good): the command
+    itself, in a child process, so the console shows exactly what staff would see there."""
+    environment = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "kiosk.cli", "validate", str(folder)],
+            capture_output=True,
+            text=True,
+            timeout=VALIDATE_SECONDS,
+            env=environment,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return [f"{folder}: checking the deck took longer than {VALIDATE_SECONDS} s"]
+    if done.returncode == 0:
+        return []
+    lines = [line.strip() for line in done.stderr.splitlines() if line.startswith("  ")]
+    return lines or [done.stderr.strip() or f"{folder}: the deck could not be checked"]
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """What the console shows of a published version (read from kiosk.publish's objects
+    here only, so the pages do not depend on how that module names things)."""
+
+    id: str
+    created: str  # UTC, ISO 8601
+    who: str
+    note: str
+    hash: str
+    slides: int
+    folder: Path  # the snapshot's deck folder
+
+
+def _info(version: Any) -> VersionInfo:
+    def first(*names: str) -> Any:
+        for name in names:
+            value = getattr(version, name, None)
+            if value is not None:
+                return value
+        return None
+
+    created = first("created", "created_at")
+    if isinstance(created, datetime):
+        created = created.astimezone(UTC).isoformat(timespec="seconds")
+    return VersionInfo(
+        id=str(version.id),
+        created=str(created or ""),
+        who=str(first("who") or ""),
+        note=str(first("note") or ""),
+        hash=str(first("hash", "deck_hash", "fingerprint") or ""),
+        slides=int(first("slides", "slide_count") or 0),
+        folder=publishing.deck_folder(version),
+    )
 
 
 def git_managed(*folders: Path) -> Path | None:
@@ -56,15 +117,17 @@ class DeckHome:
     def draft_assets(self) -> Path:
         return self.home / "draft" / "assets"
 
-    def versions(self) -> list[PublishedVersion]:
-        return publishing.list_versions(self.home)
+    def versions(self) -> list[VersionInfo]:
+        """Every published version, newest first."""
+        return [_info(version) for version in publishing.list_versions(self.home)]
 
-    def current(self) -> PublishedVersion | None:
-        return publishing.current_version(self.home)
+    def current(self) -> VersionInfo | None:
+        version = publishing.current_version(self.home)
+        return _info(version) if version is not None else None
 
     def live_folder(self) -> Path | None:
         version = self.current()
-        return publishing.deck_folder(version) if version else None
+        return version.folder if version else None
 
     def git_root(self) -> Path | None:
         return git_managed(self.home)
@@ -135,20 +198,20 @@ class DeckHome:
             raise ValueError(f"{name!r} is outside the deck folder")
         return path
 
-    def publish(self, *, who: str, note: str) -> PublishedVersion:
-        version = publishing.publish(self.ensure_draft(), self.home, who=who, note=note)
+    def publish(self, *, who: str, note: str) -> VersionInfo:
+        version = _info(publishing.publish(self.ensure_draft(), self.home, who=who, note=note))
         self._mark_base(version)
         return version
 
-    def rollback(self, version_id: str, *, who: str) -> PublishedVersion:
+    def rollback(self, version_id: str, *, who: str) -> VersionInfo:
         if not VERSION_ID.fullmatch(version_id) or version_id not in {
             v.id for v in self.versions()
         }:
             raise PublishError([f"there is no published version {version_id!r}"])
-        return publishing.rollback(self.home, version_id, who=who)
+        return _info(publishing.rollback(self.home, version_id, who=who))
 
-    def _mark_base(self, version: PublishedVersion) -> None:
+    def _mark_base(self, version: VersionInfo) -> None:
         (self.draft.parent / "base.json").write_text(
-            json.dumps({"version": version.id, "source": str(publishing.deck_folder(version))}),
+            json.dumps({"version": version.id, "source": str(version.folder)}),
             encoding="utf-8",
         )
