@@ -19,6 +19,7 @@ from kiosk.console import editing
 from kiosk.console.app import verdict
 from kiosk.console.auth import LOCKOUT_SECONDS, MAX_FAILURES, read_users
 from kiosk.console.cli import console_main, parse_listen
+from kiosk.console.decks import DeckHome
 from kiosk.content import load_deck
 from kiosk.pin import verify_pin
 from tests.console_helpers import (
@@ -646,9 +647,10 @@ def test_publish_then_roll_back_restores_the_exact_files(client, settings, caplo
     token = csrf(client)
     first = client.post("/publish", data={"csrf": token, "note": "first"})
     assert first.status_code == 303, first.text
-    version_one = publishing.current_version(settings.home)
+    home = DeckHome(settings.home, REPO / "slides")
+    version_one = home.current()
     assert version_one is not None and version_one.who == "alice" and version_one.note == "first"
-    published_one = snapshot(publishing.deck_folder(version_one).parent)
+    published_one = snapshot(version_one.folder.parent)
     assert published_one["slides/20-what-is-cvi.yaml"] == (REPO / "slides" / SECTION).read_bytes()
 
     client.post(
@@ -656,16 +658,18 @@ def test_publish_then_roll_back_restores_the_exact_files(client, settings, caplo
         data=edit_form(client, token, **{"body.en": "New words.", "body.es": "Palabras nuevas."}),
     )
     assert client.post("/publish", data={"csrf": token, "note": "second"}).status_code == 303
-    version_two = publishing.current_version(settings.home)
+    version_two = home.current()
     assert version_two is not None and version_two.id != version_one.id
-    assert "New words." in (publishing.deck_folder(version_two) / SECTION).read_text()
+    assert "New words." in (version_two.folder / SECTION).read_text()
+    assert [v.id for v in home.versions()] == [version_two.id, version_one.id]
 
     page = client.get("/publish").text
     assert version_one.id in page and version_two.id in page and "Make live again" in page
     back = client.post("/rollback", data={"csrf": token, "version": version_one.id})
     assert back.status_code == 303
     live = publishing.current_version(settings.home)
-    assert live is not None and live.id == version_one.id
+    assert live is not None
+    assert snapshot(publishing.deck_folder(live).parent) == published_one  # the exact bytes
     assert snapshot((settings.home / "current").resolve()) == published_one
     history = client.get("/publish").text
     assert "alice: rollback " + version_one.id in history and "alice: publish" in history

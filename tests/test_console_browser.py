@@ -26,6 +26,7 @@ import uvicorn
 
 from kiosk import publish as publishing
 from kiosk.console.app import create_app
+from kiosk.console.decks import DeckHome
 from kiosk.console.previews import PreviewCache
 from tests.console_helpers import PASSWORD, REPO, make_settings, write_stats
 
@@ -117,7 +118,10 @@ def test_edit_preview_publish_and_the_kiosk_follows(tmp_path):
     settings = make_settings(tmp_path)
     write_stats(settings.stats_path)
     # The screen already shows a published deck: version 1 is the bundled one.
-    first = publishing.publish(REPO / "slides", settings.home, who="installer")
+    publishing.publish(REPO / "slides", settings.home, who="installer")
+    home = DeckHome(settings.home, REPO / "slides")
+    first = home.current()
+    assert first is not None
     environment = {
         **os.environ,
         "SDL_VIDEODRIVER": "dummy",
@@ -143,7 +147,7 @@ def test_edit_preview_publish_and_the_kiosk_follows(tmp_path):
     )
     try:
         wait_for(
-            lambda: read_json(settings.status_path).get("deck", {}).get("hash") == first.deck_hash,
+            lambda: read_json(settings.status_path).get("deck", {}).get("hash") == first.hash,
             60,
             "the kiosk did not start showing version 1",
         )
@@ -180,14 +184,13 @@ def test_edit_preview_publish_and_the_kiosk_follows(tmp_path):
             page.get_by_label("What changed (for the history)").fill("clearer valves text")
             page.get_by_role("button", name="Publish now").click()
             expect(page.locator(".flash")).to_contain_text("is live.")
-            live = publishing.current_version(settings.home)
+            live = home.current()
             assert live is not None and live.id != first.id and live.who == "alice"
-            assert NEW_BODY in (publishing.deck_folder(live) / SECTION).read_text()
+            assert NEW_BODY in (live.folder / SECTION).read_text()
 
             # The running kiosk reloads the published deck by itself.
             wait_for(
-                lambda: read_json(settings.status_path).get("deck", {}).get("hash")
-                == live.deck_hash,
+                lambda: read_json(settings.status_path).get("deck", {}).get("hash") == live.hash,
                 60,
                 "the kiosk did not pick up the published version",
             )
@@ -211,8 +214,8 @@ def test_edit_preview_publish_and_the_kiosk_follows(tmp_path):
 
     # What the kiosk now loads draws the new words: a fresh render of the published slide
     # differs from version 1's, and only inside the slide (the controls are the same).
-    old = render_slide(publishing.deck_folder(first), tmp_path / "r1", SLIDE_ID)
-    new = render_slide(publishing.deck_folder(live), tmp_path / "r2", SLIDE_ID)
+    old = render_slide(first.folder, tmp_path / "r1", SLIDE_ID)
+    new = render_slide(live.folder, tmp_path / "r2", SLIDE_ID)
     assert old.get_size() == new.get_size() == (640, 400)
     changed = [
         (x, y)

@@ -548,7 +548,7 @@ async def status_page(request: Request, session: Session) -> Response:
         "updated": _age(now - float(status.get("updated_at", 0))) if status else "",
         "reload_at": _clock((status.get("last_reload") or {}).get("at")) if status else "",
         "out_of_date": bool(
-            status and live and (status.get("deck") or {}).get("hash") not in ("", live.deck_hash)
+            status and live and (status.get("deck") or {}).get("hash") not in ("", live.hash)
         ),
     }
     return _page(request, "status.html", context, session)

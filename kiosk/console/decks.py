@@ -21,7 +21,7 @@ from kiosk.publish import PublishedVersion, PublishError
 __all__ = [
     "DeckHome",
     "PublishError",
-    "PublishedVersion",
+    "VersionInfo",
     "validation_problems",
 ]
 
@@ -29,9 +29,39 @@ SECTION_FILE = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]{0,60}\.yaml")
 VERSION_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,80}")
 
 
+# A check that takes longer than this is a broken deck (or machine), not a slow one.
+
+
 def validation_problems(folder: Path) -> list[str]:
-    """`kiosk validate`'s messages for a deck folder (empty when it is good)."""
+    """`kiosk validate`'s messages for a deck folder (empty when it is good): the same
+    check, in the same limited loader child, so the console shows what staff would see."""
     return publishing.validation_problems(folder)
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """What the console shows of a published version (read from kiosk.publish's objects
+    here only, so the pages do not depend on how that module names things)."""
+
+    id: str
+    created: str  # UTC, ISO 8601
+    who: str
+    note: str
+    hash: str
+    slides: int
+    folder: Path  # the snapshot's deck folder
+
+
+def _info(version: PublishedVersion) -> VersionInfo:
+    return VersionInfo(
+        id=version.id,
+        created=version.created,
+        who=version.who,
+        note=version.note,
+        hash=version.deck_hash,
+        slides=version.slide_count,
+        folder=publishing.deck_folder(version),
+    )
 
 
 def git_managed(*folders: Path) -> Path | None:
@@ -56,15 +86,17 @@ class DeckHome:
     def draft_assets(self) -> Path:
         return self.home / "draft" / "assets"
 
-    def versions(self) -> list[PublishedVersion]:
-        return publishing.list_versions(self.home)
+    def versions(self) -> list[VersionInfo]:
+        """Every published version, newest first."""
+        return [_info(version) for version in publishing.list_versions(self.home)]
 
-    def current(self) -> PublishedVersion | None:
-        return publishing.current_version(self.home)
+    def current(self) -> VersionInfo | None:
+        version = publishing.current_version(self.home)
+        return _info(version) if version is not None else None
 
     def live_folder(self) -> Path | None:
         version = self.current()
-        return publishing.deck_folder(version) if version else None
+        return version.folder if version else None
 
     def git_root(self) -> Path | None:
         return git_managed(self.home)
@@ -111,7 +143,7 @@ class DeckHome:
     def draft_changed(self) -> bool:
         """True when the draft differs from the live deck (or nothing is live yet)."""
         version = self.current()
-        return version is None or deck_fingerprint(self.ensure_draft()) != version.deck_hash
+        return version is None or deck_fingerprint(self.ensure_draft()) != version.hash
 
     def section_files(self) -> list[str]:
         """The draft's section file names, in deck order; the only names edits may use."""
@@ -135,20 +167,20 @@ class DeckHome:
             raise ValueError(f"{name!r} is outside the deck folder")
         return path
 
-    def publish(self, *, who: str, note: str) -> PublishedVersion:
-        version = publishing.publish(self.ensure_draft(), self.home, who=who, note=note)
+    def publish(self, *, who: str, note: str) -> VersionInfo:
+        version = _info(publishing.publish(self.ensure_draft(), self.home, who=who, note=note))
         self._mark_base(version)
         return version
 
-    def rollback(self, version_id: str, *, who: str) -> PublishedVersion:
+    def rollback(self, version_id: str, *, who: str) -> VersionInfo:
         if not VERSION_ID.fullmatch(version_id) or version_id not in {
             v.id for v in self.versions()
         }:
             raise PublishError([f"there is no published version {version_id!r}"])
-        return publishing.rollback(self.home, version_id, who=who)
+        return _info(publishing.rollback(self.home, version_id, who=who))
 
-    def _mark_base(self, version: PublishedVersion) -> None:
+    def _mark_base(self, version: VersionInfo) -> None:
         (self.draft.parent / "base.json").write_text(
-            json.dumps({"version": version.id, "source": str(publishing.deck_folder(version))}),
+            json.dumps({"version": version.id, "source": str(version.folder)}),
             encoding="utf-8",
         )
