@@ -556,7 +556,8 @@ def test_deck_settings_keep_comments(client, settings):
         "day.wed": "on",
         "outside_hours": "sleep",
         "idle_timeout": "120",
-        "take_home_url": "https://example.org/cvi",
+        "take_home_url.en": "https://example.org/cvi",
+        "take_home_url.es": "https://example.org/es/cvi",
     }
     assert client.post("/edit/settings", data=form).status_code == 303
     text = deck.read_text()
@@ -568,10 +569,18 @@ def test_deck_settings_keep_comments(client, settings):
         and "  days: [mon, wed]" in text
         and "outside_hours: sleep" in text
     )
-    assert "take_home_url: https://example.org/cvi" in text
+    # One link per language, in the mapping the file already had (its comment kept).
+    assert "  en: https://example.org/cvi" in text and "  es: https://example.org/es/cvi" in text
+    assert "take_home_url:            # the QR code on the sources slides" in text
+    assert load_deck(deck.parent).take_home_url_for("es") == "https://example.org/es/cvi"
     assert "# The CVI waiting-room deck." in text
     page = client.get("/edit/settings").text
     assert 'value="08:00"' in page and 'value="120"' in page
+    assert 'value="https://example.org/es/cvi"' in page and "Take-home link in Español" in page
+    same = {**form, "take_home_url.es": "https://example.org/cvi"}
+    assert client.post("/edit/settings", data=same).status_code == 303
+    assert "take_home_url: https://example.org/cvi" in deck.read_text()  # one for all
+    assert load_deck(deck.parent).take_home_url_for("es") == "https://example.org/cvi"
     bad = client.post("/edit/settings", data={**form, "open": "8 am"})
     assert "error=" in bad.headers["location"]
     always = client.post(

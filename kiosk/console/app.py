@@ -55,6 +55,7 @@ from kiosk.console.decks import DeckHome, PublishError, git_managed, validation_
 from kiosk.console.previews import PreviewCache
 from kiosk.console.uploads import UploadError, store_image
 from kiosk.fingerprint import deck_fingerprint
+from kiosk.model import LANGUAGE_NAMES
 from kiosk.status import STATUS_SECONDS, read_status
 
 log = logging.getLogger("kiosk.console")
@@ -934,6 +935,7 @@ async def settings_page(request: Request, session: Session) -> Response:
     problems = await _problems(state, state.decks.draft)
     context = {
         "settings": editing.read_settings(deck_yaml),
+        "language_names": LANGUAGE_NAMES,
         "problems": _problem_lines(problems, "deck.yaml"),
         "error": request.query_params.get("error", "")[:300],
     }
@@ -942,6 +944,7 @@ async def settings_page(request: Request, session: Session) -> Response:
 
 async def save_settings(request: Request, session: Session, form: FormData) -> Response:
     state = _state(request)
+    deck_yaml = state.decks.ensure_draft() / "deck.yaml"
     days = tuple(day for day in editing.DAYS if form.get(f"day.{day}") == "on")
     settings = editing.DeckSettings(
         idle_timeout=_text(form, "idle_timeout", 10).strip(),
@@ -950,10 +953,13 @@ async def save_settings(request: Request, session: Session, form: FormData) -> R
         closes=_text(form, "close", 10).strip(),
         days=days,
         outside_hours=_text(form, "outside_hours", 10),
-        take_home_url=_text(form, "take_home_url", 400).strip(),
+        take_home_urls=tuple(
+            (language, _text(form, f"take_home_url.{language}", 400).strip())
+            for language, _ in editing.read_settings(deck_yaml).take_home_urls
+        ),
     )
     try:
-        editing.edit_settings(state.decks.ensure_draft() / "deck.yaml", settings)
+        editing.edit_settings(deck_yaml, settings)
     except editing.EditError as error:
         return RedirectResponse(
             f"/edit/settings?{urlencode({'error': str(error)})}", status_code=303

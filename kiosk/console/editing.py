@@ -13,7 +13,7 @@ import io
 import os
 import re
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -256,7 +256,8 @@ class DeckSettings:
     closes: str
     days: tuple[str, ...]
     outside_hours: str
-    take_home_url: str
+    # The take-home link per deck language ("" for none: the kiosk's default page).
+    take_home_urls: tuple[tuple[str, str], ...]
 
 
 def read_settings(deck_yaml: Path) -> DeckSettings:
@@ -271,22 +272,46 @@ def read_settings(deck_yaml: Path) -> DeckSettings:
         closes=str(schedule.get("close", "18:00")),
         days=tuple(str(d) for d in days) if isinstance(days, Sequence) else DAYS,
         outside_hours=str(schedule.get("outside_hours", "dim")),
-        take_home_url=str(data.get("take_home_url", "")),
+        take_home_urls=_take_home_urls(data),
     )
+
+
+def _take_home_urls(data: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    languages = data.get("languages")
+    codes = [str(c) for c in languages] if isinstance(languages, Sequence) else ["en"]
+    given = data.get("take_home_url", "")
+    if isinstance(given, Mapping):
+        return tuple((code, str(given.get(code, ""))) for code in codes)
+    # One address for every language (or none).
+    return tuple((code, str(given or "")) for code in codes)
 
 
 def edit_settings(deck_yaml: Path, settings: DeckSettings) -> None:
     """Write clinic hours, idle timeout and the take-home link into deck.yaml."""
     if not re.fullmatch(r"[0-9]{1,4}", settings.idle_timeout):
         raise EditError("the idle timeout is a whole number of seconds")
-    if settings.take_home_url and not re.fullmatch(r"https://\S{4,300}", settings.take_home_url):
-        raise EditError("the take-home link must be a web address starting with https://")
+    for language, url in settings.take_home_urls:
+        if url and not re.fullmatch(r"https://\S{4,300}", url):
+            raise EditError(
+                f"the take-home link ({language}) must be a web address starting with https://"
+            )
     data = load(deck_yaml)
     data["idle_timeout"] = int(settings.idle_timeout)
-    if settings.take_home_url:
-        data["take_home_url"] = settings.take_home_url
-    elif "take_home_url" in data:
-        del data["take_home_url"]
+    urls = {language: url for language, url in settings.take_home_urls if url}
+    if not urls:
+        if "take_home_url" in data:
+            del data["take_home_url"]
+    elif len(set(urls.values())) == 1 and len(urls) == len(settings.take_home_urls):
+        data["take_home_url"] = next(iter(urls.values()))  # the same for every language
+    else:
+        old = data.get("take_home_url")
+        if isinstance(old, MutableMapping):  # keep its comments and order
+            for language in list(old):
+                if language not in urls:
+                    del old[language]
+            old.update(urls)
+        else:
+            data["take_home_url"] = urls
     if settings.always_open:
         if "schedule" in data:
             del data["schedule"]
