@@ -448,6 +448,10 @@ class KioskApp:
             return False
         if nav.mode is Mode.ATTRACT or nav.overlay is not Overlay.NONE:
             return False
+        if not self.cache.room_for(frames.slides.slide_bytes):
+            # Beyond the neighbours, only what fits: pushing them out would make the loop
+            # redraw the same pictures over and over (at 4K five screens fill the budget).
+            return False
         view = nav.view()
         # The menu as it would open now: its panel and the dimmed slide behind it.
         menu = replace(view, overlay=Overlay.MENU, menu_page=-1, animation=None, progress=1.0)
