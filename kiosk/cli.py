@@ -369,8 +369,8 @@ def _start(
     from kiosk.follow import CurrentFollower, Watcher
     from kiosk.lastgood import LastGoodKeeper, last_good_slides
     from kiosk.pin import StaffPin, no_pin_warning
-    from kiosk.reload import DeckWatcher
-    from kiosk.startup import LoadProblemsError, choose_deck, version_of
+    from kiosk.reload import DeckWatcher, LoadProblemsError
+    from kiosk.startup import choose_deck, version_of
     from kiosk.stats import StatsRecorder, default_stats_path
     from kiosk.status import RecentErrors, StatusWriter, default_status_path
     from kiosk.watchdog import SystemdNotifier

@@ -14,10 +14,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
-from kiosk.content import DeckError, load_deck
+from kiosk.content import load_deck
 from kiosk.model import Deck
 from kiosk.publish import CURRENT
-from kiosk.reload import PendingLoad
+from kiosk.reload import PendingLoad, judge, load_and_judge
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +120,7 @@ class CurrentFollower:
             self._next = now  # come back on the next pass for the outcome
             return None
         self._handled = target
-        return self._conclude(target, self._load_and_check(folder))
+        return self._conclude(target, load_and_judge(folder, self._load, self._check))
 
     def _finish_job(self, target: str) -> Deck | None:
         assert self._job is not None
@@ -131,16 +131,8 @@ class CurrentFollower:
         self._job = None
         self._handled = target
         self._next = self._clock() + self._poll_seconds
-        deck = outcome.deck
-        if deck is None or outcome.problems:
-            return self._conclude(target, list(outcome.problems) or ["the loader gave no deck"])
-        if not deck.slides:
-            return self._conclude(target, [f"{deck.root}: the deck has no slides"])
-        try:
-            problems = [str(p) for p in self._check(deck)]
-        except Exception as error:
-            problems = [f"{deck.root}: cannot check the deck: {type(error).__name__}: {error}"]
-        return self._conclude(target, problems or deck)
+        folder = (self._home / target).resolve() / "slides"
+        return self._conclude(target, judge(folder, outcome.deck, outcome.problems, self._check))
 
     def _conclude(self, target: str, problems: Deck | list[str]) -> Deck | None:
         if isinstance(problems, Deck):
@@ -158,18 +150,3 @@ class CurrentFollower:
             "\n  ".join(problems),
         )
         return None
-
-    def _load_and_check(self, folder: Path) -> Deck | list[str]:
-        try:
-            deck = self._load(folder)
-        except DeckError as error:
-            return [str(problem) for problem in error.errors] or [str(error)]
-        except Exception as error:
-            return [f"{folder}: cannot load the deck: {type(error).__name__}: {error}"]
-        if not deck.slides:
-            return [f"{folder}: the deck has no slides"]
-        try:
-            problems = [str(p) for p in self._check(deck)]
-        except Exception as error:
-            return [f"{folder}: cannot check the deck: {type(error).__name__}: {error}"]
-        return problems or deck

@@ -164,6 +164,45 @@ class PendingLoad(Protocol):
     def cancel(self) -> None: ...
 
 
+def judge(
+    folder: Path, deck: Deck | None, problems: Sequence[str], check: Callable[[Deck], list[str]]
+) -> Deck | list[str]:
+    """The deck if it may be shown, else every reason why not: what the loader found, an
+    empty deck, then `check` (never raises: a bug in a check is a reason too)."""
+    if deck is None or problems:
+        return list(problems) or [f"{folder}: the deck cannot be loaded"]
+    if not deck.slides:
+        return [f"{folder}: the deck has no slides"]
+    try:
+        found = [str(problem) for problem in check(deck)]
+    except Exception as error:
+        return [f"{folder}: cannot check the deck: {_describe(error)}"]
+    return found or deck
+
+
+def load_and_judge(
+    folder: Path, load: Callable[[Path], Deck], check: Callable[[Deck], list[str]]
+) -> Deck | list[str]:
+    """`judge` of what `load` makes of `folder`, in this process (tools, tests, start-up)."""
+    try:
+        deck = load(folder)
+    except DeckError as error:
+        return [str(problem) for problem in error.errors] or [str(error)]
+    except LoadProblemsError as error:
+        return list(error.problems) or [f"{folder}: the deck cannot be loaded"]
+    except Exception as error:  # the screen must go on whatever went wrong
+        return [f"{folder}: cannot load the deck: {_describe(error)}"]
+    return judge(folder, deck, (), check)
+
+
+class LoadProblemsError(Exception):
+    """A `load` function's way to say why a deck cannot be shown (`file:line: ...` each)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(f"{len(problems)} problem(s)")
+        self.problems = problems
+
+
 class DeckWatcher:
     """Watches a deck folder and hands over a new, fully checked deck when the files change.
 
@@ -349,17 +388,10 @@ class DeckWatcher:
             outcome.seconds,
             outcome.peak_rss_bytes // 2**20,
         )
-        deck = outcome.deck
-        errors = list(outcome.problems)
-        if deck is not None and not errors:
-            if not deck.slides:
-                deck, errors = None, [f"{self._folder}: the deck has no slides"]
-            else:
-                try:
-                    errors = [str(problem) for problem in self._check(deck)]
-                except Exception as error:
-                    errors = [f"{self._folder}: cannot check the deck: {_describe(error)}"]
-        return self._conclude(snapshot, deck, errors)
+        judged = judge(self._folder, outcome.deck, outcome.problems, self._check)
+        if isinstance(judged, Deck):
+            return self._conclude(snapshot, judged, [])
+        return self._conclude(snapshot, None, judged)
 
     def _conclude(
         self, snapshot: Snapshot, deck: Deck | None, errors: list[str], *, loaded: bool = True
@@ -407,19 +439,8 @@ class DeckWatcher:
         return True
 
     def _load_and_check(self) -> tuple[Deck | None, list[str]]:
-        try:
-            deck = self._load(self._folder)
-        except DeckError as error:
-            return None, [str(problem) for problem in error.errors] or [str(error)]
-        except Exception as error:
-            return None, [f"{self._folder}: cannot load the deck: {_describe(error)}"]
-        if not deck.slides:
-            return None, [f"{self._folder}: the deck has no slides"]
-        try:
-            problems = [str(problem) for problem in self._check(deck)]
-        except Exception as error:
-            return None, [f"{self._folder}: cannot check the deck: {_describe(error)}"]
-        return deck, problems
+        judged = load_and_judge(self._folder, self._load, self._check)
+        return (judged, []) if isinstance(judged, Deck) else (None, judged)
 
     def _give_up(self, snapshot: Snapshot, errors: list[str]) -> None:
         """Keep the running deck until the files change again, and say why, once per version."""

@@ -16,9 +16,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kiosk.content import DeckError, load_deck
+from kiosk.content import load_deck
 from kiosk.model import Deck
 from kiosk.publish import CURRENT, VERSIONS, default_home, is_deck_home
+from kiosk.reload import load_and_judge
 
 log = logging.getLogger(__name__)
 
@@ -72,14 +73,6 @@ class Chosen:
         return self.kind != CONFIGURED
 
 
-class LoadProblemsError(Exception):
-    """A `load` function's way to say why a deck cannot be shown (`file:line: ...` each)."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__(f"{len(problems)} problem(s)")
-        self.problems = problems
-
-
 def _no_problems(deck: Deck) -> list[str]:
     return []
 
@@ -99,7 +92,7 @@ def choose_deck(
     candidates.append((BUNDLED, bundled))
     reasons: list[str] = []
     for kind, folder in candidates:
-        problems = _problems(folder, check, load)
+        problems = load_and_judge(folder, load, check)
         if isinstance(problems, Deck):
             return Chosen(problems, folder, kind, reasons)
         shown = problems[:20]
@@ -111,23 +104,3 @@ def choose_deck(
         )
     log.error("no deck can be shown:\n%s", "\n".join(reasons))
     return None
-
-
-def _problems(
-    folder: Path, check: Callable[[Deck], list[str]], load: Callable[[Path], Deck]
-) -> Deck | list[str]:
-    try:
-        deck = load(folder)
-    except DeckError as error:
-        return [str(problem) for problem in error.errors] or [str(error)]
-    except LoadProblemsError as error:
-        return error.problems or [f"{folder}: the deck cannot be loaded"]
-    except Exception as error:  # the screen must start on something whatever went wrong
-        return [f"{folder}: cannot load the deck: {type(error).__name__}: {error}"]
-    if not deck.slides:
-        return [f"{folder}: the deck has no slides"]
-    try:
-        problems = [str(p) for p in check(deck)]
-    except Exception as error:
-        return [f"{folder}: cannot check the deck: {type(error).__name__}: {error}"]
-    return problems or deck
