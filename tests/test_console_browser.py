@@ -139,7 +139,7 @@ def test_edit_preview_publish_and_the_kiosk_follows(tmp_path):
             "--windowed",
             "640x400",
             "--deck",
-            str(settings.home / "current" / "slides"),
+            str(settings.home),  # a deck home: the kiosk follows its `current` version
         ],
         env=environment,
         stdout=subprocess.DEVNULL,
@@ -196,6 +196,7 @@ def test_edit_preview_publish_and_the_kiosk_follows(tmp_path):
             )
             status = read_json(settings.status_path)
             assert status["last_reload"]["result"] == "ok"
+            assert status["deck"]["version"] == live.id and status["deck"]["source"] == "configured"
             page.goto(base + "/")
             expect(page.locator(".verdict .headline")).to_have_text("Drawing")
 
