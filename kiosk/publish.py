@@ -24,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
-import hashlib
 import json
 import logging
 import os
@@ -350,10 +349,9 @@ def _snapshot(slides: Path, destination: Path) -> str:
     if before.error is not None:
         raise PublishError([before.error])
     problems: list[str] = []
-    hashes: list[str] = []
     budget = _Budget()
     for label, root in roots:
-        _copy_tree(root, destination / label, label, root.resolve(), hashes, problems, budget)
+        _copy_tree(root, destination / label, label, root.resolve(), problems, budget)
     if problems:
         raise PublishError(problems)
     after = scan(slides)
@@ -379,7 +377,6 @@ def _copy_tree(
     destination: Path,
     label: str,
     boundary: Path,
-    hashes: list[str],
     problems: list[str],
     budget: _Budget,
 ) -> None:
@@ -427,26 +424,24 @@ def _copy_tree(
                     f"{MAX_FILE_BYTES // 2**20} MB, {MAX_TOTAL_BYTES // 2**20} MB in all)"
                 )
                 continue
-            digest = _copy_file(Path(entry.path), target / entry.name, name, info, problems)
-            if digest is not None:
-                hashes.append(f"{label}/{prefix}{entry.name}\0{digest}")
+            _copy_file(Path(entry.path), target / entry.name, name, info, problems)
 
 
 def _copy_file(
     source: Path, target: Path, name: str, before: os.stat_result, problems: list[str]
-) -> str | None:
+) -> None:
+    """Copy one file, or add why it could not be copied whole to `problems`."""
     # O_NONBLOCK: if the file was swapped for a FIFO after the stat, opening must not hang.
     try:
         fd = os.open(source, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as error:
         problems.append(f"{name}: cannot open: {error.strerror or error}")
-        return None
-    digest = hashlib.sha256()
+        return
     try:
         opened = os.fstat(fd)
         if not stat.S_ISREG(opened.st_mode) or opened.st_ino != before.st_ino:
             problems.append(f"{name}: was replaced while being copied; publish again")
-            return None
+            return
         out = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         try:
             copied = 0
@@ -454,8 +449,7 @@ def _copy_file(
                 copied += len(chunk)
                 if copied > MAX_FILE_BYTES:
                     problems.append(f"{name}: grew past {MAX_FILE_BYTES // 2**20} MB while copying")
-                    return None
-                digest.update(chunk)
+                    return
                 _write_all(out, chunk)
             os.fsync(out)
         finally:
@@ -465,13 +459,12 @@ def _copy_file(
             copied != after.st_size
         ):
             problems.append(f"{name}: changed while being copied; publish again once it is saved")
-            return None
+            return
     except OSError as error:
         problems.append(f"{name}: cannot copy: {error.strerror or error}")
-        return None
+        return
     finally:
         os.close(fd)
-    return digest.hexdigest()
 
 
 def _write_all(fd: int, data: bytes) -> None:
