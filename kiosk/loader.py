@@ -112,6 +112,9 @@ class _DeckUnpickler(pickle.Unpickler):
         {
             ("pathlib", "PosixPath"),
             ("pathlib", "PurePosixPath"),
+            # Python 3.13 made pathlib a package: its paths pickle under pathlib._local.
+            ("pathlib._local", "PosixPath"),
+            ("pathlib._local", "PurePosixPath"),
             ("datetime", "time"),
             ("builtins", "frozenset"),
             ("builtins", "set"),
