@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -171,7 +172,7 @@ def test_view_counters_match_what_the_statistics_record(app):
     kiosk.stats.close()
     import sqlite3
 
-    with sqlite3.connect(kiosk.stats.path) as db:
+    with contextlib.closing(sqlite3.connect(kiosk.stats.path)) as db:
         (rows,) = db.execute("SELECT COUNT(*) FROM views").fetchone()
     # close() records the view on screen as one more row.
     assert rows == sum(row["views"] for row in kiosk.stats.totals())
