@@ -29,14 +29,16 @@ $(BIN)/python:
 # Reinstall only when the lock or the package metadata changes. The dev venv holds exactly the
 # lock (`sync`); the project itself goes in editable, without dependencies of its own. Then
 # check that the lock has everything pyproject.toml asks for (offline, nothing is installed).
+# Libraries are installed with their bytecode, as pip does: a kiosk (and every loader child it
+# starts) must not compile them at each start where PYTHONDONTWRITEBYTECODE is set.
 $(VENV)/.installed-run: requirements/run.txt pyproject.toml | $(BIN)/python $(UV)
-	$(UV) pip install --quiet --python $(BIN)/python --require-hashes -r requirements/run.txt
+	$(UV) pip install --quiet --python $(BIN)/python --compile-bytecode --require-hashes -r requirements/run.txt
 	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
 	$(call lock_covers,run.txt,)
 	touch $@
 
 $(VENV)/.installed-dev: requirements/dev.txt pyproject.toml | $(BIN)/python $(UV)
-	$(UV) pip sync --quiet --python $(BIN)/python --require-hashes requirements/dev.txt
+	$(UV) pip sync --quiet --python $(BIN)/python --compile-bytecode --require-hashes requirements/dev.txt
 	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
 	$(call lock_covers,dev.txt,[dev])
 	touch $@ $(VENV)/.installed-run

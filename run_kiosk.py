@@ -2,7 +2,10 @@
 
 import sys
 
-from kiosk.cli import main
+from kiosk.display import leave_out_optional_imports
 
 if __name__ == "__main__":
+    leave_out_optional_imports()  # before anything imports pygame: see kiosk/display.py
+    from kiosk.cli import main
+
     sys.exit(main(["run", *sys.argv[1:]]))

@@ -6,7 +6,6 @@ memory and first-time costs are those of a fresh kiosk.
     python bench/app_bench.py frames 1920x1080
     python bench/app_bench.py attract 1920x1080 --seconds 10
     python bench/app_bench.py week 1920x1080 --days 7
-    python bench/app_bench.py bare 1920x1080           # a bare pygame window: the floor
 
 The video driver comes from the environment (`SDL_VIDEODRIVER=dummy`, or x11 with DISPLAY
 set: `kiosk_bench.py` starts Xvfb for that).
@@ -30,17 +29,19 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 T0 = time.time()
-
-import pygame  # noqa: E402
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from kiosk.display import leave_out_optional_imports  # noqa: E402
+
+leave_out_optional_imports()  # as `kiosk run` does, so memory is the kiosk's own
+import pygame  # noqa: E402
+
 from kiosk import intents  # noqa: E402
 from kiosk.app import KioskApp  # noqa: E402
-from kiosk.content import load_deck  # noqa: E402
 from kiosk.intents import Action  # noqa: E402
 from kiosk.layout import Button  # noqa: E402
+from kiosk.loader import LoadRequest, load_isolated  # noqa: E402
 from kiosk.memory import release_memory  # noqa: E402
 from kiosk.view import Mode, Overlay  # noqa: E402
 
@@ -114,7 +115,11 @@ def make_app(
     size: tuple[int, int], *, fake: FakeClock | None = None
 ) -> tuple[KioskApp, Taps, pygame.Surface]:
     display = open_display(size)
-    deck = load_deck(ROOT / "slides")
+    # As `kiosk run` gets it: read, decoded and checked at this size in the loader child.
+    outcome = load_isolated(LoadRequest(ROOT / "slides", (size,)))
+    if not outcome.ok or outcome.deck is None:
+        raise SystemExit("the bundled deck did not load: " + "; ".join(outcome.problems))
+    deck = outcome.deck
     taps = Taps(size)
     if fake is None:
         app = KioskApp(deck, display, windowed=True, events=taps)
@@ -394,41 +399,9 @@ def attract(size: tuple[int, int], seconds: float) -> dict[str, float]:
     }
 
 
-def bare(size: tuple[int, int]) -> dict[str, float]:
-    """A bare pygame window: import, open, fill, present. The floor for a cold start."""
-    display = open_display(size)
-    display.fill((10, 26, 46))
-    pygame.display.flip()
-    return {"first_frame_at": time.time(), "started_at": T0}
-
-
-def first_frame(size: tuple[int, int]) -> dict[str, float]:
-    """The real `kiosk run` start-up to its first frame, counting image decodes."""
-    import kiosk.render
-    from kiosk import cli
-
-    decodes: list[str] = []
-    real = kiosk.render.load_image
-
-    def counting(path: Path) -> pygame.Surface:
-        decodes.append(path.name)
-        return real(path)
-
-    kiosk.render.load_image = counting
-    cli.main(["run", "--windowed", f"{size[0]}x{size[1]}", "--first-frame-and-exit"])
-    return {
-        "first_frame_at": time.time(),
-        "started_at": T0,
-        "decodes": len(decodes),
-        "images": len(set(decodes)),
-    }
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument(
-        "what", choices=["memory", "week", "stalls", "frames", "attract", "bare", "start"]
-    )
+    parser.add_argument("what", choices=["memory", "week", "stalls", "frames", "attract"])
     parser.add_argument("size")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--days", type=float, default=7.0)
@@ -442,8 +415,6 @@ def main() -> int:
         "stalls": lambda: stalls(size, args.seconds),
         "frames": lambda: frames(size, args.count),
         "attract": lambda: attract(size, args.seconds),
-        "bare": lambda: bare(size),
-        "start": lambda: first_frame(size),
     }
     result = run[args.what]()
     # The kiosk logs to stdout too: the result is the last line.

@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Protocol
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
-# pygame imports numpy when it is installed; the kiosk does no maths with it, so OpenBLAS need
-# not start a thread (and reserve a buffer) per core.
+# When numpy is imported anyway (`kiosk render` in a process that has it), OpenBLAS need not
+# start a thread (and reserve a buffer) per core.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from kiosk.bundled import InitError, bundled_deck, init_deck, next_steps
 from kiosk.deckpath import deck_folder_problem
-from kiosk.display import captured_stderr, no_display_message
+from kiosk.display import captured_stderr, leave_out_optional_imports, no_display_message
 from kiosk.loader import LoadJob, LoadRequest, load_isolated
 from kiosk.logs import FORMAT, install_excepthooks, log_file, setup_logging
 from kiosk.model import Deck
@@ -126,6 +126,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_commands(commands)
     return parser
+
+
+def entry() -> int:
+    """The `kiosk` program. `kiosk run` (also the default) is a process that only draws, so
+    pygame's optional imports are left out of it before anything imports pygame."""
+    arguments = sys.argv[1:]
+    if not arguments or arguments[0] == "run":
+        leave_out_optional_imports()
+    return main(arguments)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -318,13 +327,14 @@ def _run(
 def _start(
     deck_arg: Path | None, windowed: tuple[int, int] | None, *, first_frame_only: bool
 ) -> int:
+    # The loader child starts first and imports its libraries while this process imports
+    # its own and opens the display; it gets the folder and the screen size once they are
+    # known (the child is on the way to the first frame: docs/performance.md).
+    started = LoadJob()
     from kiosk.startup import resolve_source
 
     bundled = default_deck()
     source = resolve_source(deck_arg, bundled)
-    # The loader child starts now and imports its libraries while this process opens the
-    # display; it gets the folder and the screen size once they are known.
-    started = LoadJob()
     first_load: LoadJob | None = started
     import pygame
 
@@ -386,7 +396,7 @@ def _start(
         # resort: on a screen smaller than any it was made for, some text may be cut, which
         # is still better than a dark screen.
         nonlocal first_load
-        request = LoadRequest(folder, () if folder == bundled else (size,))
+        request = LoadRequest(folder, () if folder == bundled else (size,), screen=size)
         if first_load is not None:  # the child started before the display opened
             job, first_load = first_load, None
             job.send(request)

@@ -12,17 +12,6 @@ import sys
 import time
 from pathlib import Path
 
-from kiosk.publish import (
-    KEEP_VERSIONS,
-    PublishError,
-    current_id,
-    default_home,
-    list_versions,
-    publish,
-    rollback,
-    wait_until_still,
-)
-
 
 def _who(args: argparse.Namespace) -> str:
     return str(args.who or os.environ.get("USER") or os.environ.get("LOGNAME") or "unknown")
@@ -37,7 +26,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     pub.add_argument("--home", type=Path, default=None, help=home_help)
     pub.add_argument("--note", default="", help="what changed, for the version list")
     pub.add_argument("--who", default=None, help="who publishes (default: $USER)")
-    pub.add_argument("--keep", type=int, default=KEEP_VERSIONS, help="versions to keep")
+    pub.add_argument(
+        "--keep", type=int, default=None, help="versions to keep (default: the last 20)"
+    )
     pub.add_argument("--force", action="store_true", help="publish even if nothing changed")
     pub.add_argument(
         "--settle",
@@ -64,6 +55,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def run_command(args: argparse.Namespace, default_source: Path) -> int:
     if args.command == "set-pin":
         return _set_pin(args)
+    # Imported here: `kiosk run` builds the same parser, and its start-up path needs none of it.
+    from kiosk.publish import PublishError, default_home, rollback
+
     home = args.home or default_home()
     try:
         if args.command == "publish":
@@ -85,6 +79,8 @@ def run_command(args: argparse.Namespace, default_source: Path) -> int:
 
 
 def _publish(args: argparse.Namespace, home: Path, source: Path) -> int:
+    from kiosk.publish import KEEP_VERSIONS, PublishError, current_id, publish, wait_until_still
+
     if args.settle > 0 and not wait_until_still(source, args.settle):
         raise PublishError([f"{source}: still changing after 10 minutes; nothing published"])
     before = current_id(home)
@@ -94,7 +90,7 @@ def _publish(args: argparse.Namespace, home: Path, source: Path) -> int:
         home,
         who=_who(args),
         note=args.note,
-        keep=args.keep,
+        keep=KEEP_VERSIONS if args.keep is None else args.keep,
         force=args.force,
     )
     seconds = time.perf_counter() - started
@@ -109,6 +105,8 @@ def _publish(args: argparse.Namespace, home: Path, source: Path) -> int:
 
 
 def _versions(home: Path) -> int:
+    from kiosk.publish import current_id, list_versions
+
     versions = list_versions(home)
     if not versions:
         print(f"nothing published in {home} yet (`kiosk publish slides`)")

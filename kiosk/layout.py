@@ -576,6 +576,17 @@ def chrome_offset(seconds: float, drift: int, period: float = 600.0) -> tuple[in
     return (sx * drift, sy * drift)
 
 
+def largest_image_box(width: int, height: int) -> tuple[int, int]:
+    """The most room a slide's picture ever gets on a `width`×`height` screen (a title
+    slide's picture column, in either text size): pictures need no more pixels than this."""
+    boxes = []
+    for screen in (Screen(width, height), Screen(width, height).larger()):
+        _, box = _split_for_image(screen.content, screen, True)
+        assert box is not None
+        boxes.append(box)
+    return max(b.w for b in boxes), max(b.h for b in boxes)
+
+
 def fit_image(image_size: tuple[int, int], box: Rect) -> Rect:
     """The largest rectangle with the image's aspect ratio, centred in `box`."""
     iw, ih = image_size

@@ -57,12 +57,25 @@ _HEAD_BYTES = 1 << 20
 @dataclass(frozen=True)
 class LoadRequest:
     folder: Path
-    # Screen sizes every slide must fit at (empty: do not check fit), and images are scaled
-    # to fit the largest of them.
+    # Screen sizes every slide must fit at (empty: do not check fit).
     sizes: tuple[tuple[int, int], ...] = ()
     larger_text: bool = False
     pixels: bool = True  # hand back decoded pixels (`kiosk validate` needs none)
     limits: Limits = DEFAULT_LIMITS
+    # The screen the pixels are for when no fit is checked (the bundled deck at start-up).
+    # Pictures come back no larger than layout's largest picture box on these screens.
+    screen: tuple[int, int] | None = None
+
+    @property
+    def picture_box(self) -> tuple[int, int] | None:
+        """The size decoded pictures are scaled down to fit (None: as the file says)."""
+        from kiosk.layout import largest_image_box
+
+        screens = self.sizes or ((self.screen,) if self.screen is not None else ())
+        boxes = [largest_image_box(w, h) for w, h in screens]
+        if not boxes:
+            return None
+        return max(w for w, _ in boxes), max(h for _, h in boxes)
 
     def to_json(self) -> bytes:
         return json.dumps(
@@ -72,6 +85,7 @@ class LoadRequest:
                 "larger_text": self.larger_text,
                 "pixels": self.pixels,
                 "limits": dataclasses.asdict(self.limits),
+                "screen": list(self.screen) if self.screen is not None else None,
             }
         ).encode()
 
@@ -84,6 +98,7 @@ class LoadRequest:
             larger_text=bool(data["larger_text"]),
             pixels=bool(data["pixels"]),
             limits=Limits(**data["limits"]),
+            screen=(int(data["screen"][0]), int(data["screen"][1])) if data.get("screen") else None,
         )
 
 
@@ -511,21 +526,26 @@ def _child(request: LoadRequest, report: Callable[[str], None]) -> tuple[str, ob
         except ValueError:
             return str(path)
 
-    fit = (
-        (max(w for w, _ in request.sizes), max(h for _, h in request.sizes))
-        if request.sizes
-        else None
-    )
+    # Decoded no larger than the biggest picture box layout can give (a 1600×1200 drawing
+    # on a 1080p screen: 700×525 instead of 1440×1080 pixels, a quarter of the memory).
+    fit = request.picture_box
     images: dict[Path, Pixels] = {}
+    # Slides share pictures (the bundled deck names 16 files 27 times): each file is read
+    # and decoded once, and every slide naming it gets the same verdict.
+    verdicts: dict[Path, str | None] = {}
 
     def check_image(path: Path) -> str | None:
+        if path in verdicts:
+            return verdicts[path]
         try:
             data = read_deck_file(path, limit=limits.image_file_bytes, roots=roots)
             decoded = decode(data, limits, fit)
         except (FileRefusedError, BadImageError) as problem:
-            return str(problem)
+            verdicts[path] = str(problem)
+            return verdicts[path]
         if request.pixels:
             images[path] = Pixels(decoded.width, decoded.height, decoded.rgba)
+        verdicts[path] = None
         return None
 
     problems: list[str] = []
@@ -628,9 +648,10 @@ def main() -> int:
         # Everything imported up front, before any deck file is named in a report: running
         # out of memory here is the limit's fault, not a file's.
         report(STARTING)
-        # pygame imports numpy when it is installed (the console's plots bring it), and
-        # numpy's OpenBLAS reserves large buffers at import: the child needs neither.
-        sys.modules.setdefault("numpy", None)  # type: ignore[arg-type]
+        # pygame's optional imports (numpy would also start OpenBLAS): the child needs none.
+        from kiosk.display import leave_out_optional_imports
+
+        leave_out_optional_imports()
         import pygame  # noqa: F401
         from PIL import Image  # noqa: F401
 

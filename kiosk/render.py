@@ -156,6 +156,13 @@ def _optimise(surface: pygame.Surface, alpha: bool) -> pygame.Surface:
     return surface.convert_alpha() if alpha else surface.convert()
 
 
+def _blank(size: tuple[int, int]) -> pygame.Surface:
+    """An opaque surface already in the display's pixel format (when there is a display):
+    drawing a slide straight into it saves converting 8 MB (1080p) afterwards."""
+    display = pygame.display.get_surface() if pygame.display.get_init() else None
+    return pygame.Surface(size, 0, display) if display is not None else pygame.Surface(size)
+
+
 # -- shapes ------------------------------------------------------------------------------
 
 
@@ -362,7 +369,8 @@ class ImageStore:
                 self._images[path] = None
                 return None
             size = (pixels.width, pixels.height)
-            surface = pygame.image.frombuffer(pixels.rgba, size, "RGBA").copy()
+            # On the deck's own buffer, not a copy: it is only ever read (scaled, blitted).
+            surface = pygame.image.frombuffer(pixels.rgba, size, "RGBA")
             self._images[path] = surface
             return surface
         try:
@@ -408,21 +416,29 @@ class SlideRenderer:
         self.images = ImageStore() if images is None else images
         # Where each slide has anything but background: transitions blend only there.
         self._ink: dict[tuple[int, str], Bands] = {}
+        self._plans: dict[tuple[int, str], SlidePlan] = {}
 
     @property
     def slide_bytes(self) -> int:
         return self.screen.width * self.screen.height * 4
 
     def plan(self, index: int, language: str) -> SlidePlan:
-        label = ui_text(language).take_home
-        return layout_slide(self.deck.slides[index], language, self.screen, self.fonts, label)
+        """Where everything on a slide goes; kept (a few KB each), since a slide that left
+        the picture budget is laid out again in up to 9 ms (long source lists)."""
+        key = (index, language)
+        found = self._plans.get(key)
+        if found is None:
+            label = ui_text(language).take_home
+            slide = self.deck.slides[index]
+            found = self._plans[key] = layout_slide(slide, language, self.screen, self.fonts, label)
+        return found
 
     def surface(self, index: int, language: str) -> pygame.Surface:
         key = (self, index, language)
         cached = self.cache.get(key)
         if cached is not None:
             return cached
-        return self.cache.put(key, _optimise(self.draw(index, language), alpha=False))
+        return self.cache.put(key, self.draw(index, language))
 
     def ink(self, index: int, language: str) -> Bands:
         """Where a slide has anything but plain background, as horizontal bands."""
@@ -442,7 +458,7 @@ class SlideRenderer:
         """A fresh surface with the slide on it (no controls)."""
         plan = self.plan(index, language)
         theme = self.deck.theme
-        surface = pygame.Surface((self.screen.width, self.screen.height))
+        surface = _blank((self.screen.width, self.screen.height))
         surface.fill(theme.background)
         for shape in plan.shapes:
             _draw_shape(surface, shape, theme, self.screen.shorter)
@@ -496,7 +512,9 @@ class SlideRenderer:
         if scaled is None:
             if source.get_bitsize() < 24:
                 source = source.convert_alpha() if _display_ready() else source.convert(32)
-            scaled = self.cache.put(key, pygame.transform.smoothscale(source, (target.w, target.h)))
+            scaled = pygame.transform.smoothscale(source, (target.w, target.h))
+            # In the display's own alpha layout, blending it onto a slide is the fast path.
+            scaled = self.cache.put(key, _optimise(scaled, alpha=True))
         surface.blit(scaled, (target.x, target.y))
 
 

@@ -64,6 +64,8 @@ def test_content_errors_do_not_hide_image_errors(tmp_path):
 def test_a_good_image_of_any_format_is_decoded_and_scaled(tmp_path):
     from PIL import Image
 
+    from kiosk.layout import largest_image_box
+
     folder = make_deck(tmp_path, image_section("images/photo.png"))
     (folder / "images").mkdir()
     # A WebP named .png: sniffed by content, decoded as the WebP it is.
@@ -72,7 +74,11 @@ def test_a_good_image_of_any_format_is_decoded_and_scaled(tmp_path):
     assert outcome.ok, outcome.problems
     assert outcome.deck is not None and outcome.deck.assets is not None
     (pixels,) = outcome.deck.assets.images.values()
-    assert (pixels.width, pixels.height) == (800, 600)
+    # Scaled to layout's largest picture box on that screen, keeping the 4:3 shape.
+    box_w, box_h = largest_image_box(800, 600)
+    assert pixels.width == box_w or pixels.height == box_h
+    assert pixels.width <= box_w and pixels.height <= box_h
+    assert abs(pixels.width / pixels.height - 4 / 3) < 0.01
     assert pixels.rgba[:4] == bytes((200, 30, 30, 255)) or abs(pixels.rgba[0] - 200) < 8
 
 
@@ -211,3 +217,55 @@ def test_a_child_started_early_loads_what_it_is_sent_later(tmp_path):
     outcome = job.wait()
     assert outcome.ok and outcome.deck is not None
     assert [s.id for s in outcome.deck.slides] == ["walk", "rest"]
+
+
+def test_pictures_for_the_screen_without_a_fit_check_are_scaled_to_its_picture_box(tmp_path):
+    """The bundled deck is shown at any size without a fit check, but its pictures still
+    come back sized for this screen, not as large as the files (memory, start-up time)."""
+    from PIL import Image
+
+    from kiosk.layout import largest_image_box
+
+    folder = make_deck(tmp_path, image_section("images/photo.png"))
+    (folder / "images").mkdir()
+    Image.new("RGB", (3000, 3000), (20, 90, 200)).save(folder / "images" / "photo.png")
+    natural = load_isolated(LoadRequest(folder))
+    sized = load_isolated(LoadRequest(folder, screen=(1920, 1080)))
+    assert natural.ok and sized.ok, (natural.problems, sized.problems)
+    assert natural.deck is not None and natural.deck.assets is not None
+    assert sized.deck is not None and sized.deck.assets is not None
+    (big,) = natural.deck.assets.images.values()
+    (small,) = sized.deck.assets.images.values()
+    assert (big.width, big.height) == (3000, 3000)
+    side = min(largest_image_box(1920, 1080))
+    assert (small.width, small.height) == (side, side)
+
+
+def test_a_picture_named_by_many_slides_is_read_and_decoded_once(tmp_path, monkeypatch):
+    from PIL import Image
+
+    import kiosk.images
+    from kiosk.loader import _child
+
+    folder = make_deck(tmp_path, image_section("images/photo.png"))
+    (folder / "images").mkdir()
+    Image.new("RGB", (400, 300), (20, 90, 200)).save(folder / "images" / "photo.png")
+    more = "section: More\nslides:\n" + "".join(
+        f"  - id: more-{n}\n    kind: bullets\n    title: {{en: More {n}}}\n"
+        f"    bullets: [{{en: Point}}]\n    image: images/photo.png\n"
+        for n in range(5)
+    )
+    (folder / "20-more.yaml").write_text(more)
+    decoded = []
+    real = kiosk.images.decode
+
+    def counted(data, limits, fit):
+        decoded.append(len(data))
+        return real(data, limits, fit)
+
+    monkeypatch.setattr(kiosk.images, "decode", counted)
+    kind, deck = _child(LoadRequest(folder), lambda name: None)
+    assert kind == "deck", deck
+    assert sum(1 for s in deck.slides if s.image is not None) == 6
+    assert len(decoded) == 1
+    assert len(deck.assets.images) == 1
