@@ -381,28 +381,31 @@ def _walk_table(node: Node, path: str, table: Table, file: _File) -> _Found | No
     """Check a mapping against its table: unknown keys; then the fields the others depend on
     (`first`); then every missing required key; then the other values in the table's order,
     with cross-field rules where the table puts them."""
-    fields = table.fields
-    found = _keys(node, path, tuple(f.key for f in fields), file)
+    found = _keys(node, path, tuple(f.key for f in table.fields), file)
     if found is None:
         return None
-    first = [f for f in fields if f.first]
-    for step in (*first, None, *(s for s in table.steps if s not in first)):
-        if step is None:
-            for f in fields:
-                if f.required and not f.first and f.key not in found.keys:
-                    file.error(
-                        node, found.where(f.key), f"missing required field '{f.key}'{f.hint}"
-                    )
-        elif isinstance(step, Rule):
-            step.apply(found, file)
-        elif step.key in found.keys:
-            value = step.convert(found.keys[step.key][1], found.where(step.key), file)
+
+    def missing(fields: list[Field]) -> None:
+        for f in fields:
+            if f.required and f.key not in found.keys:
+                file.error(node, found.where(f.key), f"missing required field '{f.key}'{f.hint}")
+
+    def read(f: Field) -> None:
+        if f.key in found.keys:
+            value = f.convert(found.keys[f.key][1], found.where(f.key), file)
             if value is not None:
-                found.values[step.fills] = value
-        elif step.first and step.required:
-            file.error(
-                node, found.where(step.key), f"missing required field '{step.key}'{step.hint}"
-            )
+                found.values[f.fills] = value
+
+    for f in table.fields:
+        if f.first:
+            missing([f])
+            read(f)
+    missing([f for f in table.fields if not f.first])
+    for step in table.steps:
+        if isinstance(step, Rule):
+            step.apply(found, file)
+        elif not step.first:
+            read(step)
     return found
 
 
@@ -450,43 +453,52 @@ class ListOf:
 # -- kinds of values ---------------------------------------------------------------------
 
 
-def _text(node: Node, path: str, file: _File) -> Text | None:
+def _by_language(
+    node: MappingNode, path: str, file: _File, each: Convert, what: str
+) -> dict[str, Any] | None:
+    """A mapping with one value (read by `each`) for every language of the deck."""
     languages = file.ctx.languages
-    if isinstance(node, ScalarNode) and node.tag == _STR:
-        if not node.value.strip():
-            file.error(node, path, "is empty")
-            return None
-        if len(languages) > 1:
-            file.error(
-                node,
-                path,
-                f"missing translation: give one text per language ({', '.join(languages)}), "
-                "e.g. {en: ..., es: ...}",
-            )
-            return None
-        return Text({languages[0]: node.value.strip()})
+    found: dict[str, Any] = {}
+    for key, value in node.value:
+        code = key.value if isinstance(key, ScalarNode) else ""
+        if code not in languages:
+            file.error(key, f"{path}.{code}", f"'{code}' is not one of the deck's languages")
+            continue
+        item = each(value, f"{path}.{code}", file)
+        if item is not None:
+            found[code] = item
+    missing = [code for code in languages if code not in found]
+    if missing and len(found) + len(missing) == len(languages):
+        file.error(node, path, f"missing {what} for {', '.join(missing)}")
+    return None if missing else found
+
+
+def _plain_text(node: Node, path: str, file: _File) -> str | None:
+    if not (isinstance(node, ScalarNode) and node.tag == _STR):
+        file.error(node, path, f"expected text, got {_describe(node)}")
+        return None
+    if not node.value.strip():
+        file.error(node, path, "is empty")
+        return None
+    return str(node.value.strip())
+
+
+def _text(node: Node, path: str, file: _File) -> Text | None:
+    """A string, or in a deck of several languages a mapping with one string per language."""
+    languages = file.ctx.languages
     if isinstance(node, MappingNode):
-        by_language: dict[str, str] = {}
-        for key, value in node.value:
-            code = key.value if isinstance(key, ScalarNode) else ""
-            if code not in languages:
-                file.error(key, f"{path}.{code}", f"'{code}' is not one of the deck's languages")
-                continue
-            if not (isinstance(value, ScalarNode) and value.tag == _STR):
-                file.error(value, f"{path}.{code}", f"expected text, got {_describe(value)}")
-                continue
-            if not value.value.strip():
-                file.error(value, f"{path}.{code}", "is empty")
-                continue
-            by_language[code] = value.value.strip()
-        missing = [code for code in languages if code not in by_language]
-        if missing and len(by_language) + len(missing) == len(languages):
-            file.error(node, path, f"missing translation for {', '.join(missing)}")
-        if missing:
-            return None
-        return Text({code: by_language[code] for code in languages})
-    file.error(node, path, f"expected text, got {_describe(node)}")
-    return None
+        texts = _by_language(node, path, file, _plain_text, "translation")
+        return None if texts is None else Text({code: texts[code] for code in languages})
+    text = _plain_text(node, path, file)
+    if text is not None and len(languages) > 1:
+        file.error(
+            node,
+            path,
+            f"missing translation: give one text per language ({', '.join(languages)}), "
+            "e.g. {en: ..., es: ...}",
+        )
+        return None
+    return None if text is None else Text({languages[0]: text})
 
 
 def _texts(node: Node, path: str, file: _File) -> tuple[Text, ...] | None:
@@ -583,23 +595,10 @@ def _url(node: Node, path: str, file: _File) -> str | None:
 
 def _urls(node: Node, path: str, file: _File) -> dict[str, str] | None:
     """One web address for every language, or a mapping with one per language (like a text)."""
-    languages = file.ctx.languages
-    if not isinstance(node, MappingNode):
-        url = _url(node, path, file)
-        return None if url is None else dict.fromkeys(languages, url)
-    urls: dict[str, str] = {}
-    for key, value in node.value:
-        code = key.value if isinstance(key, ScalarNode) else ""
-        if code not in languages:
-            file.error(key, f"{path}.{code}", f"'{code}' is not one of the deck's languages")
-            continue
-        url = _url(value, f"{path}.{code}", file)
-        if url is not None:
-            urls[code] = url
-    missing = [code for code in languages if code not in urls]
-    if missing and len(urls) + len(missing) == len(languages):
-        file.error(node, path, f"missing web address for {', '.join(missing)}")
-    return None if missing else urls
+    if isinstance(node, MappingNode):
+        return _by_language(node, path, file, _url, "web address")
+    url = _url(node, path, file)
+    return None if url is None else dict.fromkeys(file.ctx.languages, url)
 
 
 def _languages(node: Node, path: str, file: _File) -> tuple[str, ...] | None:
