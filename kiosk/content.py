@@ -25,13 +25,12 @@ import datetime as dt
 import difflib
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from kiosk.files import FileRefusedError, FileTooLargeError, read_deck_file
@@ -55,6 +54,7 @@ from kiosk.model import (
     Transition,
     TransitionStyle,
 )
+from kiosk.yamlnodes import BOOL, FLOAT, INT, STR, NotYAMLError, describe, parse
 
 MAX_BULLETS = 8
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -62,21 +62,6 @@ LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 CLOCK_TIME = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
 WEB_ADDRESS = re.compile(r"https://[^\s]{4,300}")
-
-_STR = "tag:yaml.org,2002:str"
-_INT = "tag:yaml.org,2002:int"
-_FLOAT = "tag:yaml.org,2002:float"
-_BOOL = "tag:yaml.org,2002:bool"
-_NULL = "tag:yaml.org,2002:null"
-_STANDARD_TAGS = {
-    _STR,
-    _INT,
-    _FLOAT,
-    _BOOL,
-    _NULL,
-    "tag:yaml.org,2002:map",
-    "tag:yaml.org,2002:seq",
-}
 
 # Which fields each kind of slide needs and which it may have (besides id/kind/title/
 # section/duration/take_home, which every slide has).
@@ -117,33 +102,6 @@ class DeckError(Exception):
         self.errors = tuple(errors)
         self.system_font = system_font
         super().__init__("\n".join(str(e) for e in self.errors))
-
-
-class _NoAliasLoader(yaml.SafeLoader):
-    """Refuses aliases: slides never need them, and they are how "billion laughs" bombs
-    expand a few hundred bytes into gigabytes."""
-
-    def compose_node(self, parent: Node | None, index: int) -> Node | None:
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()  # type: ignore[no-untyped-call]
-            raise yaml.composer.ComposerError(
-                None, None, "aliases (*name) are not allowed in slides", event.start_mark
-            )
-        return super().compose_node(parent, index)
-
-
-def _describe(node: Node) -> str:
-    if isinstance(node, MappingNode):
-        return "a mapping"
-    if isinstance(node, SequenceNode):
-        return "a list"
-    return {
-        _STR: "text",
-        _INT: "a number",
-        _FLOAT: "a number",
-        _BOOL: f"{node.value}",
-        _NULL: "nothing",
-    }.get(node.tag, f"a {node.tag} value")
 
 
 @dataclass
@@ -204,91 +162,10 @@ def _read(path: Path, file: _File) -> Node | None:
         file.error(None, "(file)", str(refused))
         return None
     try:
-        text = raw.decode("utf-8-sig")  # tolerate the BOM some Windows editors add
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        file.ctx.errors.append(
-            ContentError(file.shown, line, "(file)", "not UTF-8 text: save the file as UTF-8")
-        )
+        return parse(raw)
+    except NotYAMLError as problem:
+        ctx.errors.append(ContentError(file.shown, problem.line, "(file)", str(problem)))
         return None
-    if "\x00" in text:
-        file.error(None, "(file)", "contains binary data, not YAML text")
-        return None
-    try:
-        node: Node | None = yaml.compose(text, Loader=_NoAliasLoader)
-    except yaml.MarkedYAMLError as error:
-        quote = _unclosed_quote(text, error)
-        if quote is not None:
-            line, mark_char = quote
-            file.ctx.errors.append(
-                ContentError(
-                    file.shown,
-                    line,
-                    "(file)",
-                    f"YAML error: the text that starts with {mark_char} on this line has no "
-                    f"closing {mark_char}",
-                )
-            )
-            return None
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        problem = error.problem or "not valid YAML"
-        if "\t" in problem or "tab" in problem:
-            problem += " (use spaces, not tabs, to indent)"
-        file.ctx.errors.append(ContentError(file.shown, line, "(file)", f"YAML error: {problem}"))
-        return None
-    except (yaml.YAMLError, RecursionError, ValueError) as error:
-        file.error(None, "(file)", f"YAML error: {error}")
-        return None
-    if node is None:
-        file.error(None, "(file)", "file is empty")
-        return None
-    for inner in _walk(node):
-        if inner.tag not in _STANDARD_TAGS:
-            file.error(inner, "(file)", f"custom YAML tag {inner.tag} is not allowed")
-            return None
-    return node
-
-
-# A line inside a quoted text that looks like the next field ("  bullets:", "- id: x"): the
-# quote before it was never closed and swallowed the lines after it.
-_SWALLOWED_FIELD = re.compile(r"\n[ \t]*(?:-[ \t]+)?[A-Za-z_][\w-]*:(?:[ \t]|$)", re.MULTILINE)
-
-
-def _unclosed_quote(text: str, error: yaml.MarkedYAMLError) -> tuple[int, str] | None:
-    """(line, quote character) of a quote that was never closed, when that caused `error`.
-
-    PyYAML reports such an error where it gave up: at the end of the file, or at a later
-    quote that it took as the closing one. The person needs the line where the quote opened.
-    """
-    if error.context == "while scanning a quoted scalar" and error.context_mark is not None:
-        start = error.context_mark
-        return start.line + 1, text[start.index] if start.index < len(text) else '"'
-    suspect: tuple[int, str] | None = None
-    try:
-        for token in yaml.scan(text, Loader=yaml.SafeLoader):
-            if (
-                isinstance(token, yaml.ScalarToken)
-                and token.style in ('"', "'")
-                and token.end_mark.line > token.start_mark.line
-                and _SWALLOWED_FIELD.search(text, token.start_mark.index, token.end_mark.index)
-            ):
-                suspect = (token.start_mark.line + 1, str(token.style))
-    except yaml.YAMLError:
-        pass
-    return suspect
-
-
-def _walk(node: Node) -> Iterator[Node]:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        if isinstance(current, MappingNode):
-            for key, value in current.value:
-                stack.extend((key, value))
-        elif isinstance(current, SequenceNode):
-            stack.extend(current.value)
 
 
 # -- tables of fields --------------------------------------------------------------------
@@ -355,14 +232,14 @@ def _join(path: str, key: str) -> str:
 def _keys(node: Node, path: str, allowed: tuple[str, ...], file: _File) -> _Found | None:
     """A mapping's keys by name (with key and value nodes); reports unknown and repeated keys."""
     if not isinstance(node, MappingNode):
-        file.error(node, path or "(file)", f"expected a mapping of fields, got {_describe(node)}")
+        file.error(node, path or "(file)", f"expected a mapping of fields, got {describe(node)}")
         return None
     found: dict[str, tuple[Node, Node]] = {}
     for key, value in node.value:
         name = key.value if isinstance(key, ScalarNode) else None
         where = _join(path, name) if isinstance(name, str) and name else path
-        if not isinstance(name, str) or key.tag != _STR:
-            file.error(key, path or "(file)", f"field names must be text, got {_describe(key)}")
+        if not isinstance(name, str) or key.tag != STR:
+            file.error(key, path or "(file)", f"field names must be text, got {describe(key)}")
             continue
         if name in found:
             first = found[name][0].start_mark.line + 1
@@ -440,11 +317,11 @@ class ListOf:
                 file.error(
                     node,
                     path,
-                    f"expected exactly {self.exactly} {self.noun}, got {got or _describe(node)}",
+                    f"expected exactly {self.exactly} {self.noun}, got {got or describe(node)}",
                 )
                 return None
         elif not isinstance(node, SequenceNode) or not node.value:
-            file.error(node, path, f"expected a list of {self.noun}, got {_describe(node)}")
+            file.error(node, path, f"expected a list of {self.noun}, got {describe(node)}")
             return None
         item = Nested(self.table)
         return tuple(item(value, f"{path}[{n}]", file) for n, value in enumerate(node.value))
@@ -474,8 +351,8 @@ def _by_language(
 
 
 def _plain_text(node: Node, path: str, file: _File) -> str | None:
-    if not (isinstance(node, ScalarNode) and node.tag == _STR):
-        file.error(node, path, f"expected text, got {_describe(node)}")
+    if not (isinstance(node, ScalarNode) and node.tag == STR):
+        file.error(node, path, f"expected text, got {describe(node)}")
         return None
     if not node.value.strip():
         file.error(node, path, "is empty")
@@ -503,7 +380,7 @@ def _text(node: Node, path: str, file: _File) -> Text | None:
 
 def _texts(node: Node, path: str, file: _File) -> tuple[Text, ...] | None:
     if not isinstance(node, SequenceNode):
-        file.error(node, path, f"expected a list of texts, got {_describe(node)}")
+        file.error(node, path, f"expected a list of texts, got {describe(node)}")
         return None
     if not 1 <= len(node.value) <= MAX_BULLETS:
         file.error(node, path, f"expected 1 to {MAX_BULLETS} items, got {len(node.value)}")
@@ -516,7 +393,7 @@ def _seconds(low: float, high: float) -> Convert:
     """A number of seconds from `low` to `high`."""
 
     def convert(node: Node, path: str, file: _File) -> float | None:
-        if isinstance(node, ScalarNode) and node.tag in (_INT, _FLOAT):
+        if isinstance(node, ScalarNode) and node.tag in (INT, FLOAT):
             try:
                 value = float(node.value.replace("_", ""))
             except ValueError:
@@ -524,10 +401,10 @@ def _seconds(low: float, high: float) -> Convert:
             if low <= value <= high:
                 return value
             got = node.value
-        elif isinstance(node, ScalarNode) and node.tag == _STR:
+        elif isinstance(node, ScalarNode) and node.tag == STR:
             got = f"'{node.value}'"
         else:
-            got = _describe(node)
+            got = describe(node)
         file.error(
             node, path, f"expected a number of seconds between {low:g} and {high:g}, got {got}"
         )
@@ -542,9 +419,9 @@ def _choice(options: type[StrEnum]) -> Convert:
     values = tuple(option.value for option in options)
 
     def convert(node: Node, path: str, file: _File) -> StrEnum | None:
-        if isinstance(node, ScalarNode) and node.tag == _STR and node.value in values:
+        if isinstance(node, ScalarNode) and node.tag == STR and node.value in values:
             return options(node.value)
-        got = f"'{node.value}'" if isinstance(node, ScalarNode) else _describe(node)
+        got = f"'{node.value}'" if isinstance(node, ScalarNode) else describe(node)
         file.error(node, path, f"expected one of {', '.join(values)}, got {got}")
         return None
 
@@ -552,31 +429,31 @@ def _choice(options: type[StrEnum]) -> Convert:
 
 
 def _colour(node: Node, path: str, file: _File) -> RGB | None:
-    if isinstance(node, ScalarNode) and node.tag == _STR and COLOUR.match(node.value):
+    if isinstance(node, ScalarNode) and node.tag == STR and COLOUR.match(node.value):
         v = node.value
         return (int(v[1:3], 16), int(v[3:5], 16), int(v[5:7], 16))
-    got = f"'{node.value}'" if isinstance(node, ScalarNode) else _describe(node)
+    got = f"'{node.value}'" if isinstance(node, ScalarNode) else describe(node)
     file.error(node, path, f'expected a colour like "#0A1A2E" (in quotes), got {got}')
     return None
 
 
 def _flag(node: Node, path: str, file: _File) -> bool | None:
-    if isinstance(node, ScalarNode) and node.tag == _BOOL:
+    if isinstance(node, ScalarNode) and node.tag == BOOL:
         return bool(node.value.lower() in ("true", "yes", "on"))
-    file.error(node, path, f"expected true or false, got {_describe(node)}")
+    file.error(node, path, f"expected true or false, got {describe(node)}")
     return None
 
 
 def _slug(node: Node, path: str, file: _File) -> str | None:
-    if isinstance(node, ScalarNode) and node.tag == _STR and SLUG.match(node.value):
+    if isinstance(node, ScalarNode) and node.tag == STR and SLUG.match(node.value):
         return str(node.value)
     file.error(node, path, "expected lower-case letters, digits and dashes, like 'what-is-cvi'")
     return None
 
 
 def _image(node: Node, path: str, file: _File) -> Path | None:
-    if not (isinstance(node, ScalarNode) and node.tag == _STR and node.value.strip()):
-        file.error(node, path, f"expected an image path, got {_describe(node)}")
+    if not (isinstance(node, ScalarNode) and node.tag == STR and node.value.strip()):
+        file.error(node, path, f"expected an image path, got {describe(node)}")
         return None
     try:
         return find_image(node.value.strip(), file.ctx.deck_dir, file.ctx.check_image)
@@ -586,7 +463,7 @@ def _image(node: Node, path: str, file: _File) -> Path | None:
 
 
 def _url(node: Node, path: str, file: _File) -> str | None:
-    value = node.value if isinstance(node, ScalarNode) and node.tag == _STR else ""
+    value = node.value if isinstance(node, ScalarNode) and node.tag == STR else ""
     if WEB_ADDRESS.fullmatch(value):
         return str(value)
     file.error(node, path, "expected a web address starting with https://")
@@ -611,7 +488,7 @@ def _languages(node: Node, path: str, file: _File) -> tuple[str, ...] | None:
         code = item.value if isinstance(item, ScalarNode) else None
         if not (isinstance(code, str) and LANGUAGE_CODE.match(code)):
             file.error(
-                item, f"{path}[{n}]", f"expected a two-letter language code, got {_describe(item)}"
+                item, f"{path}[{n}]", f"expected a two-letter language code, got {describe(item)}"
             )
             return None
         if code in codes:
@@ -623,7 +500,7 @@ def _languages(node: Node, path: str, file: _File) -> tuple[str, ...] | None:
 
 
 def _clock_time(node: Node, path: str, file: _File) -> dt.time | None:
-    text = node.value if isinstance(node, ScalarNode) and node.tag == _STR else None
+    text = node.value if isinstance(node, ScalarNode) and node.tag == STR else None
     match = CLOCK_TIME.fullmatch(text or "")
     if match is None:
         # YAML 1.1 reads an unquoted 07:30 as a number (sexagesimal): ask for quotes.
