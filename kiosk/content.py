@@ -63,8 +63,8 @@ COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 CLOCK_TIME = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
 WEB_ADDRESS = re.compile(r"https://[^\s]{4,300}")
 
-# Which fields each kind of slide needs and which it may have (besides id/kind/title/
-# section/duration/take_home, which every slide has).
+# Which fields each kind of slide needs and which it may have. A slide field named in none
+# of these (id, title, duration...) is one every kind of slide has.
 KIND_FIELDS: dict[SlideKind, tuple[frozenset[str], frozenset[str]]] = {
     SlideKind.TITLE: (frozenset(), frozenset({"body", "image"})),
     SlideKind.BULLETS: (frozenset({"bullets"}), frozenset({"body", "image"})),
@@ -74,7 +74,7 @@ KIND_FIELDS: dict[SlideKind, tuple[frozenset[str], frozenset[str]]] = {
     SlideKind.SOURCES: (frozenset({"bullets"}), frozenset({"body"})),
     SlideKind.DISCLAIMER: (frozenset({"body"}), frozenset({"bullets"})),
 }
-COMMON_FIELDS = frozenset({"id", "kind", "title", "section", "duration", "take_home"})
+_BY_KIND = frozenset().union(*(needed | allowed for needed, allowed in KIND_FIELDS.values()))
 
 
 @dataclass(frozen=True)
@@ -536,7 +536,7 @@ def _kind_fields(found: _Found, file: _File) -> None:
     required, optional = KIND_FIELDS[kind]
     for name in sorted(required - found.keys.keys()):
         file.error(found.node, found.where(name), f"a {kind.value} slide needs '{name}'")
-    for name in sorted(found.keys.keys() - required - optional - COMMON_FIELDS):
+    for name in sorted(found.keys.keys() & _BY_KIND - required - optional):
         file.error(
             found.keys[name][0], found.where(name), f"'{name}' is not used by a {kind.value} slide"
         )
@@ -544,19 +544,23 @@ def _kind_fields(found: _Found, file: _File) -> None:
 
 def _take_home(found: _Found, file: _File) -> None:
     values = found.values
-    if "image" in values:
-        values["image_origin"] = file.origin(found.keys["image"][1])
-        if values.get("take_home"):
-            file.error(
-                found.keys["take_home"][0],
-                found.where("take_home"),
-                "a slide with an image has no room for the take-home code",
-            )
+    if values.get("take_home") and "image" in values:
+        file.error(
+            found.keys["take_home"][0],
+            found.where("take_home"),
+            "a slide with an image has no room for the take-home code",
+        )
     if "take_home" not in found.keys:
         # Sources slides are where visitors look for "where can I read more".
         values["take_home"] = values.get("kind") is SlideKind.SOURCES
-    values["origin"] = file.origin(found.node)
-    values.setdefault("section", file.section)
+
+
+def _slide_place(found: _Found, file: _File) -> None:
+    """Where the slide and its image were written, and its section (else the file's)."""
+    found.values["origin"] = file.origin(found.node)
+    if "image" in found.values:
+        found.values["image_origin"] = file.origin(found.keys["image"][1])
+    found.values.setdefault("section", file.section)
 
 
 def _slide(section: Text | None = None, **values: Any) -> Slide | None:
@@ -607,6 +611,7 @@ SLIDE = Table(
         Field("image", _image),
         Field("take_home", _flag),
         Rule(_take_home),
+        Rule(_slide_place),
     ),
     _slide,
 )
