@@ -74,7 +74,9 @@ KIND_FIELDS: dict[SlideKind, tuple[frozenset[str], frozenset[str]]] = {
     SlideKind.SOURCES: (frozenset({"bullets"}), frozenset({"body"})),
     SlideKind.DISCLAIMER: (frozenset({"body"}), frozenset({"bullets"})),
 }
-_BY_KIND = frozenset().union(*(needed | allowed for needed, allowed in KIND_FIELDS.values()))
+_BY_KIND: frozenset[str] = frozenset().union(
+    *(needed | allowed for needed, allowed in KIND_FIELDS.values())
+)
 
 
 @dataclass(frozen=True)
