@@ -1,32 +1,40 @@
 """Load a deck folder of YAML into `kiosk.model` objects, and say exactly what is wrong if not.
 
 Files are composed to YAML *nodes* (safe loader, no object construction) so every value keeps
-its line number; then each field is checked against the small schema below. Every problem is
-collected — a staff member fixing slides wants the whole list, not one error per run — and
-reported as `slides/30-symptoms.yaml:14: slides[2].bullets[1]: expected text, got a list`.
+its line number. Each kind of mapping (deck.yaml, a section file, a slide, a column, the
+schedule...) is a `Table`: one row per YAML key saying how its value is read, whether it is
+required and which model field it fills. One walker checks any mapping against its table;
+a key that is absent is left out, so the dataclass in `kiosk.model` supplies its default.
+Adding a field is one row here, one in docs/deck-format.md (tests/test_deck_format.py checks
+the two agree) and, when it is new, a field in the model.
+
+Every problem is collected — a staff member fixing slides wants the whole list, not one error
+per run — and reported as `slides/30-symptoms.yaml:14: slides[2].bullets[1]: expected text,
+got a list`.
 
 No pygame here. Files are read through `kiosk.files` (regular files inside the deck only,
-bounded reads). Images are checked by `image_check`: by default their headers are sniffed
-(`kiosk.images.sniff`); the loader child (`kiosk.loader`) passes one that also decodes them,
-so image problems are reported together with every other problem, at the slide's line.
+bounded reads). Images are `kiosk.images`' business: `find_image` resolves and checks a
+slide's `image:` with `image_check` (by default a header sniff; the loader child passes one
+that also decodes), so image problems are reported with every other problem, at their line.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from kiosk.files import FileRefusedError, FileTooLargeError, read_deck_file
-from kiosk.images import IMAGE_SUFFIXES, BadImageError, sniff
+from kiosk.images import BadImageError, ImageCheck, find_image, sniff_file
 from kiosk.limits import DEFAULT_LIMITS, Limits
 from kiosk.model import (
     DAY_NAMES,
@@ -46,29 +54,17 @@ from kiosk.model import (
     Transition,
     TransitionStyle,
 )
+from kiosk.yamlnodes import BOOL, FLOAT, INT, STR, NotYAMLError, describe, parse
 
 MAX_BULLETS = 8
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+CLOCK_TIME = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
+WEB_ADDRESS = re.compile(r"https://[^\s]{4,300}")
 
-_STR = "tag:yaml.org,2002:str"
-_INT = "tag:yaml.org,2002:int"
-_FLOAT = "tag:yaml.org,2002:float"
-_BOOL = "tag:yaml.org,2002:bool"
-_NULL = "tag:yaml.org,2002:null"
-_STANDARD_TAGS = {
-    _STR,
-    _INT,
-    _FLOAT,
-    _BOOL,
-    _NULL,
-    "tag:yaml.org,2002:map",
-    "tag:yaml.org,2002:seq",
-}
-
-# Which fields each kind of slide needs and which it may have (besides id/kind/title/
-# section/duration, which every slide has).
+# Which fields each kind of slide needs and which it may have. A slide field named in none
+# of these (id, title, duration...) is one every kind of slide has.
 KIND_FIELDS: dict[SlideKind, tuple[frozenset[str], frozenset[str]]] = {
     SlideKind.TITLE: (frozenset(), frozenset({"body", "image"})),
     SlideKind.BULLETS: (frozenset({"bullets"}), frozenset({"body", "image"})),
@@ -78,33 +74,9 @@ KIND_FIELDS: dict[SlideKind, tuple[frozenset[str], frozenset[str]]] = {
     SlideKind.SOURCES: (frozenset({"bullets"}), frozenset({"body"})),
     SlideKind.DISCLAIMER: (frozenset({"body"}), frozenset({"bullets"})),
 }
-SLIDE_FIELDS = (
-    "id",
-    "kind",
-    "title",
-    "section",
-    "duration",
-    "body",
-    "bullets",
-    "columns",
-    "image",
-    "take_home",
+_BY_KIND: frozenset[str] = frozenset().union(
+    *(needed | allowed for needed, allowed in KIND_FIELDS.values())
 )
-COMMON_FIELDS = frozenset({"id", "kind", "title", "section", "duration", "take_home"})
-DECK_FIELDS = (
-    "title",
-    "languages",
-    "slide_duration",
-    "idle_timeout",
-    "transition",
-    "theme",
-    "staff_exit",
-    "schedule",
-    "take_home_url",
-    "alternate_languages",
-    "system_font",
-)
-THEME_FIELDS = tuple(Theme.__dataclass_fields__)
 
 
 @dataclass(frozen=True)
@@ -134,63 +106,10 @@ class DeckError(Exception):
         super().__init__("\n".join(str(e) for e in self.errors))
 
 
-class _NoAliasLoader(yaml.SafeLoader):
-    """Refuses aliases: slides never need them, and they are how "billion laughs" bombs
-    expand a few hundred bytes into gigabytes."""
-
-    def compose_node(self, parent: Node | None, index: int) -> Node | None:
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()  # type: ignore[no-untyped-call]
-            raise yaml.composer.ComposerError(
-                None, None, "aliases (*name) are not allowed in slides", event.start_mark
-            )
-        return super().compose_node(parent, index)
-
-
-def _describe(node: Node) -> str:
-    if isinstance(node, MappingNode):
-        return "a mapping"
-    if isinstance(node, SequenceNode):
-        return "a list"
-    return {
-        _STR: "text",
-        _INT: "a number",
-        _FLOAT: "a number",
-        _BOOL: f"{node.value}",
-        _NULL: "nothing",
-    }.get(node.tag, f"a {node.tag} value")
-
-
-@dataclass
-class _File:
-    """One YAML file being read: its name as shown to people, and the error list."""
-
-    shown: str
-    errors: list[ContentError]
-
-    def error(self, node: Node | None, path: str, message: str) -> None:
-        line = node.start_mark.line + 1 if node is not None else 1
-        self.errors.append(ContentError(self.shown, line, path or "(file)", message))
-
-    def origin(self, node: Node) -> Origin:
-        return Origin(self.shown, node.start_mark.line + 1)
-
-
-# Why an image at this (resolved) path cannot be used, or None when it can.
-ImageCheck = Callable[[Path], str | None]
-
-
-def sniff_image(path: Path, roots: list[Path], limits: Limits = DEFAULT_LIMITS) -> str | None:
-    """The default image check: read the file (bounded) and sniff its header; no decoding."""
-    try:
-        sniff(read_deck_file(path, limit=limits.image_file_bytes, roots=roots), limits)
-    except (FileRefusedError, BadImageError) as problem:
-        return str(problem)
-    return None
-
-
 @dataclass
 class _Context:
+    """What the whole deck's reading shares: its folder, languages, limits and problems."""
+
     deck_dir: Path
     languages: tuple[str, ...] = ("en",)
     errors: list[ContentError] = field(default_factory=list)
@@ -208,13 +127,31 @@ class _Context:
             self.reading(path)
         if self.image_check is not None:
             return self.image_check(path)
-        return sniff_image(path, self.roots, self.limits)
+        return sniff_file(path, self.roots, self.limits)
+
+
+@dataclass
+class _File:
+    """One YAML file being read: its name as shown to people, and the section its slides are
+    in unless they say otherwise."""
+
+    shown: str
+    ctx: _Context
+    section: Text | None = None
+
+    def error(self, node: Node | None, path: str, message: str) -> None:
+        line = node.start_mark.line + 1 if node is not None else 1
+        self.ctx.errors.append(ContentError(self.shown, line, path or "(file)", message))
+
+    def origin(self, node: Node) -> Origin:
+        return Origin(self.shown, node.start_mark.line + 1)
 
 
 # -- reading files -----------------------------------------------------------------------
 
 
-def _read(path: Path, file: _File, ctx: _Context) -> Node | None:
+def _read(path: Path, file: _File) -> Node | None:
+    ctx = file.ctx
     if ctx.reading is not None:
         ctx.reading(path)
     try:
@@ -227,106 +164,84 @@ def _read(path: Path, file: _File, ctx: _Context) -> Node | None:
         file.error(None, "(file)", str(refused))
         return None
     try:
-        text = raw.decode("utf-8-sig")  # tolerate the BOM some Windows editors add
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        file.errors.append(
-            ContentError(file.shown, line, "(file)", "not UTF-8 text: save the file as UTF-8")
-        )
+        return parse(raw)
+    except NotYAMLError as problem:
+        ctx.errors.append(ContentError(file.shown, problem.line, "(file)", str(problem)))
         return None
-    if "\x00" in text:
-        file.error(None, "(file)", "contains binary data, not YAML text")
-        return None
-    try:
-        node: Node | None = yaml.compose(text, Loader=_NoAliasLoader)
-    except yaml.MarkedYAMLError as error:
-        quote = _unclosed_quote(text, error)
-        if quote is not None:
-            line, mark_char = quote
-            file.errors.append(
-                ContentError(
-                    file.shown,
-                    line,
-                    "(file)",
-                    f"YAML error: the text that starts with {mark_char} on this line has no "
-                    f"closing {mark_char}",
-                )
-            )
-            return None
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        problem = error.problem or "not valid YAML"
-        if "\t" in problem or "tab" in problem:
-            problem += " (use spaces, not tabs, to indent)"
-        file.errors.append(ContentError(file.shown, line, "(file)", f"YAML error: {problem}"))
-        return None
-    except (yaml.YAMLError, RecursionError, ValueError) as error:
-        file.error(None, "(file)", f"YAML error: {error}")
-        return None
-    if node is None:
-        file.error(None, "(file)", "file is empty")
-        return None
-    for inner in _walk(node):
-        if inner.tag not in _STANDARD_TAGS:
-            file.error(inner, "(file)", f"custom YAML tag {inner.tag} is not allowed")
-            return None
-    return node
 
 
-# A line inside a quoted text that looks like the next field ("  bullets:", "- id: x"): the
-# quote before it was never closed and swallowed the lines after it.
-_SWALLOWED_FIELD = re.compile(r"\n[ \t]*(?:-[ \t]+)?[A-Za-z_][\w-]*:(?:[ \t]|$)", re.MULTILINE)
+# -- tables of fields --------------------------------------------------------------------
+
+# How one YAML value is read: the value, or None after reporting why it cannot be used.
+Convert = Callable[[Node, str, _File], Any]
 
 
-def _unclosed_quote(text: str, error: yaml.MarkedYAMLError) -> tuple[int, str] | None:
-    """(line, quote character) of a quote that was never closed, when that caused `error`.
+@dataclass(frozen=True)
+class Field:
+    """One YAML key of a mapping: how its value is read, and which model field it fills."""
 
-    PyYAML reports such an error where it gave up: at the end of the file, or at a later
-    quote that it took as the closing one. The person needs the line where the quote opened.
-    """
-    if error.context == "while scanning a quoted scalar" and error.context_mark is not None:
-        start = error.context_mark
-        return start.line + 1, text[start.index] if start.index < len(text) else '"'
-    suspect: tuple[int, str] | None = None
-    try:
-        for token in yaml.scan(text, Loader=yaml.SafeLoader):
-            if (
-                isinstance(token, yaml.ScalarToken)
-                and token.style in ('"', "'")
-                and token.end_mark.line > token.start_mark.line
-                and _SWALLOWED_FIELD.search(text, token.start_mark.index, token.end_mark.index)
-            ):
-                suspect = (token.start_mark.line + 1, str(token.style))
-    except yaml.YAMLError:
-        pass
-    return suspect
+    key: str
+    convert: Convert
+    required: bool = False
+    attr: str = ""  # the model field; "" means the same name as the key
+    hint: str = ""  # said after "missing required field 'key'"
+    first: bool = False  # read before the others, which depend on it
+
+    @property
+    def fills(self) -> str:
+        return self.attr or self.key
 
 
-def _walk(node: Node) -> Iterator[Node]:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        if isinstance(current, MappingNode):
-            for key, value in current.value:
-                stack.extend((key, value))
-        elif isinstance(current, SequenceNode):
-            stack.extend(current.value)
+@dataclass
+class _Found:
+    """A mapping being walked: its node and path, its keys, and the values read so far (by
+    model field; only keys present and valid, so the model's defaults fill the rest)."""
+
+    node: Node
+    path: str
+    keys: dict[str, tuple[Node, Node]]
+    values: dict[str, Any]
+    problems_before: int  # problems found before its values were read (unknown keys aside)
+
+    def where(self, key: str) -> str:
+        return _join(self.path, key)
 
 
-def _fields(
-    node: Node, path: str, allowed: tuple[str, ...], file: _File
-) -> dict[str, tuple[Node, Node]] | None:
-    """A mapping's fields by name (with key and value nodes); reports unknown and repeated keys."""
+@dataclass(frozen=True)
+class Rule:
+    """A check or a computed value that involves several fields, run in the table's order
+    once the fields before it are read."""
+
+    apply: Callable[[_Found, _File], None]
+
+
+@dataclass(frozen=True)
+class Table:
+    """The fields of one kind of mapping, and what they make (keyword arguments for `model`)."""
+
+    steps: tuple[Field | Rule, ...]
+    model: Callable[..., Any] | None = None
+
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        return tuple(step for step in self.steps if isinstance(step, Field))
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _keys(node: Node, path: str, allowed: tuple[str, ...], file: _File) -> _Found | None:
+    """A mapping's keys by name (with key and value nodes); reports unknown and repeated keys."""
     if not isinstance(node, MappingNode):
-        file.error(node, path or "(file)", f"expected a mapping of fields, got {_describe(node)}")
+        file.error(node, path or "(file)", f"expected a mapping of fields, got {describe(node)}")
         return None
     found: dict[str, tuple[Node, Node]] = {}
     for key, value in node.value:
         name = key.value if isinstance(key, ScalarNode) else None
-        where = f"{path}.{name}" if path and name else (name or path)
-        if not isinstance(name, str) or key.tag != _STR:
-            file.error(key, path or "(file)", f"field names must be text, got {_describe(key)}")
+        where = _join(path, name) if isinstance(name, str) and name else path
+        if not isinstance(name, str) or key.tag != STR:
+            file.error(key, path or "(file)", f"field names must be text, got {describe(key)}")
             continue
         if name in found:
             first = found[name][0].start_mark.line + 1
@@ -338,197 +253,257 @@ def _fields(
             file.error(key, where, f"unknown field '{name}'{hint}")
             continue
         found[name] = (key, value)
+    return _Found(node, path, found, {}, len(file.ctx.errors))
+
+
+def _walk_table(node: Node, path: str, table: Table, file: _File) -> _Found | None:
+    """Check a mapping against its table: unknown keys; then the fields the others depend on
+    (`first`); then every missing required key; then the other values in the table's order,
+    with cross-field rules where the table puts them."""
+    found = _keys(node, path, tuple(f.key for f in table.fields), file)
+    if found is None:
+        return None
+
+    def missing(fields: list[Field]) -> None:
+        for f in fields:
+            if f.required and f.key not in found.keys:
+                file.error(node, found.where(f.key), f"missing required field '{f.key}'{f.hint}")
+
+    def read(f: Field) -> None:
+        if f.key in found.keys:
+            value = f.convert(found.keys[f.key][1], found.where(f.key), file)
+            if value is not None:
+                found.values[f.fills] = value
+
+    for f in table.fields:
+        if f.first:
+            missing([f])
+            read(f)
+    missing([f for f in table.fields if not f.first])
+    for step in table.steps:
+        if isinstance(step, Rule):
+            step.apply(found, file)
+        elif not step.first:
+            read(step)
     return found
 
 
-# -- values ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Nested:
+    """A mapping with its own table; its model object when every field in it is good."""
+
+    table: Table
+
+    def __call__(self, node: Node, path: str, file: _File) -> Any:
+        found = _walk_table(node, path, self.table, file)
+        # An unknown key alone does not spoil the object (a slide with a typo still counts
+        # when later slides reuse its id); any problem with a value does.
+        if found is None or len(file.ctx.errors) > found.problems_before or not self.table.model:
+            return None
+        return self.table.model(**found.values)
 
 
-def _text(node: Node, path: str, file: _File, ctx: _Context) -> Text | None:
-    if isinstance(node, ScalarNode) and node.tag == _STR:
-        if not node.value.strip():
-            file.error(node, path, "is empty")
+@dataclass(frozen=True)
+class ListOf:
+    """A list of mappings with one table: `exactly` items, or at least one. Items that fail
+    are None in the result, so positions still match the YAML."""
+
+    table: Table
+    noun: str
+    exactly: int | None = None
+
+    def __call__(self, node: Node, path: str, file: _File) -> tuple[Any, ...] | None:
+        if self.exactly is not None:
+            if not isinstance(node, SequenceNode) or len(node.value) != self.exactly:
+                got = f"{len(node.value)} items" if isinstance(node, SequenceNode) else None
+                file.error(
+                    node,
+                    path,
+                    f"expected exactly {self.exactly} {self.noun}, got {got or describe(node)}",
+                )
+                return None
+        elif not isinstance(node, SequenceNode) or not node.value:
+            file.error(node, path, f"expected a list of {self.noun}, got {describe(node)}")
             return None
-        if len(ctx.languages) > 1:
-            file.error(
-                node,
-                path,
-                f"missing translation: give one text per language ({', '.join(ctx.languages)}), "
-                "e.g. {en: ..., es: ...}",
-            )
-            return None
-        return Text({ctx.languages[0]: node.value.strip()})
+        item = Nested(self.table)
+        return tuple(item(value, f"{path}[{n}]", file) for n, value in enumerate(node.value))
+
+
+# -- kinds of values ---------------------------------------------------------------------
+
+
+def _by_language(
+    node: MappingNode, path: str, file: _File, each: Convert, what: str
+) -> dict[str, Any] | None:
+    """A mapping with one value (read by `each`) for every language of the deck."""
+    languages = file.ctx.languages
+    found: dict[str, Any] = {}
+    for key, value in node.value:
+        code = key.value if isinstance(key, ScalarNode) else ""
+        if code not in languages:
+            file.error(key, f"{path}.{code}", f"'{code}' is not one of the deck's languages")
+            continue
+        item = each(value, f"{path}.{code}", file)
+        if item is not None:
+            found[code] = item
+    missing = [code for code in languages if code not in found]
+    if missing and len(found) + len(missing) == len(languages):
+        file.error(node, path, f"missing {what} for {', '.join(missing)}")
+    return None if missing else found
+
+
+def _plain_text(node: Node, path: str, file: _File) -> str | None:
+    if not (isinstance(node, ScalarNode) and node.tag == STR):
+        file.error(node, path, f"expected text, got {describe(node)}")
+        return None
+    if not node.value.strip():
+        file.error(node, path, "is empty")
+        return None
+    return str(node.value.strip())
+
+
+def _text(node: Node, path: str, file: _File) -> Text | None:
+    """A string, or in a deck of several languages a mapping with one string per language."""
+    languages = file.ctx.languages
     if isinstance(node, MappingNode):
-        by_language: dict[str, str] = {}
-        for key, value in node.value:
-            code = key.value if isinstance(key, ScalarNode) else ""
-            if code not in ctx.languages:
-                file.error(key, f"{path}.{code}", f"'{code}' is not one of the deck's languages")
-                continue
-            if not (isinstance(value, ScalarNode) and value.tag == _STR):
-                file.error(value, f"{path}.{code}", f"expected text, got {_describe(value)}")
-                continue
-            if not value.value.strip():
-                file.error(value, f"{path}.{code}", "is empty")
-                continue
-            by_language[code] = value.value.strip()
-        missing = [code for code in ctx.languages if code not in by_language]
-        if missing and len(by_language) + len(missing) == len(ctx.languages):
-            file.error(node, path, f"missing translation for {', '.join(missing)}")
-        if missing:
-            return None
-        return Text({code: by_language[code] for code in ctx.languages})
-    file.error(node, path, f"expected text, got {_describe(node)}")
-    return None
-
-
-def _texts(
-    node: Node, path: str, file: _File, ctx: _Context, most: int = MAX_BULLETS
-) -> tuple[Text, ...] | None:
-    if not isinstance(node, SequenceNode):
-        file.error(node, path, f"expected a list of texts, got {_describe(node)}")
-        return None
-    if not 1 <= len(node.value) <= most:
-        file.error(node, path, f"expected 1 to {most} items, got {len(node.value)}")
-        return None
-    items = [_text(item, f"{path}[{n}]", file, ctx) for n, item in enumerate(node.value)]
-    return tuple(t for t in items if t is not None) if all(items) else None
-
-
-def _number(node: Node, path: str, file: _File, low: float, high: float) -> float | None:
-    if isinstance(node, ScalarNode) and node.tag in (_INT, _FLOAT):
-        try:
-            value = float(node.value.replace("_", ""))
-        except ValueError:
-            value = float("nan")
-        if low <= value <= high:
-            return value
+        texts = _by_language(node, path, file, _plain_text, "translation")
+        return None if texts is None else Text({code: texts[code] for code in languages})
+    text = _plain_text(node, path, file)
+    if text is not None and len(languages) > 1:
         file.error(
             node,
             path,
-            f"expected a number of seconds between {low:g} and {high:g}, got {node.value}",
+            f"missing translation: give one text per language ({', '.join(languages)}), "
+            "e.g. {en: ..., es: ...}",
         )
         return None
-    shown = (
-        f"'{node.value}'" if isinstance(node, ScalarNode) and node.tag == _STR else _describe(node)
-    )
-    file.error(
-        node, path, f"expected a number of seconds between {low:g} and {high:g}, got {shown}"
-    )
-    return None
+    return None if text is None else Text({languages[0]: text})
 
 
-def _choice(node: Node, path: str, file: _File, options: tuple[str, ...]) -> str | None:
-    if isinstance(node, ScalarNode) and node.tag == _STR and node.value in options:
-        return str(node.value)
-    got = f"'{node.value}'" if isinstance(node, ScalarNode) else _describe(node)
-    file.error(node, path, f"expected one of {', '.join(options)}, got {got}")
-    return None
+def _texts(node: Node, path: str, file: _File) -> tuple[Text, ...] | None:
+    if not isinstance(node, SequenceNode):
+        file.error(node, path, f"expected a list of texts, got {describe(node)}")
+        return None
+    if not 1 <= len(node.value) <= MAX_BULLETS:
+        file.error(node, path, f"expected 1 to {MAX_BULLETS} items, got {len(node.value)}")
+        return None
+    items = [_text(item, f"{path}[{n}]", file) for n, item in enumerate(node.value)]
+    return tuple(t for t in items if t is not None) if all(items) else None
+
+
+def _seconds(low: float, high: float) -> Convert:
+    """A number of seconds from `low` to `high`."""
+
+    def convert(node: Node, path: str, file: _File) -> float | None:
+        if isinstance(node, ScalarNode) and node.tag in (INT, FLOAT):
+            try:
+                value = float(node.value.replace("_", ""))
+            except ValueError:
+                value = float("nan")
+            if low <= value <= high:
+                return value
+            got = node.value
+        elif isinstance(node, ScalarNode) and node.tag == STR:
+            got = f"'{node.value}'"
+        else:
+            got = describe(node)
+        file.error(
+            node, path, f"expected a number of seconds between {low:g} and {high:g}, got {got}"
+        )
+        return None
+
+    return convert
+
+
+def _choice(options: type[StrEnum]) -> Convert:
+    """One of an enum's values, as that enum's member."""
+
+    values = tuple(option.value for option in options)
+
+    def convert(node: Node, path: str, file: _File) -> StrEnum | None:
+        if isinstance(node, ScalarNode) and node.tag == STR and node.value in values:
+            return options(node.value)
+        got = f"'{node.value}'" if isinstance(node, ScalarNode) else describe(node)
+        file.error(node, path, f"expected one of {', '.join(values)}, got {got}")
+        return None
+
+    return convert
 
 
 def _colour(node: Node, path: str, file: _File) -> RGB | None:
-    if isinstance(node, ScalarNode) and node.tag == _STR and COLOUR.match(node.value):
+    if isinstance(node, ScalarNode) and node.tag == STR and COLOUR.match(node.value):
         v = node.value
         return (int(v[1:3], 16), int(v[3:5], 16), int(v[5:7], 16))
-    got = f"'{node.value}'" if isinstance(node, ScalarNode) else _describe(node)
+    got = f"'{node.value}'" if isinstance(node, ScalarNode) else describe(node)
     file.error(node, path, f'expected a colour like "#0A1A2E" (in quotes), got {got}')
     return None
 
 
-# -- images ------------------------------------------------------------------------------
-
-
-def _image(node: Node, path: str, file: _File, ctx: _Context) -> Path | None:
-    if not (isinstance(node, ScalarNode) and node.tag == _STR and node.value.strip()):
-        file.error(node, path, f"expected an image path, got {_describe(node)}")
-        return None
-    value = node.value.strip()
-    if os.path.isabs(value) or value.startswith(("/", "\\", "~")) or re.match(r"^[A-Za-z]:", value):
-        file.error(node, path, f"image path must be relative (like images/valves.svg), got {value}")
-        return None
-    if not value.lower().endswith(IMAGE_SUFFIXES):
-        file.error(node, path, f"image must be one of {', '.join(IMAGE_SUFFIXES)}, got {value}")
-        return None
-    deck_dir = ctx.deck_dir
-    roots = [deck_dir.resolve(), (deck_dir.parent / "assets").resolve()]
-    for root in roots:
-        candidate = root / value
-        # Refuse escapes even when the target does not exist: `..` and symlinks are resolved.
-        try:
-            resolved: Path = candidate.resolve()
-        except (OSError, RuntimeError):  # a symlink loop
-            file.error(node, path, f"image {value}: is a symlink loop")
-            return None
-        if not resolved.is_relative_to(root):
-            file.error(
-                node,
-                path,
-                f"image {value} leads outside the {root.name}/ folder; keep images inside "
-                f"{deck_dir.name}/ or assets/",
-            )
-            return None
-        if os.path.lexists(candidate):
-            # Whatever is there (a FIFO, a folder...) is the check's to refuse, not "missing".
-            problem = ctx.check_image(resolved)
-            if problem:
-                file.error(node, path, f"image {value}: {problem}")
-                return None
-            return resolved
-    file.error(node, path, f"image not found: {value} (looked in {deck_dir.name}/ and assets/)")
+def _flag(node: Node, path: str, file: _File) -> bool | None:
+    if isinstance(node, ScalarNode) and node.tag == BOOL:
+        return bool(node.value.lower() in ("true", "yes", "on"))
+    file.error(node, path, f"expected true or false, got {describe(node)}")
     return None
 
 
-# -- deck.yaml ---------------------------------------------------------------------------
+def _slug(node: Node, path: str, file: _File) -> str | None:
+    if isinstance(node, ScalarNode) and node.tag == STR and SLUG.match(node.value):
+        return str(node.value)
+    file.error(node, path, "expected lower-case letters, digits and dashes, like 'what-is-cvi'")
+    return None
 
 
-def _deck_settings(node: Node, file: _File, ctx: _Context) -> dict[str, Any]:
-    fields = _fields(node, "", DECK_FIELDS, file)
-    settings: dict[str, Any] = {}
-    if fields is None:
-        return settings
-    if "languages" in fields:
-        languages_node = fields["languages"][1]
-        codes = _languages(languages_node, file)
-        if codes:
-            ctx.languages = codes
-            settings["languages"] = codes
-    if "title" not in fields:
-        file.error(node, "title", "missing required field 'title'")
-    else:
-        settings["title"] = _text(fields["title"][1], "title", file, ctx)
-    if "slide_duration" in fields:
-        settings["slide_duration"] = _number(
-            fields["slide_duration"][1], "slide_duration", file, 2, 600
-        )
-    if "idle_timeout" in fields:
-        settings["idle_timeout"] = _number(
-            fields["idle_timeout"][1], "idle_timeout", file, 10, 3600
-        )
-    if "transition" in fields:
-        settings["transition"] = _transition(fields["transition"][1], file)
-    if "theme" in fields:
-        settings["theme"] = _theme(fields["theme"][1], file)
-    if "staff_exit" in fields:
-        settings["staff_exit"] = _staff_exit(fields["staff_exit"][1], file)
-    if "schedule" in fields:
-        settings["schedule"] = _schedule(fields["schedule"][1], file)
-    if "alternate_languages" in fields:
-        settings["alternate_languages"] = _flag(
-            fields["alternate_languages"][1], "alternate_languages", file
-        )
-    if "take_home_url" in fields:
-        urls = _urls(fields["take_home_url"][1], "take_home_url", file, ctx)
-        if urls is not None:
-            settings["take_home_url"] = urls[ctx.languages[0]]
-            settings["take_home_urls"] = urls
-    if "system_font" in fields:
-        settings["system_font"] = _flag(fields["system_font"][1], "system_font", file)
-    return settings
+def _image(node: Node, path: str, file: _File) -> Path | None:
+    if not (isinstance(node, ScalarNode) and node.tag == STR and node.value.strip()):
+        file.error(node, path, f"expected an image path, got {describe(node)}")
+        return None
+    try:
+        return find_image(node.value.strip(), file.ctx.deck_dir, file.ctx.check_image)
+    except BadImageError as problem:
+        file.error(node, path, str(problem))
+        return None
+
+
+def _url(node: Node, path: str, file: _File) -> str | None:
+    value = node.value if isinstance(node, ScalarNode) and node.tag == STR else ""
+    if WEB_ADDRESS.fullmatch(value):
+        return str(value)
+    file.error(node, path, "expected a web address starting with https://")
+    return None
+
+
+def _urls(node: Node, path: str, file: _File) -> dict[str, str] | None:
+    """One web address for every language, or a mapping with one per language (like a text)."""
+    if isinstance(node, MappingNode):
+        return _by_language(node, path, file, _url, "web address")
+    url = _url(node, path, file)
+    return None if url is None else dict.fromkeys(file.ctx.languages, url)
+
+
+def _languages(node: Node, path: str, file: _File) -> tuple[str, ...] | None:
+    """The deck's language codes; every text read after this one must have each of them."""
+    if not isinstance(node, SequenceNode) or not node.value:
+        file.error(node, path, "expected a list of language codes such as [en, es]")
+        return None
+    codes: list[str] = []
+    for n, item in enumerate(node.value):
+        code = item.value if isinstance(item, ScalarNode) else None
+        if not (isinstance(code, str) and LANGUAGE_CODE.match(code)):
+            file.error(
+                item, f"{path}[{n}]", f"expected a two-letter language code, got {describe(item)}"
+            )
+            return None
+        if code in codes:
+            file.error(item, f"{path}[{n}]", f"'{code}' is listed twice")
+            return None
+        codes.append(code)
+    file.ctx.languages = tuple(codes)
+    return file.ctx.languages
 
 
 def _clock_time(node: Node, path: str, file: _File) -> dt.time | None:
-    text = node.value if isinstance(node, ScalarNode) and node.tag == _STR else None
-    match = re.fullmatch(r"([01]?[0-9]|2[0-3]):([0-5][0-9])", text or "")
+    text = node.value if isinstance(node, ScalarNode) and node.tag == STR else None
+    match = CLOCK_TIME.fullmatch(text or "")
     if match is None:
         # YAML 1.1 reads an unquoted 07:30 as a number (sexagesimal): ask for quotes.
         file.error(node, path, 'expected a time like "07:30" (24-hour, in quotes)')
@@ -536,282 +511,165 @@ def _clock_time(node: Node, path: str, file: _File) -> dt.time | None:
     return dt.time(int(match[1]), int(match[2]))
 
 
-def _schedule(node: Node, file: _File) -> Schedule | None:
-    fields = _fields(node, "schedule", ("open", "close", "days", "outside_hours"), file)
-    if fields is None:
+def _days(node: Node, path: str, file: _File) -> frozenset[int] | None:
+    names = [d.value for d in node.value] if isinstance(node, SequenceNode) else None
+    if not names or any(not isinstance(n, str) or n not in DAY_NAMES for n in names):
+        file.error(node, path, f"expected a list of days from {', '.join(DAY_NAMES)}")
         return None
-    for needed in ("open", "close"):
-        if needed not in fields:
-            file.error(node, f"schedule.{needed}", f"missing required field '{needed}'")
-    if "open" not in fields or "close" not in fields:
-        return None
-    opens = _clock_time(fields["open"][1], "schedule.open", file)
-    closes = _clock_time(fields["close"][1], "schedule.close", file)
-    days = frozenset(range(7))
-    if "days" in fields:
-        days_node = fields["days"][1]
-        names = [d.value for d in days_node.value] if isinstance(days_node, SequenceNode) else None
-        if not names or any(not isinstance(n, str) or n not in DAY_NAMES for n in names):
-            file.error(
-                days_node, "schedule.days", f"expected a list of days from {', '.join(DAY_NAMES)}"
-            )
-            return None
-        days = frozenset(DAY_NAMES.index(n) for n in names)
-    style = RestStyle.DIM
-    if "outside_hours" in fields:
-        chosen = _choice(
-            fields["outside_hours"][1],
-            "schedule.outside_hours",
-            file,
-            tuple(r.value for r in RestStyle),
-        )
-        style = RestStyle(chosen) if chosen else style
-    if opens is None or closes is None:
-        return None
-    if closes <= opens:
+    return frozenset(DAY_NAMES.index(n) for n in names)
+
+
+def _refused(why: str) -> Convert:
+    """A key people may reach for that the deck must not have: always an error, saying why."""
+
+    def convert(node: Node, path: str, file: _File) -> None:
+        file.error(node, path, why)
+
+    return convert
+
+
+# -- the rules that involve several fields -----------------------------------------------
+
+
+def _kind_fields(found: _Found, file: _File) -> None:
+    kind = found.values.get("kind")
+    if kind is None:
+        return
+    required, optional = KIND_FIELDS[kind]
+    for name in sorted(required - found.keys.keys()):
+        file.error(found.node, found.where(name), f"a {kind.value} slide needs '{name}'")
+    for name in sorted(found.keys.keys() & _BY_KIND - required - optional):
         file.error(
-            fields["close"][1], "schedule.close", "closing time must be later than opening time"
+            found.keys[name][0], found.where(name), f"'{name}' is not used by a {kind.value} slide"
         )
-        return None
-    return Schedule(opens, closes, days, style)
 
 
-def _languages(node: Node, file: _File) -> tuple[str, ...] | None:
-    if not isinstance(node, SequenceNode) or not node.value:
-        file.error(node, "languages", "expected a list of language codes such as [en, es]")
-        return None
-    codes: list[str] = []
-    for n, item in enumerate(node.value):
-        code = item.value if isinstance(item, ScalarNode) else None
-        if not (isinstance(code, str) and LANGUAGE_CODE.match(code)):
-            file.error(
-                item,
-                f"languages[{n}]",
-                f"expected a two-letter language code, got {_describe(item)}",
-            )
-            return None
-        if code in codes:
-            file.error(item, f"languages[{n}]", f"'{code}' is listed twice")
-            return None
-        codes.append(code)
-    return tuple(codes)
-
-
-def _transition(node: Node, file: _File) -> Transition | None:
-    fields = _fields(node, "transition", ("style", "seconds"), file)
-    if fields is None:
-        return None
-    style = TransitionStyle.CROSSFADE
-    seconds = 0.4
-    if "style" in fields:
-        chosen = _choice(
-            fields["style"][1], "transition.style", file, tuple(s.value for s in TransitionStyle)
-        )
-        style = TransitionStyle(chosen) if chosen else style
-    if "seconds" in fields:
-        value = _number(fields["seconds"][1], "transition.seconds", file, 0, 2)
-        seconds = value if value is not None else seconds
-    return Transition(style, seconds)
-
-
-def _theme(node: Node, file: _File) -> Theme | None:
-    fields = _fields(node, "theme", THEME_FIELDS, file)
-    if fields is None:
-        return None
-    colours = {name: _colour(value, f"theme.{name}", file) for name, (_, value) in fields.items()}
-    return Theme(**{name: c for name, c in colours.items() if c is not None})
-
-
-def _staff_exit(node: Node, file: _File) -> StaffExit | None:
-    fields = _fields(node, "staff_exit", ("hold_seconds", "pin"), file)
-    if fields is None:
-        return None
-    hold = 5.0
-    if "hold_seconds" in fields:
-        value = _number(fields["hold_seconds"][1], "staff_exit.hold_seconds", file, 2, 30)
-        hold = value if value is not None else hold
-    if "pin" in fields:
-        # Decks are synced to every screen and read by everyone who edits slides: a PIN there
-        # is no secret. Each screen keeps only a hash of its own (kiosk.pin).
+def _take_home(found: _Found, file: _File) -> None:
+    values = found.values
+    if values.get("take_home") and "image" in values:
         file.error(
-            fields["pin"][1],
-            "staff_exit.pin",
-            "a PIN in the deck can be read by anyone who sees the slides; remove it and run "
-            "`kiosk set-pin` on each screen instead",
-        )
-    return StaffExit(hold)
-
-
-# -- section files -----------------------------------------------------------------------
-
-
-def _section_file(node: Node, file: _File, ctx: _Context) -> list[tuple[Slide, Node, str]]:
-    """The file's good slides, each with its node and its path (`slides[2]`) for messages."""
-    fields = _fields(node, "", ("section", "slides"), file)
-    if fields is None:
-        return []
-    section = None
-    if "section" in fields:
-        section = _text(fields["section"][1], "section", file, ctx)
-    else:
-        file.error(node, "section", "missing required field 'section' (the topic-menu entry)")
-    if "slides" not in fields:
-        file.error(node, "slides", "missing required field 'slides'")
-        return []
-    slides_node = fields["slides"][1]
-    if not isinstance(slides_node, SequenceNode) or not slides_node.value:
-        file.error(
-            slides_node, "slides", f"expected a list of slides, got {_describe(slides_node)}"
-        )
-        return []
-    slides = []
-    for n, item in enumerate(slides_node.value):
-        slide = _slide(item, f"slides[{n}]", file, ctx, section)
-        if slide is not None:
-            slides.append((slide, item, f"slides[{n}]"))
-    return slides
-
-
-def _slide(node: Node, path: str, file: _File, ctx: _Context, section: Text | None) -> Slide | None:
-    fields = _fields(node, path, SLIDE_FIELDS, file)
-    if fields is None:
-        return None
-    before = len(file.errors)
-    for needed in ("id", "kind", "title"):
-        if needed not in fields:
-            file.error(node, f"{path}.{needed}", f"missing required field '{needed}'")
-    slide_id = None
-    if "id" in fields:
-        id_node = fields["id"][1]
-        if isinstance(id_node, ScalarNode) and id_node.tag == _STR and SLUG.match(id_node.value):
-            slide_id = id_node.value
-        else:
-            file.error(
-                id_node,
-                f"{path}.id",
-                "expected lower-case letters, digits and dashes, like 'what-is-cvi'",
-            )
-    kind = None
-    if "kind" in fields:
-        chosen = _choice(fields["kind"][1], f"{path}.kind", file, tuple(k.value for k in SlideKind))
-        kind = SlideKind(chosen) if chosen else None
-    if kind is not None:
-        required, optional = KIND_FIELDS[kind]
-        for name in sorted(required - fields.keys()):
-            file.error(node, f"{path}.{name}", f"a {kind.value} slide needs '{name}'")
-        for name in sorted(fields.keys() - required - optional - COMMON_FIELDS):
-            file.error(
-                fields[name][0], f"{path}.{name}", f"'{name}' is not used by a {kind.value} slide"
-            )
-
-    def get(name: str, convert: Callable[[Node, str], Any]) -> Any:
-        return convert(fields[name][1], f"{path}.{name}") if name in fields else None
-
-    title = get("title", lambda n, p: _text(n, p, file, ctx))
-    own_section = get("section", lambda n, p: _text(n, p, file, ctx))
-    duration = get("duration", lambda n, p: _number(n, p, file, 2, 600))
-    body = get("body", lambda n, p: _text(n, p, file, ctx))
-    bullets = get("bullets", lambda n, p: _texts(n, p, file, ctx))
-    columns = get("columns", lambda n, p: _columns(n, p, file, ctx))
-    image = get("image", lambda n, p: _image(n, p, file, ctx))
-    image_origin = file.origin(fields["image"][1]) if image is not None else None
-    take_home = get("take_home", lambda n, p: _flag(n, p, file))
-    if take_home and image is not None:
-        file.error(
-            fields["take_home"][0],
-            f"{path}.take_home",
+            found.keys["take_home"][0],
+            found.where("take_home"),
             "a slide with an image has no room for the take-home code",
         )
-    if take_home is None:
-        take_home = kind is SlideKind.SOURCES  # where visitors look for "where can I read more"
-    if len(file.errors) > before or slide_id is None or kind is None or title is None:
-        return None
-    chosen_section = own_section or section
-    if chosen_section is None:
-        return None
-    return Slide(
-        id=slide_id,
-        kind=kind,
-        title=title,
-        section=chosen_section,
-        origin=file.origin(node),
-        body=body,
-        bullets=bullets or (),
-        columns=columns or (),
-        image=image,
-        duration=duration,
-        take_home=bool(take_home),
-        image_origin=image_origin,
+    if "take_home" not in found.keys:
+        # Sources slides are where visitors look for "where can I read more".
+        values["take_home"] = values.get("kind") is SlideKind.SOURCES
+
+
+def _slide_place(found: _Found, file: _File) -> None:
+    """Where the slide and its image were written, and its section (else the file's)."""
+    found.values["origin"] = file.origin(found.node)
+    if "image" in found.values:
+        found.values["image_origin"] = file.origin(found.keys["image"][1])
+    found.values.setdefault("section", file.section)
+
+
+def _slide(section: Text | None = None, **values: Any) -> Slide | None:
+    # No section of its own and none for the file: the file's problem is already reported.
+    return None if section is None else Slide(section=section, **values)
+
+
+def _file_section(found: _Found, file: _File) -> None:
+    file.section = found.values.get("section")
+
+
+def _open_before_close(found: _Found, file: _File) -> None:
+    opens, closes = found.values.get("opens"), found.values.get("closes")
+    if opens is not None and closes is not None and closes <= opens:
+        file.error(
+            found.keys["close"][1],
+            found.where("close"),
+            "closing time must be later than opening time",
+        )
+
+
+def _take_home_urls(found: _Found, file: _File) -> None:
+    if "take_home_urls" in found.values:
+        found.values["take_home_url"] = found.values["take_home_urls"][file.ctx.languages[0]]
+
+
+# -- the tables --------------------------------------------------------------------------
+
+COLUMN = Table(
+    (
+        Field("heading", _text, required=True),
+        Field("bullets", _texts, required=True),
+        Field("tone", _choice(Tone)),
+    ),
+    Column,
+)
+SLIDE = Table(
+    (
+        Field("id", _slug, required=True),
+        Field("kind", _choice(SlideKind), required=True),
+        Rule(_kind_fields),
+        Field("title", _text, required=True),
+        Field("section", _text),
+        Field("duration", _seconds(2, 600)),
+        Field("body", _text),
+        Field("bullets", _texts),
+        Field("columns", ListOf(COLUMN, "columns", exactly=2)),
+        Field("image", _image),
+        Field("take_home", _flag),
+        Rule(_take_home),
+        Rule(_slide_place),
+    ),
+    _slide,
+)
+SECTION_FILE = Table(
+    (
+        Field("section", _text, required=True, hint=" (the topic-menu entry)", first=True),
+        Rule(_file_section),
+        Field("slides", ListOf(SLIDE, "slides"), required=True),
     )
-
-
-def _flag(node: Node, path: str, file: _File) -> bool | None:
-    if isinstance(node, ScalarNode) and node.tag == _BOOL:
-        return bool(node.value.lower() in ("true", "yes", "on"))
-    file.error(node, path, f"expected true or false, got {_describe(node)}")
-    return None
-
-
-def _url(node: Node, path: str, file: _File) -> str | None:
-    value = node.value if isinstance(node, ScalarNode) and node.tag == _STR else ""
-    if re.fullmatch(r"https://[^\s]{4,300}", value):
-        return str(value)
-    file.error(node, path, "expected a web address starting with https://")
-    return None
-
-
-def _urls(node: Node, path: str, file: _File, ctx: _Context) -> dict[str, str] | None:
-    """One web address for every language, or a mapping with one per language (like a text)."""
-    if not isinstance(node, MappingNode):
-        url = _url(node, path, file)
-        return None if url is None else dict.fromkeys(ctx.languages, url)
-    urls: dict[str, str] = {}
-    for key, value in node.value:
-        code = key.value if isinstance(key, ScalarNode) else ""
-        if code not in ctx.languages:
-            file.error(key, f"{path}.{code}", f"'{code}' is not one of the deck's languages")
-            continue
-        url = _url(value, f"{path}.{code}", file)
-        if url is not None:
-            urls[code] = url
-    missing = [code for code in ctx.languages if code not in urls]
-    if missing and len(urls) + len(missing) == len(ctx.languages):
-        file.error(node, path, f"missing web address for {', '.join(missing)}")
-    return None if missing else urls
-
-
-def _columns(node: Node, path: str, file: _File, ctx: _Context) -> tuple[Column, ...] | None:
-    if not isinstance(node, SequenceNode) or len(node.value) != 2:
-        count = f"{len(node.value)} items" if isinstance(node, SequenceNode) else _describe(node)
-        file.error(node, path, f"expected exactly 2 columns, got {count}")
-        return None
-    columns = []
-    for n, item in enumerate(node.value):
-        where = f"{path}[{n}]"
-        fields = _fields(item, where, ("heading", "bullets", "tone"), file)
-        if fields is None:
-            return None
-        for required in ("heading", "bullets"):
-            if required not in fields:
-                file.error(item, f"{where}.{required}", f"missing required field '{required}'")
-        heading = (
-            _text(fields["heading"][1], f"{where}.heading", file, ctx)
-            if "heading" in fields
-            else None
-        )
-        bullets = (
-            _texts(fields["bullets"][1], f"{where}.bullets", file, ctx)
-            if "bullets" in fields
-            else None
-        )
-        tone = Tone.INFO
-        if "tone" in fields:
-            chosen = _choice(fields["tone"][1], f"{where}.tone", file, tuple(t.value for t in Tone))
-            tone = Tone(chosen) if chosen else tone
-        if heading is None or bullets is None:
-            return None
-        columns.append(Column(heading, bullets, tone))
-    return tuple(columns)
+)
+TRANSITION = Table(
+    (Field("style", _choice(TransitionStyle)), Field("seconds", _seconds(0, 2))), Transition
+)
+THEME = Table(tuple(Field(f.name, _colour) for f in dataclasses.fields(Theme)), Theme)
+STAFF_EXIT = Table(
+    (
+        Field("hold_seconds", _seconds(2, 30)),
+        # Decks are synced to every screen and read by everyone who edits slides: a PIN there
+        # is no secret. Each screen keeps only a hash of its own (kiosk.pin).
+        Field(
+            "pin",
+            _refused(
+                "a PIN in the deck can be read by anyone who sees the slides; remove it and run "
+                "`kiosk set-pin` on each screen instead"
+            ),
+        ),
+    ),
+    StaffExit,
+)
+SCHEDULE = Table(
+    (
+        Field("open", _clock_time, required=True, attr="opens"),
+        Field("close", _clock_time, required=True, attr="closes"),
+        Field("days", _days),
+        Field("outside_hours", _choice(RestStyle)),
+        Rule(_open_before_close),
+    ),
+    Schedule,
+)
+DECK = Table(
+    (
+        Field("languages", _languages, first=True),  # every text is read in these
+        Field("title", _text, required=True),
+        Field("slide_duration", _seconds(2, 600)),
+        Field("idle_timeout", _seconds(10, 3600)),
+        Field("transition", Nested(TRANSITION)),
+        Field("theme", Nested(THEME)),
+        Field("staff_exit", Nested(STAFF_EXIT)),
+        Field("schedule", Nested(SCHEDULE)),
+        Field("alternate_languages", _flag),
+        Field("take_home_url", _urls, attr="take_home_urls"),
+        Rule(_take_home_urls),
+        Field("system_font", _flag),
+    ),
+    Deck,
+)
 
 
 # -- the deck ----------------------------------------------------------------------------
@@ -839,20 +697,20 @@ def load_deck(
     if not deck_dir.is_dir():
         raise DeckError([ContentError(name, 1, "(folder)", "deck folder not found")])
 
-    deck_file = _File(shown(deck_dir / "deck.yaml"), ctx.errors)
-    settings: dict[str, Any] = {}
+    deck_file = _File(shown(deck_dir / "deck.yaml"), ctx)
+    settings: Mapping[str, Any] = {}
     if not os.path.lexists(deck_dir / "deck.yaml"):
         deck_file.error(
             None, "(file)", "deck.yaml is missing: every deck needs one (see docs/deck-format.md)"
         )
     else:
-        node = _read(deck_dir / "deck.yaml", deck_file, ctx)
-        if node is not None:
-            settings = _deck_settings(node, deck_file, ctx)
+        node = _read(deck_dir / "deck.yaml", deck_file)
+        found = _walk_table(node, "", DECK, deck_file) if node is not None else None
+        settings = found.values if found is not None else {}
 
     section_paths = sorted(p for p in deck_dir.glob("*.yaml") if p.name != "deck.yaml")
     for stray in sorted(deck_dir.glob("*.yml")):
-        _File(shown(stray), ctx.errors).error(None, "(file)", "section files must end in .yaml")
+        _File(shown(stray), ctx).error(None, "(file)", "section files must end in .yaml")
     if not section_paths:
         deck_file.error(
             None, "(folder)", "no section files (*.yaml besides deck.yaml) in the deck folder"
@@ -861,16 +719,20 @@ def load_deck(
     slides: list[Slide] = []
     seen: dict[str, Origin] = {}
     for path in section_paths:
-        file = _File(shown(path), ctx.errors)
-        node = _read(path, file, ctx)
-        if node is None:
-            continue
-        for slide, slide_node, where in _section_file(node, file, ctx):
+        file = _File(shown(path), ctx)
+        node = _read(path, file)
+        found = _walk_table(node, "", SECTION_FILE, file) if node is not None else None
+        for n, slide in enumerate(found.values.get("slides", ()) if found is not None else ()):
+            if slide is None:
+                continue
             if slide.id in seen:
-                file.error(
-                    slide_node,
-                    f"{where}.id",
-                    f"slide id '{slide.id}' is already used at {seen[slide.id]}",
+                ctx.errors.append(
+                    ContentError(
+                        file.shown,
+                        slide.origin.line,
+                        f"slides[{n}].id",
+                        f"slide id '{slide.id}' is already used at {seen[slide.id]}",
+                    )
                 )
                 continue
             seen[slide.id] = slide.origin
@@ -879,24 +741,8 @@ def load_deck(
         deck_file.error(None, "(folder)", "the deck has no slides")
     if ctx.errors:
         raise DeckError(ctx.errors, system_font=bool(settings.get("system_font")))
-
-    defaults = Deck(title=Text({"en": ""}), languages=("en",), slides=(), root=deck_dir)
-    return Deck(
-        title=settings.get("title") or Text({ctx.languages[0]: name}),
-        languages=ctx.languages,
-        slides=tuple(slides),
-        root=deck_dir.resolve(),
-        slide_duration=settings.get("slide_duration") or defaults.slide_duration,
-        idle_timeout=settings.get("idle_timeout") or defaults.idle_timeout,
-        transition=settings.get("transition") or defaults.transition,
-        theme=settings.get("theme") or defaults.theme,
-        staff_exit=settings.get("staff_exit") or defaults.staff_exit,
-        schedule=settings.get("schedule"),
-        take_home_url=settings.get("take_home_url") or defaults.take_home_url,
-        take_home_urls=settings.get("take_home_urls") or defaults.take_home_urls,
-        alternate_languages=bool(settings.get("alternate_languages")),
-        system_font=bool(settings.get("system_font")),
-    )
+    settings = {**settings, "languages": ctx.languages}
+    return Deck(slides=tuple(slides), root=deck_dir.resolve(), **settings)
 
 
 __all__ = ["LANGUAGE_NAMES", "ContentError", "DeckError", "load_deck"]

@@ -8,6 +8,8 @@ references), from width/height with their units or from the viewBox.
 
 `sniff` reads headers only and is cheap; `decode` draws the pixels and runs only in the
 loader child (`kiosk.loader`), under its memory and CPU limits, after `sniff` said yes.
+`find_image` is everything about a slide's `image:` path (where it may point, which names,
+what the messages say); `kiosk.content` only hands it the text and reports its sentence.
 Why libraries and not hand-written header parsing: the hand-written parser this replaced
 missed `height` before `width`, single quotes and viewBox-only SVGs, and knew three formats.
 """
@@ -16,14 +18,18 @@ from __future__ import annotations
 
 import io
 import math
+import os
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 from PIL import Image, UnidentifiedImageError
 
+from kiosk.files import FileRefusedError, read_deck_file
 from kiosk.limits import DEFAULT_LIMITS, Limits
 
 SVG = "SVG"
@@ -271,6 +277,50 @@ def _decode_svg(
     return Decoded(target[0], target[1], pygame.image.tobytes(surface, "RGBA"))
 
 
+# -- a slide's `image:` ------------------------------------------------------------------
+
+# Why the image file at this (resolved) path cannot be used, or None when it can.
+ImageCheck = Callable[[Path], str | None]
+
+
+def sniff_file(path: Path, roots: list[Path], limits: Limits = DEFAULT_LIMITS) -> str | None:
+    """The default image check: read the file (bounded) and sniff its header; no decoding."""
+    try:
+        sniff(read_deck_file(path, limit=limits.image_file_bytes, roots=roots), limits)
+    except (FileRefusedError, BadImageError) as problem:
+        return str(problem)
+    return None
+
+
+def find_image(value: str, deck_dir: Path, check: ImageCheck) -> Path:
+    """The resolved file a slide's `image: value` names, looked up in the deck folder and then
+    in `assets/` beside it, after `check` accepted it; or BadImageError with the whole sentence
+    (the caller adds file, line and field)."""
+    if os.path.isabs(value) or value.startswith(("/", "\\", "~")) or re.match(r"^[A-Za-z]:", value):
+        raise BadImageError(f"image path must be relative (like images/valves.svg), got {value}")
+    if not value.lower().endswith(IMAGE_SUFFIXES):
+        raise BadImageError(f"image must be one of {', '.join(IMAGE_SUFFIXES)}, got {value}")
+    for root in (deck_dir.resolve(), (deck_dir.parent / "assets").resolve()):
+        candidate = root / value
+        # Refuse escapes even when the target does not exist: `..` and symlinks are resolved.
+        try:
+            resolved = candidate.resolve()
+        except (OSError, RuntimeError):  # a symlink loop
+            raise BadImageError(f"image {value}: is a symlink loop") from None
+        if not resolved.is_relative_to(root):
+            raise BadImageError(
+                f"image {value} leads outside the {root.name}/ folder; keep images inside "
+                f"{deck_dir.name}/ or assets/"
+            )
+        if os.path.lexists(candidate):
+            # Whatever is there (a FIFO, a folder...) is the check's to refuse, not "missing".
+            problem = check(resolved)
+            if problem:
+                raise BadImageError(f"image {value}: {problem}")
+            return resolved
+    raise BadImageError(f"image not found: {value} (looked in {deck_dir.name}/ and assets/)")
+
+
 def _why(error: BaseException) -> str:
     text = str(error).strip() or type(error).__name__
     return text if len(text) <= 160 else text[:157] + "..."
@@ -281,8 +331,11 @@ __all__ = [
     "SVG",
     "BadImageError",
     "Decoded",
+    "ImageCheck",
     "Sniffed",
     "decode",
+    "find_image",
     "sniff",
+    "sniff_file",
     "svg_size",
 ]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.content import DeckError, load_deck
-from kiosk.model import SlideKind, Text, Tone, TransitionStyle
+from kiosk.model import Deck, SlideKind, Text, Tone, TransitionStyle
 
 DECK_YAML = """\
 title: Test deck
@@ -367,3 +367,38 @@ def test_image_dimensions_from_headers():
     svg = b'<svg xmlns="http://www.w3.org/2000/svg" width="1600" height="1200"></svg>'
     assert sniff(_png_header(640, 480)) == Sniffed("PNG", 640, 480)
     assert sniff(svg) == Sniffed("SVG", 1600, 1200)
+
+
+def test_a_bad_column_does_not_hide_the_problems_of_the_next(tmp_path):
+    section = (
+        "section: A\nslides:\n  - id: a\n    kind: two-column\n    title: A\n    columns:\n"
+        "      - 5\n      - {heading: '', bullets: [x], tone: meh}\n"
+    )
+    assert errors_of(make(tmp_path, s10_x=section)) == [
+        "slides/s10-x.yaml:7: slides[0].columns[0]: expected a mapping of fields, got a number",
+        "slides/s10-x.yaml:8: slides[0].columns[1].heading: is empty",
+        "slides/s10-x.yaml:8: slides[0].columns[1].tone: expected one of do, avoid, info, got 'meh'",
+    ]
+
+
+def test_every_problem_of_the_schedule_is_reported_at_once(tmp_path):
+    deck = "title: T\nschedule:\n  open: '07:00'\n  days: [funday]\n  outside_hours: nap\n"
+    assert errors_of(make(tmp_path, deck=deck)) == [
+        "slides/deck.yaml:3: schedule.close: missing required field 'close'",
+        "slides/deck.yaml:4: schedule.days: expected a list of days from mon, tue, wed, thu, fri, sat, sun",
+        "slides/deck.yaml:5: schedule.outside_hours: expected one of dim, sleep, got 'nap'",
+    ]
+
+
+def test_absent_fields_take_the_models_defaults(tmp_path):
+    section = (
+        "section: A\nslides:\n  - id: a\n    kind: two-column\n    title: A\n    columns:\n"
+        "      - {heading: H, bullets: [x]}\n      - {heading: I, bullets: [y]}\n"
+        "  - id: b\n    kind: sources\n    title: B\n    bullets: [z]\n"
+    )
+    deck = load_deck(make(tmp_path, deck="title: T\n", s10_x=section))
+    assert deck == Deck(title=deck.title, languages=("en",), slides=deck.slides, root=deck.root)
+    columns, sources = deck.slides
+    assert [column.tone for column in columns.columns] == [Tone.INFO, Tone.INFO]
+    assert (columns.duration, columns.image, columns.take_home) == (None, None, False)
+    assert sources.take_home  # the one default that is not the model's: sources slides show it
