@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from kiosk.images import BadImageError, Sniffed, decode, sniff, svg_size
+from kiosk.images import BadImageError, Sniffed, _fit, _sized_svg, decode, sniff, svg_size
 from kiosk.limits import Limits
 from tests.attacks import (
     SVG_ENTITIES,
@@ -309,3 +309,56 @@ def test_formats_that_run_other_programs_are_refused():
 def test_a_file_over_the_byte_limit_is_refused_before_parsing():
     with pytest.raises(BadImageError, match="images must be under"):
         sniff(b"\x89PNG" + bytes(SMALL.image_file_bytes), SMALL)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(svg_roots(), st.integers(8, 400), st.integers(8, 400))
+def test_an_svg_decoded_to_fit_a_box_comes_back_exactly_that_size(data, box_w, box_h):
+    """Never larger than the box; and drawn at exactly the size `_fit` promises when the
+    root could be rewritten (otherwise drawn as the file says, then scaled)."""
+    try:
+        found = sniff(data, SMALL)
+    except BadImageError:
+        return
+    try:
+        decoded = decode(data, SMALL, (box_w, box_h))
+    except BadImageError:
+        return  # nanosvg refused to draw it: the same answer as without a box
+    assert decoded.width <= box_w and decoded.height <= box_h
+    assert len(decoded.rgba) == decoded.width * decoded.height * 4
+    target = _fit(found.width, found.height, (box_w, box_h))
+    if target != (found.width, found.height) and _sized_svg(data, target) is not None:
+        assert (decoded.width, decoded.height) == target
+
+
+@pytest.mark.parametrize(
+    ("svg", "expected"),
+    [
+        (
+            b"<svg width='10' height=\"20\" viewBox='0 0 10 20' style='a>b'><rect/></svg>",
+            b"<svg width=\"5\" height=\"10\" viewBox='0 0 10 20' style='a>b'><rect/></svg>",
+        ),
+        (
+            b'<?xml version="1.0"?>\n<svg viewBox="0 0 10 20"/>',
+            b'<?xml version="1.0"?>\n<svg width="5" height="10" viewBox="0 0 10 20"/>',
+        ),
+        (b"<svg width='10' height='20'><rect/></svg>", None),  # no viewBox: scaled after
+    ],
+)
+def test_an_svg_root_asks_for_the_size_it_is_needed_at(svg, expected):
+    assert _sized_svg(svg, (5, 10)) == expected
+
+
+def test_an_svg_drawn_small_looks_like_the_large_drawing_scaled_down():
+    import pygame
+
+    data = (
+        b'<svg xmlns="http://www.w3.org/2000/svg" width="800" height="400" viewBox="0 0 80 40">'
+        b'<rect width="40" height="40" fill="#ff0000"/><rect x="40" width="40" height="40" '
+        b'fill="#0000ff"/></svg>'
+    )
+    small = decode(data, Limits(), (200, 200))
+    assert (small.width, small.height) == (200, 100)
+    surface = pygame.image.frombuffer(small.rgba, (200, 100), "RGBA")
+    assert surface.get_at((50, 50))[:3] == (255, 0, 0)
+    assert surface.get_at((150, 50))[:3] == (0, 0, 255)
