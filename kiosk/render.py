@@ -17,7 +17,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pygame
-import segno
 
 from kiosk.layout import (
     Button,
@@ -136,6 +135,10 @@ def load_image(path: Path) -> pygame.Surface:
 @functools.lru_cache(maxsize=8)
 def qr_matrix(url: str) -> tuple[tuple[bool, ...], ...]:
     """The QR code's modules (True = dark), medium error correction, without quiet zone."""
+    # Imported on first use: segno's writers bring urllib and http.client (17 ms), which the
+    # loader child and the first frame of most decks do not need.
+    import segno
+
     code = segno.make(url, error="m", micro=False)
     return tuple(tuple(bool(cell) for cell in row) for row in code.matrix)
 
