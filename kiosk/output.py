@@ -385,9 +385,10 @@ def open_output(
     open_texture: Opener | None = None,
     open_surface: Callable[[], pygame.Surface] | None = None,
     gl_name: Callable[[str], str | None] = gl_renderer_name,
-) -> Output:
-    """The output `mode` asks for, logged in one line with the reason. The display module
-    must be initialised. Raises pygame.error only when not even the window surface opens."""
+) -> tuple[Output, str]:
+    """The output `mode` asks for, and one line saying which it is and why (for the log: the
+    caller may be catching stderr while the window opens). The display module must be
+    initialised. Raises pygame.error only when not even the window surface opens."""
     drivers = sdl_drivers() if drivers is None else drivers
 
     def make_texture(index: int, accelerated: bool) -> tuple[video.Window, video.Renderer]:
@@ -409,21 +410,20 @@ def open_output(
     opener = open_texture or make_texture
     surface = open_surface or make_surface
 
-    def fallback(why: str) -> Output:
-        log.info("presentation path: surface (%s)", why)
-        return SurfaceOutput(surface())
+    def fallback(why: str) -> tuple[Output, str]:
+        return SurfaceOutput(surface()), f"presentation path: surface ({why})"
 
     names = ", ".join(d.name for d in drivers) or "none"
     if mode == "surface":
-        return fallback(f"{ENV_VAR}=surface or --output surface asked for it")
+        return fallback(f"asked for by {ENV_VAR} or --output")
     if mode == "texture":
         # Asked for by name: any renderer SDL makes will do, the software one included.
         try:
             window, renderer = opener(-1, False)
         except Exception as error:
             return fallback(f"texture was asked for but SDL could not make a renderer: {error}")
-        log.info("presentation path: texture (asked for; SDL render drivers: %s)", names)
-        return TextureOutput(window, renderer)
+        line = f"presentation path: texture (asked for; SDL render drivers: {names})"
+        return TextureOutput(window, renderer), line
     candidates = accelerated_candidates(drivers)
     if not candidates:
         return fallback(f"auto: no accelerated renderer among SDL's drivers ({names})")
@@ -440,10 +440,7 @@ def open_output(
             window.destroy()
             problems.append(f"{driver.name} draws in software ({gl})")
             continue
-        log.info(
-            "presentation path: texture (auto: accelerated %s renderer%s)",
-            driver.name,
-            f", {gl}" if gl else "",
-        )
-        return TextureOutput(window, renderer)
+        line = f"presentation path: texture (auto: accelerated {driver.name} renderer"
+        line += f", {gl})" if gl else ")"
+        return TextureOutput(window, renderer), line
     return fallback("auto: " + "; ".join(problems))
