@@ -388,3 +388,22 @@ def test_app_runs_on_textures_through_taps(deck):
     assert len(output.textures) > 0 and output.textures.used <= output.textures.budget
     output.close()
     pygame.display.quit()
+
+
+# -- kiosk run ---------------------------------------------------------------------------------
+
+
+def test_kiosk_run_says_which_path_and_shows_the_first_frame(tmp_path):
+    from tests.test_startup import run_first_frame
+
+    by_flag = run_first_frame(tmp_path, "--output", "texture", KIOSK_OUTPUT="surface")
+    assert by_flag.returncode == 0, by_flag.stderr
+    assert "presentation path: texture (asked for" in by_flag.stderr
+    assert "first-frame" in by_flag.stdout
+    by_env = run_first_frame(tmp_path, KIOSK_OUTPUT="surface")
+    assert by_env.returncode == 0, by_env.stderr
+    assert "presentation path: surface (asked for by KIOSK_OUTPUT or --output)" in by_env.stderr
+    # The dummy driver has no GL: auto stays on the surface and says why.
+    auto = run_first_frame(tmp_path)
+    assert auto.returncode == 0, auto.stderr
+    assert "presentation path: surface (auto: opengl:" in auto.stderr
