@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import pygame
-from pygame._sdl2 import video
+from pygame._sdl2 import sdl2, video
 
 from kiosk.layout import Controls
 from kiosk.model import RestStyle, TransitionStyle
@@ -60,7 +60,9 @@ MIN_TEXTURES_KEPT = 3
 class Output(Protocol):
     """Where the app presents frames."""
 
-    name: str
+    @property
+    def name(self) -> str:
+        """ "surface" or "texture"."""
 
     @property
     def size(self) -> tuple[int, int]: ...
@@ -313,6 +315,50 @@ class TextureOutput:
         self.renderer.clear()
 
 
+class GuardedOutput:
+    """The texture output, turning into the surface output for good if SDL fails while
+    drawing (a lost GL context, a driver refusing a texture): never a dark screen."""
+
+    def __init__(self, texture: TextureOutput, open_surface: Callable[[], pygame.Surface]):
+        self.texture: TextureOutput | None = texture
+        self.current: Output = texture
+        self._open_surface = open_surface
+        self._changed = False
+
+    @property
+    def name(self) -> str:
+        return self.current.name
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.current.size
+
+    def show(self, frames: FrameRenderer, view: View, controls: Controls) -> None:
+        try:
+            self.current.show(frames, view, controls)
+            return
+        except (pygame.error, sdl2.error) as error:
+            if self.texture is None:
+                raise
+            log.error("presentation path: surface (the texture output failed: %s)", error)
+        self.texture.close()
+        self.texture = None
+        self.current = SurfaceOutput(self._open_surface())
+        self._changed = True
+        self.current.show(frames, view, controls)
+
+    def refresh(self) -> bool:
+        changed = self.current.refresh() or self._changed
+        self._changed = False
+        return changed
+
+    def set_title(self, title: str) -> None:
+        self.current.set_title(title)
+
+    def close(self) -> None:
+        self.current.close()
+
+
 # -- choosing ------------------------------------------------------------------------------
 
 
@@ -423,7 +469,7 @@ def open_output(
         except Exception as error:
             return fallback(f"texture was asked for but SDL could not make a renderer: {error}")
         line = f"presentation path: texture (asked for; SDL render drivers: {names})"
-        return TextureOutput(window, renderer), line
+        return GuardedOutput(TextureOutput(window, renderer), surface), line
     candidates = accelerated_candidates(drivers)
     if not candidates:
         return fallback(f"auto: no accelerated renderer among SDL's drivers ({names})")
@@ -442,5 +488,5 @@ def open_output(
             continue
         line = f"presentation path: texture (auto: accelerated {driver.name} renderer"
         line += f", {gl})" if gl else ")"
-        return TextureOutput(window, renderer), line
+        return GuardedOutput(TextureOutput(window, renderer), surface), line
     return fallback("auto: " + "; ".join(problems))

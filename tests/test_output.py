@@ -19,6 +19,7 @@ from kiosk.intents import Action
 from kiosk.model import Deck, RestStyle, Schedule, TransitionStyle
 from kiosk.output import (
     Driver,
+    GuardedOutput,
     SurfaceOutput,
     TextureCache,
     TextureOutput,
@@ -232,6 +233,43 @@ def test_surface_output_is_the_old_path(deck):
     assert flips == [1]
     assert worst_difference(display, expected) == 0
     assert output.size == (W, H) and not output.refresh()
+    pygame.display.quit()
+
+
+def test_a_texture_output_that_fails_while_drawing_turns_into_the_surface(deck, caplog):
+    pygame.display.init()
+    window = video.Window("failing", size=(W, H))
+    texture = TextureOutput(window, video.Renderer(window, accelerated=0))
+    del window
+    opened: list[pygame.Surface] = []
+
+    def open_surface() -> pygame.Surface:
+        opened.append(pygame.display.set_mode((W, H)))
+        return opened[-1]
+
+    guarded = GuardedOutput(texture, open_surface)
+    frames, reference = pair(deck)
+    view = View(index=1, language="en")
+    guarded.show(frames, view, frames.controls(view))
+    assert guarded.name == "texture" and not opened and not guarded.refresh()
+
+    def lost(*_args: object) -> None:
+        raise pygame.error("GL context lost")
+
+    texture.compose = lost  # type: ignore[method-assign]
+    view = View(index=2, language="en")
+    with caplog.at_level(logging.ERROR, logger="kiosk.output"):
+        guarded.show(frames, view, frames.controls(view))
+    assert "presentation path: surface (the texture output failed: GL context lost)" in caplog.text
+    assert guarded.name == "surface" and len(opened) == 1
+    expected = pygame.Surface((W, H))
+    reference.draw(expected, view, controls=reference.controls(view))
+    assert worst_difference(opened[0], expected) == 0  # the frame still reached the screen
+    assert guarded.refresh()  # the app takes the new output's size once
+    assert not guarded.refresh()
+    with pytest.raises(pygame.error):
+        texture.renderer  # noqa: B018 (closed: textures, renderer and window let go of)
+    guarded.close()
     pygame.display.quit()
 
 
