@@ -18,9 +18,11 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import logging
+import sys
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 import pygame
@@ -414,6 +416,15 @@ def gl_renderer_name(driver: str) -> str | None:
     return name.decode("utf-8", "replace") if name else None
 
 
+def gpu_device_present(root: Path = Path("/dev/dri")) -> bool:
+    """Whether the kernel has a GPU driver: on Linux every one shows as /dev/dri/card* or
+    renderD*. Without one GL can only be Mesa's CPU rasteriser, and asking SDL to prove it
+    costs 100-200 ms of start-up. Elsewhere there is no such cheap answer: True."""
+    if not sys.platform.startswith("linux"):
+        return True
+    return any(root.glob("card*")) or any(root.glob("renderD*"))
+
+
 def is_software_gl(name: str | None) -> bool:
     return name is not None and any(word in name.lower() for word in SOFTWARE_GL)
 
@@ -431,6 +442,7 @@ def open_output(
     open_texture: Opener | None = None,
     open_surface: Callable[[], pygame.Surface] | None = None,
     gl_name: Callable[[str], str | None] = gl_renderer_name,
+    gpu_present: Callable[[], bool] = gpu_device_present,
 ) -> tuple[Output, str]:
     """The output `mode` asks for, and one line saying which it is and why (for the log: the
     caller may be catching stderr while the window opens). The display module must be
@@ -473,6 +485,8 @@ def open_output(
     candidates = accelerated_candidates(drivers)
     if not candidates:
         return fallback(f"auto: no accelerated renderer among SDL's drivers ({names})")
+    if not gpu_present():
+        return fallback("auto: no GPU device in /dev/dri, so GL would draw with the CPU")
     problems = []
     for index, driver in candidates:
         try:
@@ -485,7 +499,7 @@ def open_output(
             del renderer  # before its window, which SDL would take the renderer down with
             window.destroy()
             problems.append(f"{driver.name} draws in software ({gl})")
-            continue
+            break  # the other GL driver is the same Mesa: no GPU to find
         line = f"presentation path: texture (auto: accelerated {driver.name} renderer"
         line += f", {gl})" if gl else ")"
         return GuardedOutput(TextureOutput(window, renderer), surface), line
