@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import logging
 import sys
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -117,37 +119,50 @@ class SurfaceOutput:
 class TextureCache:
     """Textures of pictures, by the picture they were uploaded from, under a byte budget.
 
-    A picture redrawn by `SlideRenderer` is a new Surface and so gets a new texture; the old
-    one is pushed out with the least recently used. The entry keeps its Surface, so its id
-    cannot be reused by another picture while the texture is here."""
+    Pictures are held weakly: when `SurfaceCache` lets a picture go, its texture goes with it,
+    so the two budgets never keep each other's memory. A picture redrawn by `SlideRenderer` is
+    a new Surface and gets a new texture."""
 
     def __init__(self, screen_size: tuple[int, int], budget: int | None = None) -> None:
         screen_bytes = screen_size[0] * screen_size[1] * 4
         # Half the surface budget: the pictures themselves stay in `SurfaceCache` as well.
         self.budget = budget or max(CACHE_BUDGET_BYTES // 2, MIN_TEXTURES_KEPT * screen_bytes)
-        self._items: OrderedDict[int, tuple[pygame.Surface, video.Texture]] = OrderedDict()
+        self._items: OrderedDict[int, _Entry] = OrderedDict()
         self.used = 0
         self.uploads = 0
 
     def texture(self, renderer: video.Renderer, picture: pygame.Surface) -> video.Texture:
         key = id(picture)
         found = self._items.get(key)
-        if found is not None:
+        if found is not None and found.picture() is picture:
             self._items.move_to_end(key)
-            return found[1]
+            return found.texture
         texture = video.Texture.from_surface(renderer, picture)
         self.uploads += 1
-        self._items[key] = (picture, texture)
-        self.used += _bytes(picture)
+        w, h = picture.get_size()
+        entry = _Entry(weakref.ref(picture, functools.partial(self._gone, key)), texture, w * h * 4)
+        self._forget(key)
+        self._items[key] = entry
+        self.used += entry.size
         # The newest three stay whatever their size: a crossfade needs both slides and a bar.
         while self.used > self.budget and len(self._items) > MIN_TEXTURES_KEPT:
-            _key, (dropped, _texture) = self._items.popitem(last=False)
-            self.used -= _bytes(dropped)
+            _key, dropped = self._items.popitem(last=False)
+            self.used -= dropped.size
         return texture
+
+    def _gone(self, key: int, ref: weakref.ref[pygame.Surface]) -> None:
+        found = self._items.get(key)
+        if found is not None and found.picture is ref:
+            self._forget(key)
+
+    def _forget(self, key: int) -> None:
+        found = self._items.pop(key, None)
+        if found is not None:
+            self.used -= found.size
 
     def __contains__(self, picture: pygame.Surface) -> bool:
         found = self._items.get(id(picture))
-        return found is not None and found[0] is picture
+        return found is not None and found.picture() is picture
 
     def clear(self) -> None:
         self._items.clear()
@@ -157,14 +172,16 @@ class TextureCache:
         return len(self._items)
 
 
+@dataclass(frozen=True)
+class _Entry:
+    picture: weakref.ref[pygame.Surface]
+    texture: video.Texture
+    size: int
+
+
 def _size_of(window: video.Window) -> tuple[int, int]:
     w, h = window.size
     return w, h
-
-
-def _bytes(picture: pygame.Surface) -> int:
-    w, h = picture.get_size()
-    return w * h * 4
 
 
 class TextureOutput:

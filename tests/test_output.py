@@ -216,6 +216,13 @@ def test_texture_cache_is_bounded_and_follows_the_presentation(screen, deck):
     kept = [frames.slides.surface(index, "en") for index in (6, 7)]
     assert all(slide in output.textures for slide in kept)
     assert frames.slides.surface(0, "en") not in output.textures  # pushed out: bounded
+    # A picture the surface budget lets go takes its texture with it.
+    passing = pygame.Surface((W, H))
+    output.textures.texture(output.renderer, passing)
+    assert passing in output.textures
+    count, used = len(output.textures), output.textures.used
+    del passing
+    assert len(output.textures) == count - 1 and output.textures.used == used - W * H * 4
     output.compose(other, View(index=0, language="en"), other.controls(View(index=0)))
     assert not any(slide in output.textures for slide in kept)
     assert other.slides.surface(0, "en") in output.textures
