@@ -4,6 +4,7 @@ memory and first-time costs are those of a fresh kiosk.
     python bench/app_bench.py memory 1920x1080        # prints one JSON object
     python bench/app_bench.py stalls 1920x1080
     python bench/app_bench.py frames 1920x1080
+    python bench/app_bench.py texture_frames 1920x1080 --renderer software   # or opengl
     python bench/app_bench.py attract 1920x1080 --seconds 10
     python bench/app_bench.py week 1920x1080 --days 7
 
@@ -22,7 +23,7 @@ import resource
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
@@ -43,6 +44,7 @@ from kiosk.intents import Action  # noqa: E402
 from kiosk.layout import Button  # noqa: E402
 from kiosk.loader import LoadRequest, load_isolated  # noqa: E402
 from kiosk.memory import release_memory  # noqa: E402
+from kiosk.model import Deck  # noqa: E402
 from kiosk.view import Mode, Overlay  # noqa: E402
 
 
@@ -111,15 +113,20 @@ def open_display(size: tuple[int, int]) -> pygame.Surface:
     return pygame.display.set_mode(size)
 
 
+def kiosk_deck(size: tuple[int, int]) -> Deck:
+    """The bundled deck as `kiosk run` gets it: read, decoded and checked at this size in
+    the loader child."""
+    outcome = load_isolated(LoadRequest(ROOT / "slides", (size,)))
+    if not outcome.ok or outcome.deck is None:
+        raise SystemExit("the bundled deck did not load: " + "; ".join(outcome.problems))
+    return outcome.deck
+
+
 def make_app(
     size: tuple[int, int], *, fake: FakeClock | None = None
 ) -> tuple[KioskApp, Taps, pygame.Surface]:
     display = open_display(size)
-    # As `kiosk run` gets it: read, decoded and checked at this size in the loader child.
-    outcome = load_isolated(LoadRequest(ROOT / "slides", (size,)))
-    if not outcome.ok or outcome.deck is None:
-        raise SystemExit("the bundled deck did not load: " + "; ".join(outcome.problems))
-    deck = outcome.deck
+    deck = kiosk_deck(size)
     taps = Taps(size)
     if fake is None:
         app = KioskApp(deck, display, windowed=True, events=taps)
@@ -346,25 +353,7 @@ def frames(size: tuple[int, int], count: int) -> dict[str, float]:
         t0 = time.perf_counter()
         floor()
         floor_ms.append((time.perf_counter() - t0) * 1000)
-    app.step()
-    app.navigator.handle(intents.WAKE)
-    frame_ms: list[float] = []
-    shown: list[int] = []
-    for _ in range(max(2, count // 24)):
-        settle_real(app, 0.3)
-        app.navigator.handle(intents.NEXT)
-        fade_frames = 0
-        while True:
-            t0 = time.perf_counter()
-            before = app.frames_drawn
-            app.step()
-            if app.frames_drawn > before:
-                frame_ms.append((time.perf_counter() - t0) * 1000)
-                fade_frames += 1
-            if not app.navigator.animating:
-                break
-            app.wait()
-        shown.append(fade_frames)
+    frame_ms, shown = fade_frames(app, max(2, count // 24))
     seconds = app.deck.transition.seconds
     return {
         "floor_p50_ms": percentile(floor_ms, 50),
@@ -374,6 +363,88 @@ def frames(size: tuple[int, int], count: int) -> dict[str, float]:
         "p99_over_floor": percentile(frame_ms, 99) / max(1e-6, percentile(floor_ms, 50)),
         "fade_frames_shown": statistics.median(shown),
         "fade_frames_possible": round(seconds * 60),
+    }
+
+
+def fade_frames(app: KioskApp, fades: int) -> tuple[list[float], list[int]]:
+    """Draw plus present times of every frame of `fades` crossfades on the real clock, and
+    how many frames each fade showed."""
+    app.step()
+    app.navigator.handle(intents.WAKE)
+    frame_ms: list[float] = []
+    shown: list[int] = []
+    for _ in range(fades):
+        settle_real(app, 0.3)
+        app.navigator.handle(intents.NEXT)
+        count = 0
+        while True:
+            t0 = time.perf_counter()
+            before = app.frames_drawn
+            app.step()
+            if app.frames_drawn > before:
+                frame_ms.append((time.perf_counter() - t0) * 1000)
+                count += 1
+            if not app.navigator.animating:
+                break
+            app.wait()
+        shown.append(count)
+    return frame_ms, shown
+
+
+def texture_frames(size: tuple[int, int], count: int, renderer_name: str) -> dict[str, float | str]:
+    """The same as `frames` on the texture output (`kiosk.output.TextureOutput`) with SDL's
+    `renderer_name` render driver, against its own floor: two textured draws of plain
+    full-screen textures (the second alpha-blended, as a crossfade's is) plus present."""
+    from pygame._sdl2 import video
+
+    from kiosk.output import TextureOutput, gl_renderer_name
+
+    pygame.display.init()
+    pygame.font.init()
+    names = [d.name for d in video.get_drivers()]
+    window = video.Window("bench", size=size)
+    try:
+        renderer = video.Renderer(
+            window, index=names.index(renderer_name), accelerated=int(renderer_name != "software")
+        )
+    except (ValueError, pygame.error) as error:
+        window.destroy()
+        return {"unavailable": 1.0, "reason": str(error)}
+    gl = gl_renderer_name(renderer_name) if renderer_name != "software" else None
+    output = TextureOutput(window, renderer)
+    del window, renderer
+    a = pygame.Surface(size)
+    b = pygame.Surface(size)
+    a.fill((10, 20, 30))
+    b.fill((200, 210, 220))
+    ta = video.Texture.from_surface(output.renderer, a)
+    tb = video.Texture.from_surface(output.renderer, b)
+    tb.blend_mode = 1  # SDL_BLENDMODE_BLEND
+    tb.alpha = 128
+
+    floor_ms = []
+    for _ in range(count):
+        t0 = time.perf_counter()
+        ta.draw(dstrect=(0, 0))
+        tb.draw(dstrect=(0, 0))
+        output.renderer.present()
+        floor_ms.append((time.perf_counter() - t0) * 1000)
+    del ta, tb
+    app = KioskApp(kiosk_deck(size), output, windowed=True, events=Taps(size))
+    frame_ms, shown = fade_frames(app, max(2, count // 24))
+    seconds = app.deck.transition.seconds
+    output.close()
+    return {
+        "renderer": renderer_name,
+        "gl_renderer": gl or "",
+        "floor_p50_ms": percentile(floor_ms, 50),
+        "floor_p99_ms": percentile(floor_ms, 99),
+        "frame_p50_ms": percentile(frame_ms, 50),
+        "frame_p99_ms": percentile(frame_ms, 99),
+        "p99_over_floor": percentile(frame_ms, 99) / max(1e-6, percentile(floor_ms, 50)),
+        "fade_frames_shown": statistics.median(shown),
+        "fade_frames_possible": round(seconds * 60),
+        "texture_uploads": output.textures.uploads,
     }
 
 
@@ -401,7 +472,10 @@ def attract(size: tuple[int, int], seconds: float) -> dict[str, float]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("what", choices=["memory", "week", "stalls", "frames", "attract"])
+    parser.add_argument(
+        "what", choices=["memory", "week", "stalls", "frames", "texture_frames", "attract"]
+    )
+    parser.add_argument("--renderer", default="software", help="SDL render driver (textures)")
     parser.add_argument("size")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--days", type=float, default=7.0)
@@ -409,11 +483,12 @@ def main() -> int:
     args = parser.parse_args()
     w, h = (int(n) for n in args.size.split("x"))
     size = (w, h)
-    run: dict[str, Callable[[], dict[str, float]]] = {
+    run: dict[str, Callable[[], Mapping[str, float | str]]] = {
         "memory": lambda: memory(size),
         "week": lambda: week(size, args.days),
         "stalls": lambda: stalls(size, args.seconds),
         "frames": lambda: frames(size, args.count),
+        "texture_frames": lambda: texture_frames(size, args.count, args.renderer),
         "attract": lambda: attract(size, args.seconds),
     }
     result = run[args.what]()

@@ -363,6 +363,19 @@ def app_rows(quick: bool, xvfb: Xvfb) -> dict[str, object]:
                 entry["frames_gl_framebuffer"] = child(
                     "frames", size, xvfb.env("1"), "--count", "24" if quick else "240"
                 )
+            # The texture output (kiosk.output), each against its own floor: SDL's software
+            # renderer everywhere, and under X its GL renderer (Mesa llvmpipe without a GPU).
+            renderers = ["software", "opengl"] if name == "xvfb" else ["software"]
+            for renderer in renderers:
+                entry[f"frames_texture_{renderer}"] = child(
+                    "texture_frames",
+                    size,
+                    env,
+                    "--count",
+                    "24" if quick else "240",
+                    "--renderer",
+                    renderer,
+                )
             rows[f"{name} {size}"] = entry
     return rows
 
@@ -749,7 +762,8 @@ def print_table(report: dict[str, object]) -> None:
             f"{t['worst_frame_after_a_tap_ms']:.1f} | {t['floor_blit_ms']:.2f} |"
         )
     print(
-        "\n| real app | draw+present p50 ms | p99 | floor (2 blits + present) p50 | p99/floor | "
+        "\n| real app | draw+present p50 ms | p99 | floor (2 blits or draws + present) p50 | "
+        "p99/floor | "
         "0.4 s fade frames shown | attract CPU % of a core |"
     )
     print("|---|---|---|---|---|---|---|")
@@ -757,6 +771,14 @@ def print_table(report: dict[str, object]) -> None:
         variants = [("", e["frames"])]
         if "frames_gl_framebuffer" in e:
             variants.append((" (GL framebuffer)", e["frames_gl_framebuffer"]))
+        for key in ("frames_texture_software", "frames_texture_opengl"):
+            t = e.get(key)
+            if t is None or "unavailable" in t:
+                continue
+            how = t["renderer"] + (
+                f": {t['gl_renderer'].split(' (')[0]}" if t["gl_renderer"] else ""
+            )
+            variants.append((f" (texture, {how})", t))
         for label, f in variants:
             cpu = f"{e['attract']['cpu_percent_of_one_core']:.2f}" if not label else "–"
             print(

@@ -29,6 +29,7 @@ from kiosk.layout import Controls, ControlsCache, LayoutError, Screen, chrome_of
 from kiosk.memory import big_blocks_get_their_own_pages, release_memory
 from kiosk.model import DAY_NAMES, Deck, Schedule, base_id
 from kiosk.navigator import Navigator, StaffCheck
+from kiosk.output import Output, SurfaceOutput
 from kiosk.presentation import Presentation, PresentationBuilder
 from kiosk.render import FontBook, FrameRenderer, ImageStore, SurfaceCache
 from kiosk.stats import StatsRecorder
@@ -50,7 +51,7 @@ class KioskApp:
     def __init__(
         self,
         deck: Deck,
-        display: pygame.Surface,
+        display: pygame.Surface | Output,
         *,
         windowed: bool,
         clock: Callable[[], float] = time.monotonic,
@@ -70,11 +71,13 @@ class KioskApp:
         on_deck_live: Callable[[Deck], None] | None = None,
     ) -> None:
         self.deck = deck
-        self.display = display
+        # A bare surface is the window surface, presented with `flip`.
+        self.output: Output = (
+            SurfaceOutput(display, flip) if isinstance(display, pygame.Surface) else display
+        )
         self.clock = clock
         self.sleep = sleep
         self.events = events
-        self.flip = flip
         self.watcher = watcher
         self.notifier = notifier or SystemdNotifier(environ={})
         self.stats = stats
@@ -110,7 +113,7 @@ class KioskApp:
         self._controls = ControlsCache(self.fonts)
         # Decoded images are shared by every renderer, and so is the one memory budget.
         self.images = ImageStore() if images is None else images
-        self._size = display.get_size()
+        self._size = self.output.size
         self.cache = SurfaceCache(self._size)
         self._presentations: dict[bool, Presentation] = {}
         self._builder: PresentationBuilder | None = None
@@ -372,18 +375,15 @@ class KioskApp:
 
     def draw(self) -> None:
         view = self.navigator.view()
-        self.frames.draw(self.display, view, controls=self.controls(view))
-        self.flip()
+        self.output.show(self.frames, view, self.controls(view))
         self.frames_drawn += 1
         self.last_frame_at = self.wall()
         self._drawn_version = self.navigator.version
 
     def _resize(self) -> None:
-        surface = pygame.display.get_surface()
-        if surface is None or surface.get_size() == self._size:
+        if not self.output.refresh():
             return
-        self.display = surface
-        self._size = surface.get_size()
+        self._size = self.output.size
         self.input.resize(self._size)
         self.cache = SurfaceCache(self._size)
         self._current = None

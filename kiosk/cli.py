@@ -62,6 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="development window of this size; Esc quits",
     )
+    run.add_argument(
+        "--output",
+        choices=("auto", "surface", "texture"),
+        default=None,
+        help="how frames reach the screen: the window surface, SDL2 textures, or auto "
+        "(textures only with a hardware-accelerated renderer); default: KIOSK_OUTPUT or auto",
+    )
 
     validate = commands.add_parser("validate", help="check a deck and print every problem")
     validate.add_argument("deck", type=Path, nargs="?", default=None, help=DECK_HELP)
@@ -174,6 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         getattr(args, "deck", None),
         getattr(args, "windowed", None),
         first_frame_only=getattr(args, "first_frame_and_exit", False),
+        output=getattr(args, "output", None),
     )
 
 
@@ -313,10 +321,14 @@ class KioskAppLike(Protocol):
 
 
 def _run(
-    deck_arg: Path | None, windowed: tuple[int, int] | None, *, first_frame_only: bool = False
+    deck_arg: Path | None,
+    windowed: tuple[int, int] | None,
+    *,
+    first_frame_only: bool = False,
+    output: str | None = None,
 ) -> int:
     try:
-        return _start(deck_arg, windowed, first_frame_only=first_frame_only)
+        return _start(deck_arg, windowed, first_frame_only=first_frame_only, output=output)
     except SystemExit as stop:
         return stop.code if isinstance(stop.code, int) else 0
     except Exception:
@@ -325,7 +337,11 @@ def _run(
 
 
 def _start(
-    deck_arg: Path | None, windowed: tuple[int, int] | None, *, first_frame_only: bool
+    deck_arg: Path | None,
+    windowed: tuple[int, int] | None,
+    *,
+    first_frame_only: bool,
+    output: str | None = None,
 ) -> int:
     # The loader child starts first and imports its libraries while this process imports
     # its own and opens the display; it gets the folder and the screen size once they are
@@ -346,6 +362,8 @@ def _start(
     # held 110-180 MB more (docs/performance.md). A machine that does better with it can
     # still set the variable.
     os.environ.setdefault("SDL_FRAMEBUFFER_ACCELERATION", "0")
+    from kiosk.output import open_output, wanted_mode
+
     signals = _Signals()
     signals.install()
     # Only display and fonts: the audio mixer's thread would wake the CPU ~90 times a second.
@@ -357,10 +375,9 @@ def _start(
             driver = pygame.display.get_driver()
             if driver in INVISIBLE_DRIVERS and os.environ.get("SDL_VIDEODRIVER") != driver:
                 raise pygame.error(f"only the invisible '{driver}' video driver is available")
-            if windowed:
-                display = pygame.display.set_mode(windowed)
-            else:
-                display = pygame.display.set_mode((0, 0), pygame.FULLSCREEN)
+            # The window surface, or SDL2 textures where they are worth it (kiosk.output).
+            screen, chosen_because = open_output(wanted_mode(output, os.environ), "kiosk", windowed)
+            if not windowed:
                 pygame.mouse.set_visible(False)
     except pygame.error as error:
         pygame.display.quit()
@@ -372,6 +389,7 @@ def _start(
         return 2
     if sdl_said.text.strip():
         log.debug("SDL said while opening the display: %s", sdl_said.text.strip())
+    log.info("%s", chosen_because)
     pygame.font.init()
 
     from kiosk.app import KioskApp
@@ -388,7 +406,7 @@ def _start(
     # Kept from the start, so the status file shows why a fallback deck is on screen.
     recent_errors = RecentErrors()
     logging.getLogger().addHandler(recent_errors)
-    size = display.get_size()
+    size = screen.size
 
     def load(folder: Path) -> Deck:
         # Read, decoded and checked at this screen's size in the loader child; images come
@@ -416,6 +434,7 @@ def _start(
         first_load.cancel()
         first_load.wait()
     if chosen is None:
+        screen.close()
         pygame.display.quit()
         log.error("The kiosk did not start: fix the problems above (`kiosk validate` re-checks).")
         return 1
@@ -430,7 +449,7 @@ def _start(
     warning = no_pin_warning()
     if warning:
         log.warning("%s", warning)
-    pygame.display.set_caption(deck.title.get(deck.default_language))
+    screen.set_title(deck.title.get(deck.default_language))
     log.info(
         "starting: %d slides from %s (%s), %dx%d, %s; log file %s",
         len(deck.slides),
@@ -466,7 +485,7 @@ def _start(
         config = MachineConfig(screen_name=default_screen_name())
     app = KioskApp(
         deck,
-        display,
+        screen,
         windowed=windowed is not None,
         watcher=watcher,
         notifier=notifier,
@@ -501,6 +520,7 @@ def _start(
         stats.close()
         notifier.stopping()
         keeper.wait(5.0)
+        screen.close()
         pygame.quit()
     log.info("kiosk stopped%s", f" ({app.stop_reason})" if app.stop_reason else "")
     return 0

@@ -523,6 +523,11 @@ class SlideRenderer:
 
 # -- controls ----------------------------------------------------------------------------
 
+# A picture and where its top-left corner goes.
+Piece = tuple[pygame.Surface, tuple[int, int]]
+# In a list of pieces: dim everything drawn so far by OVERLAY_DIM.
+DIM_BELOW = None
+
 
 @dataclass
 class ChromeStyle:
@@ -550,14 +555,24 @@ class ChromeRenderer:
     ) -> None:
         """Draw `controls` on top of whatever `target` holds. `dimmed`: the target already
         holds the slide and bar dimmed behind an overlay (a cached backdrop)."""
+        for piece in self.pieces(view, controls, dimmed=dimmed):
+            if piece is DIM_BELOW:
+                # Dim what is behind the panel in place: no full-screen layer to blend.
+                target.fill(OVERLAY_DIM, special_flags=pygame.BLEND_RGB_MULT)
+            else:
+                target.blit(*piece)
+
+    def pieces(self, view: View, controls: Controls, *, dimmed: bool = False) -> list[Piece | None]:
+        """What `draw` puts on the target, in order: cached pictures at their places, and
+        DIM_BELOW where everything drawn so far is dimmed by OVERLAY_DIM. The texture output
+        draws the same pieces as textures, so both paths show the same pixels."""
         if controls.panel is None:
-            self.draw_bar(target, controls)
-            return
+            return list(self.bar_pieces(controls))
+        found: list[Piece | None] = []
         if not dimmed:
-            self.draw_bar(target, controls.under or controls)
-            # Dim what is behind the panel in place: no full-screen layer to blend.
-            target.fill(OVERLAY_DIM, special_flags=pygame.BLEND_RGB_MULT)
-            self.draw_panel(target, controls)
+            found += self.bar_pieces(controls.under or controls)
+            found.append(DIM_BELOW)
+            found.append(self.panel_piece(controls))
         current = controls.current
         if current is not None:
             size = controls.label_size
@@ -565,31 +580,43 @@ class ChromeRenderer:
                 ("lit", self.theme, current, size),
                 lambda: self._draw_highlight(current, size),
             )
-            target.blit(item, (current.rect.x, current.rect.y))
+            found.append((item, (current.rect.x, current.rect.y)))
         if view.overlay is Overlay.KEYPAD:
-            self._draw_pin(target, view, controls)
+            pin = self._pin_piece(view, controls)
+            if pin is not None:
+                found.append(pin)
+        return found
 
     def draw_panel(self, target: pygame.Surface, controls: Controls) -> None:
         """The overlay panel with its title and buttons (no highlight, no PIN dots)."""
+        target.blit(*self.panel_piece(controls))
+
+    def panel_piece(self, controls: Controls) -> Piece:
         assert controls.panel is not None
         content = replace(controls, under=None, current=None)
         picture = self._layer(("panel", self.theme, content), lambda: self._draw_panel(content))
-        target.blit(picture, (controls.panel.x, controls.panel.y))
+        return picture, (controls.panel.x, controls.panel.y)
 
     def draw_bar(self, target: pygame.Surface, bar: Controls) -> None:
         """The control bar (or attract hint) and the page counter."""
+        for piece in self.bar_pieces(bar):
+            target.blit(*piece)
+
+    def bar_pieces(self, bar: Controls) -> list[Piece]:
+        found: list[Piece] = []
         if bar.strip is not None:
             strip = bar.strip
             # Slides never draw in the bar's strip, so the bar is pre-blended onto the plain
             # background: an opaque copy per frame instead of an alpha blend.
-            target.blit(self._bar_picture(bar, strip), (strip.x, strip.y))
+            found.append((self._bar_picture(bar, strip), (strip.x, strip.y)))
         if bar.counter is not None and bar.counter_text:
             text = bar.counter_text
             label = self._layer(
                 ("counter", text, bar.label_size),
                 lambda: self._text(text, bar.label_size, True, self.style.label),
             )
-            target.blit(label, label.get_rect(center=bar.counter.center))
+            found.append((label, label.get_rect(center=bar.counter.center).topleft))
+        return found
 
     def _bar_key(self, bar: Controls, strip: Rect) -> tuple[object, ...]:
         return ("bar", self.theme, _relative(bar, strip))
@@ -729,23 +756,34 @@ class ChromeRenderer:
         self._draw_button(layer, moved, size, highlighted=True)
         return layer
 
-    def _draw_pin(self, target: pygame.Surface, view: View, controls: Controls) -> None:
+    def _pin_piece(self, view: View, controls: Controls) -> Piece | None:
         box = controls.pin_box
         if box is None:
-            return
+            return None
         if view.pin_rejected:
             words = ui_text(view.language).pin_rejected
             message = self._layer(
                 ("pin-rejected", words, box.w),
                 lambda: self._fit_label(words, box.w, self.screen.label_size),
             )
-            target.blit(message, message.get_rect(center=box.center))
-            return
+            return message, message.get_rect(center=box.center).topleft
         radius = max(6, box.h // 6)
         step = radius * 3
         x0 = box.center[0] - (view.pin_digits - 1) * step // 2
-        for n in range(view.pin_digits):
-            pygame.draw.circle(target, self.theme.text, (x0 + n * step, box.center[1]), radius)
+        # The dots are opaque on a clear layer: blitting it changes exactly the dots' pixels.
+        width = (view.pin_digits - 1) * step + 2 * radius + 1
+        digits = view.pin_digits
+        dots = self._layer(
+            ("pin-dots", digits, radius, self.theme.text),
+            lambda: self._draw_dots(digits, radius, step, width),
+        )
+        return dots, (x0 - radius, box.center[1] - radius)
+
+    def _draw_dots(self, digits: int, radius: int, step: int, width: int) -> pygame.Surface:
+        layer = pygame.Surface((max(1, width), 2 * radius + 1), pygame.SRCALPHA)
+        for n in range(digits):
+            pygame.draw.circle(layer, self.theme.text, (radius + n * step, radius), radius)
+        return layer
 
     def _fit_label(self, text: str, width: int, size: int) -> pygame.Surface:
         floor = max(12, size * 2 // 3)
@@ -812,6 +850,15 @@ def ease_in_out(t: float) -> float:
 def ease_out(t: float) -> float:
     t = max(0.0, min(1.0, t))
     return 1 - (1 - t) ** 3
+
+
+def push_offsets(transition: Animation, progress: float, width: int) -> tuple[int, int]:
+    """Where the outgoing and the incoming slide's left edges are during a push."""
+    shift = round(ease_out(progress) * width)
+    # Snap to 4 px: aligned blits are cheaper, and the step is invisible at this speed.
+    shift -= shift % 4
+    sign = 1 if transition.direction >= 0 else -1
+    return -sign * shift, sign * (width - shift)
 
 
 class FrameRenderer:
@@ -946,12 +993,9 @@ class FrameRenderer:
     def _push(self, target: pygame.Surface, transition: Animation, progress: float) -> None:
         before = self.slides.surface(transition.from_index, transition.from_language)
         after = self.slides.surface(transition.to_index, transition.to_language)
-        shift = round(ease_out(progress) * self.screen.width)
-        # Snap to 4 px: aligned blits are cheaper, and the step is invisible at this speed.
-        shift -= shift % 4
-        sign = 1 if transition.direction >= 0 else -1
-        target.blit(before, (-sign * shift, 0))
-        target.blit(after, (sign * (self.screen.width - shift), 0))
+        out_x, in_x = push_offsets(transition, progress, self.screen.width)
+        target.blit(before, (out_x, 0))
+        target.blit(after, (in_x, 0))
         self._screen_ink = None
 
     def _crossfade(
