@@ -127,6 +127,36 @@ def test_run_shows_a_first_frame_headless():
     assert any(line.startswith("first-frame ") for line in result.stdout.splitlines())
 
 
+def test_the_kiosk_program_draws_without_numpy_or_pkg_resources():
+    """`kiosk run` leaves out what pygame imports just in case (20 MB and ~150 ms at every
+    start); other commands keep them."""
+
+    def program(*argv: str) -> subprocess.CompletedProcess[str]:
+        probe = (
+            f"import sys; from kiosk.cli import entry; sys.argv[1:] = {list(argv)!r}; "
+            "code = entry(); import importlib.util; "
+            "print('LOADED', sorted(n for n in ('numpy', 'pkg_resources') if sys.modules.get(n)),"
+            " 'NUMPY', importlib.util.find_spec('numpy') is not None and "
+            "sys.modules.get('numpy', 0) is not None)"
+        )
+        env = {**os.environ, "SDL_VIDEODRIVER": "dummy"}
+        return subprocess.run(
+            [sys.executable, "-c", probe],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
+            check=False,
+        )
+
+    run = program("run", "--windowed", "640x400", "--first-frame-and-exit")
+    assert run.returncode == 0, run.stderr
+    assert "first-frame " in run.stdout and "LOADED [] NUMPY False" in run.stdout
+    validate = program("validate", "--size", "640x400")
+    assert validate.returncode == 0, validate.stderr
+    assert "NUMPY True" in validate.stdout  # not left out: the console's charts need it
+
+
 def test_render_writes_one_png_per_slide_and_a_contact_sheet(tmp_path):
     out = tmp_path / "out"
     assert (

@@ -305,7 +305,7 @@ def test_the_unit_points_at_what_make_run_builds():
     assert re.search(r"^VENV\s*[:?]?=\s*\.venv\s*$", makefile, re.MULTILINE)
     assert re.search(r"^run:.*\n\t\$\(BIN\)/kiosk run\s*$", makefile, re.MULTILINE)
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    assert project["project"]["scripts"]["kiosk"] == "kiosk.cli:main"
+    assert project["project"]["scripts"]["kiosk"] == "kiosk.cli:entry"
 
 
 def test_the_sync_timer_pulls_every_five_minutes():
