@@ -248,6 +248,11 @@ class KioskApp:
                 self._resize()
                 controls = self.controls()
                 continue
+            if event.type in (pygame.VIDEOEXPOSE, pygame.WINDOWEXPOSED):
+                # Frames present only what changed: after an expose, all of it again.
+                self.output.exposed()
+                self._drawn_version = -1
+                continue
             if is_activity(event):
                 nav.note_activity()
             for intent in self.input.feed(event, now, controls.hit):

@@ -77,6 +77,9 @@ class Output(Protocol):
     def refresh(self) -> bool:
         """Follow a window size change; True if the size changed."""
 
+    def exposed(self) -> None:
+        """The window system lost what the window showed (another window covered it)."""
+
     def set_title(self, title: str) -> None: ...
 
     def close(self) -> None:
@@ -89,24 +92,43 @@ class SurfaceOutput:
     name = "surface"
 
     def __init__(
-        self, display: pygame.Surface, flip: Callable[[], None] = pygame.display.flip
+        self,
+        display: pygame.Surface,
+        flip: Callable[[], None] = pygame.display.flip,
+        update: Callable[[Sequence[pygame.Rect]], None] | None = None,
     ) -> None:
         self.display = display
         self.flip = flip
+        # Present only what changed (a crossfade frame: the slides' ink and the bar), which
+        # on X11 copies a third of a 1080p window instead of all of it. A caller that hands
+        # its own `flip` (tests, tools) gets every frame through that instead.
+        if update is None and flip is pygame.display.flip:
+            update = pygame.display.update
+        self.update = update
+        self.whole_next = True  # the window needs all of it (first frame, exposed)
 
     @property
     def size(self) -> tuple[int, int]:
         return self.display.get_size()
 
     def show(self, frames: FrameRenderer, view: View, controls: Controls) -> None:
-        frames.draw(self.display, view, controls=controls)
-        self.flip()
+        changed = frames.draw(self.display, view, controls=controls)
+        if changed is None or self.update is None or self.whole_next:
+            self.flip()
+        elif changed:
+            self.update(changed)
+        self.whole_next = False
+
+    def exposed(self) -> None:
+        """The window system lost what the window showed: present all of it next time."""
+        self.whole_next = True
 
     def refresh(self) -> bool:
         surface = pygame.display.get_surface()
         if surface is None or surface.get_size() == self.display.get_size():
             return False
         self.display = surface
+        self.whole_next = True
         return True
 
     def set_title(self, title: str) -> None:
@@ -228,6 +250,9 @@ class TextureOutput:
         self._base = None
         self._owner = None
         self._sdl = None  # the renderer goes first: it holds the last reference to the window
+
+    def exposed(self) -> None:
+        pass  # every frame is presented whole
 
     def refresh(self) -> bool:
         size = _size_of(self.window)
@@ -370,6 +395,9 @@ class GuardedOutput:
         changed = self.current.refresh() or self._changed
         self._changed = False
         return changed
+
+    def exposed(self) -> None:
+        self.current.exposed()
 
     def set_title(self, title: str) -> None:
         self.current.set_title(title)

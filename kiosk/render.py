@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import io
+import itertools
 import logging
 import math
 from collections import OrderedDict
@@ -42,9 +43,12 @@ from kiosk.view import Animation, Overlay, View
 log = logging.getLogger(__name__)
 
 # One budget for every pre-drawn picture of every renderer (slides of both text sizes, the
-# bar, menu pages), but never fewer than MIN_SLIDES_KEPT full-screen pictures.
+# bar, menu pages), but never fewer than MIN_SLIDES_KEPT full-screen pictures: what quiet
+# time gets ready (both neighbours, the first slide, the menu, the other language and the
+# other text size) fits at 4K too, where seven screens are 232 MB (five left the menu and the
+# language switch to be drawn under the finger: 163 and 83 ms instead of 42 and 53).
 CACHE_BUDGET_BYTES = 64 * 1024 * 1024
-MIN_SLIDES_KEPT = 5
+MIN_SLIDES_KEPT = 7
 # Behind an open menu or keypad the slide is shown at a third of its brightness.
 OVERLAY_DIM = (85, 85, 85)
 # Outside clinic hours in "dim" style: the slide at about a quarter of its brightness.
@@ -292,7 +296,7 @@ class SurfaceCache:
 
     Shared by every renderer of the app, so a second renderer (larger text) cannot double
     the memory. `budget` defaults to CACHE_BUDGET_BYTES, or MIN_SLIDES_KEPT screens when
-    that is more (five 4K slides are 166 MB)."""
+    that is more (seven 4K slides are 232 MB)."""
 
     def __init__(self, screen_size: tuple[int, int], budget: int | None = None) -> None:
         screen_bytes = screen_size[0] * screen_size[1] * 4
@@ -400,7 +404,7 @@ class ImageStore:
 class SlideRenderer:
     """Draws slides into Surfaces and keeps them in the shared `SurfaceCache`.
 
-    At 1920×1080 the default budget holds about eight slides, at 3840×2160 five; a slide that
+    At 1920×1080 the default budget holds about eight slides, at 3840×2160 seven; a slide that
     dropped out is redrawn in 7–15 ms when it is needed again.
     """
 
@@ -552,15 +556,21 @@ class ChromeRenderer:
 
     def draw(
         self, target: pygame.Surface, view: View, controls: Controls, *, dimmed: bool = False
-    ) -> None:
+    ) -> Bands | None:
         """Draw `controls` on top of whatever `target` holds. `dimmed`: the target already
-        holds the slide and bar dimmed behind an overlay (a cached backdrop)."""
+        holds the slide and bar dimmed behind an overlay (a cached backdrop). Returns where
+        it drew, or None when that was the whole target."""
+        drawn: Bands | None = []
         for piece in self.pieces(view, controls, dimmed=dimmed):
             if piece is DIM_BELOW:
                 # Dim what is behind the panel in place: no full-screen layer to blend.
                 target.fill(OVERLAY_DIM, special_flags=pygame.BLEND_RGB_MULT)
+                drawn = None
             else:
-                target.blit(*piece)
+                rect = target.blit(*piece)
+                if drawn is not None:
+                    drawn.append(rect)
+        return drawn
 
     def pieces(self, view: View, controls: Controls, *, dimmed: bool = False) -> list[Piece | None]:
         """What `draw` puts on the target, in order: cached pictures at their places, and
@@ -820,23 +830,56 @@ Bands = list[pygame.Rect]
 
 
 def merge_bands(rects: Iterable[pygame.Rect], slack: int = 8) -> Bands:
-    """Cover `rects` with horizontal bands that never overlap vertically, so each pixel is
-    blended exactly once; rows closer than `slack` pixels share a band (fewer, larger blits)."""
-    spans = sorted((r.top, r.bottom, r.left, r.right) for r in rects if r.w > 0 and r.h > 0)
-    merged: list[list[int]] = []
-    for top, bottom, left, right in spans:
-        if merged and top <= merged[-1][1] + slack:
-            band = merged[-1]
-            band[1], band[2], band[3] = (
-                max(band[1], bottom),
-                min(band[2], left),
-                max(band[3], right),
-            )
+    """Cover `rects` with rectangles that never overlap, so each pixel is blended exactly
+    once, and cover little else: a line of text beside a picture is two pieces, not one band
+    across the gap between them (a crossfade then blends about a third of a 1080p screen
+    instead of most of it). Pieces closer than `slack` pixels side by side are joined, and
+    rows with the same pieces are stacked into one (fewer, larger blits)."""
+    boxes = [r for r in rects if r.w > 0 and r.h > 0]
+    edges = sorted({y for r in boxes for y in (r.top, r.bottom)})
+    # Each horizontal slab between two edges: the x-spans of the boxes crossing all of it.
+    slabs: list[tuple[int, int, list[tuple[int, int]]]] = []
+    for top, bottom in itertools.pairwise(edges):
+        spans = sorted((r.left, r.right) for r in boxes if r.top <= top and r.bottom >= bottom)
+        joined: list[tuple[int, int]] = []
+        for left, right in spans:
+            if joined and left <= joined[-1][1] + slack:
+                joined[-1] = (joined[-1][0], max(joined[-1][1], right))
+            else:
+                joined.append((left, right))
+        if not joined:
+            continue
+        if slabs and slabs[-1][1] >= top - slack and slabs[-1][2] == joined:
+            slabs[-1] = (slabs[-1][0], bottom, joined)  # the same pieces, one row further down
+        elif (
+            slabs
+            and slabs[-1][1] >= top - slack
+            and (merged := _widened(slabs[-1][2], joined, slack)) is not None
+        ):
+            # Nearly the same pieces (ragged line ends): one set, a little wider, for both.
+            slabs[-1] = (slabs[-1][0], bottom, merged)
         else:
-            merged.append([top, bottom, left, right])
-    return [
-        pygame.Rect(left, top, right - left, bottom - top) for top, bottom, left, right in merged
-    ]
+            slabs.append((top, bottom, joined))
+    out: Bands = []
+    for top, bottom, spans in slabs:
+        out.extend(pygame.Rect(left, top, right - left, bottom - top) for left, right in spans)
+    return out
+
+
+def _widened(
+    a: list[tuple[int, int]], b: list[tuple[int, int]], slack: int
+) -> list[tuple[int, int]] | None:
+    """`a` and `b` as one set of pieces, when each piece moves by at most a few `slack`s and
+    the pieces still do not touch; else None."""
+    if len(a) != len(b):
+        return None
+    pairs = list(zip(a, b, strict=True))
+    if any(abs(x[0] - y[0]) > 4 * slack or abs(x[1] - y[1]) > 4 * slack for x, y in pairs):
+        return None
+    merged = [(min(x[0], y[0]), max(x[1], y[1])) for x, y in pairs]
+    if any(left < previous[1] for previous, (left, _) in itertools.pairwise(merged)):
+        return None
+    return merged
 
 
 def _pg_rect(rect: Rect) -> pygame.Rect:
@@ -907,6 +950,7 @@ class FrameRenderer:
         self._last_target: pygame.Surface | None = None
         # Bounding box of what differs from plain background on the target; None = anything.
         self._screen_ink: Bands | None = None
+        self._last_merge: tuple[Bands, Bands] | None = None  # (union, incoming ink) last frame
 
     def controls(self, view: View, offset: tuple[int, int] = (0, 0)) -> Controls:
         """The controls layout gives `view` in this renderer's presentation."""
@@ -920,10 +964,14 @@ class FrameRenderer:
         view: View,
         chrome_offset: tuple[int, int] = (0, 0),
         controls: Controls | None = None,
-    ) -> None:
+    ) -> Bands | None:
         """Draw the frame for `view` with `controls` (the same object input hit-tests).
         `chrome_offset` only matters when the controls are not given: it nudges them a few
-        pixels so static parts do not burn into the panel over months."""
+        pixels so static parts do not burn into the panel over months.
+
+        Returns the parts of `target` that changed (a crossfade blends only where the slides
+        have ink), or None when the whole of it may have: the window then presents only
+        those parts."""
         if controls is None:
             controls = self.controls(view, chrome_offset)
         animation = view.animation
@@ -939,28 +987,32 @@ class FrameRenderer:
                 and self.deck.schedule.outside_hours is RestStyle.SLEEP
             ):
                 target.fill((0, 0, 0))
-                return
+                return None
             target.blit(self.slides.surface(view.index, view.language), (0, 0))
             self.chrome.draw(target, view, controls)
             target.fill(REST_DIM, special_flags=pygame.BLEND_RGB_MULT)
-            return
+            return None
         elif (animation is None or view.progress >= 1.0) and controls.panel is not None:
             self._fading = None
             self._screen_ink = None  # the overlay dims the whole screen
             target.blit(self.backdrop(view, controls), (0, 0))
             self.chrome.draw(target, view, controls, dimmed=True)
-            return
-        elif animation is None or view.progress >= 1.0:
+            return None
+        changed: Bands | None = None
+        if animation is None or view.progress >= 1.0:
             self._fading = None
             target.blit(self.slides.surface(view.index, view.language), (0, 0))
             self._screen_ink = self.slides.ink(view.index, view.language)
         elif self.deck.transition.style is TransitionStyle.SLIDE and animation.from_index >= 0:
             self._push(target, animation, view.progress)
         else:
-            self._crossfade(target, animation, view.progress, continuing)
+            changed = self._crossfade(target, animation, view.progress, continuing)
         if view.overlay is not Overlay.NONE:
             self._screen_ink = None  # the overlay dims the whole screen
-        self.chrome.draw(target, view, controls)
+        drawn = self.chrome.draw(target, view, controls)
+        if changed is None or drawn is None:
+            return None
+        return changed + drawn
 
     def _backdrop_key(self, view: View, controls: Controls) -> tuple[object, ...]:
         panel = replace(controls, current=None)
@@ -1000,8 +1052,10 @@ class FrameRenderer:
 
     def _crossfade(
         self, target: pygame.Surface, transition: Animation, progress: float, continuing: bool
-    ) -> None:
+    ) -> Bands | None:
+        """One frame of a crossfade; returns the parts it blended (None: all of the target)."""
         after = self.slides.surface(transition.to_index, transition.to_language)
+        changed: Bands | None = []
         if transition != self._fading:
             self._fading = transition
             self._faded = 0.0
@@ -1010,25 +1064,34 @@ class FrameRenderer:
                     self.slides.surface(transition.from_index, transition.from_language), (0, 0)
                 )
                 self._screen_ink = self.slides.ink(transition.from_index, transition.from_language)
+                changed = None
+            elif not continuing:
+                changed = None  # whatever the target held is not what the screen shows
         wanted = ease_in_out(progress)
         if wanted <= self._faded:
-            return
+            return changed
         # Blending with alpha a moves the mix from f to f + a(1 - f); solve for a.
         alpha = round(255 * (wanted - self._faded) / (1.0 - self._faded))
         if alpha <= 0:
-            return
+            return changed
         # Outside both slides' ink everything is background already: blend only the bands
         # of lines, pictures and panels (about half the screen on a typical slide).
         bands = [after.get_rect()]
         if self._screen_ink is not None:
             incoming = self.slides.ink(transition.to_index, transition.to_language)
-            bands = merge_bands([*self._screen_ink, *incoming])
+            last = self._last_merge
+            if last is not None and last[0] is self._screen_ink and last[1] is incoming:
+                bands = self._screen_ink  # the same union as last frame
+            else:
+                bands = merge_bands([*self._screen_ink, *incoming])
+            self._last_merge = (bands, incoming)
         after.set_alpha(alpha)
         for band in bands:
             target.blit(after, band.topleft, band)
         after.set_alpha(None)
         self._screen_ink = bands
         self._faded += alpha / 255 * (1.0 - self._faded)
+        return None if changed is None else bands
 
     def adopt(self, previous: FrameRenderer) -> None:
         """Take over the screen from the renderer of the previous deck, so a reload

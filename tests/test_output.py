@@ -476,3 +476,89 @@ def test_kiosk_run_says_which_path_and_shows_the_first_frame(tmp_path):
     auto = run_first_frame(tmp_path)
     assert auto.returncode == 0, auto.stderr
     assert "presentation path: surface (auto: " in auto.stderr
+
+
+def test_a_crossfade_frame_names_every_part_it_changed(deck):
+    """The surface path presents only what a frame says it changed: anything changed
+    outside those parts would stay stale on screen."""
+    pygame.display.init()
+    pygame.display.set_mode((W, H))
+    try:
+        fonts = FontBook.for_deck(deck)
+        frames = FrameRenderer(deck, (W, H), fonts)
+        target = pygame.display.get_surface()
+        still = View(index=2, language="en")
+        assert frames.draw(target, still, controls=frames.controls(still)) is None
+        smaller = 0
+        for step in range(1, 24):
+            view = fade(deck, 2, 3, step / 24)
+            before = target.copy()
+            changed = frames.draw(target, view, controls=frames.controls(view))
+            assert changed is not None, "a fade frame that continues is never whole"
+            patched = before.copy()
+            for rect in changed:
+                patched.blit(target, rect.topleft, rect)
+            assert pygame.image.tobytes(patched, "RGB") == pygame.image.tobytes(target, "RGB")
+            if sum(r.w * r.h for r in changed) < W * H * 0.8:
+                smaller += 1
+        assert smaller >= 20  # and it is worth it: most frames present much less than all
+    finally:
+        pygame.display.quit()
+
+
+def test_the_surface_output_presents_only_what_changed_but_all_of_it_when_needed(deck):
+    pygame.display.init()
+    display = pygame.display.set_mode((W, H))
+    try:
+        flips: list[int] = []
+        updates: list[list[pygame.Rect]] = []
+        output = SurfaceOutput(display, flip=lambda: flips.append(1), update=updates.append)
+        frames = FrameRenderer(deck, (W, H), FontBook.for_deck(deck))
+        still = View(index=2, language="en")
+        output.show(frames, still, frames.controls(still))
+        assert (len(flips), len(updates)) == (1, 0)  # the first frame: all of it
+        middle = fade(deck, 2, 3, 0.5)
+        output.show(frames, middle, frames.controls(middle))
+        assert (len(flips), len(updates)) == (1, 1) and updates[0]
+        output.exposed()  # another window covered it: the next frame goes out whole
+        later = fade(deck, 2, 3, 0.6)
+        output.show(frames, later, frames.controls(later))
+        assert (len(flips), len(updates)) == (2, 1)
+        # A caller's own flip sees every frame (tests, tools).
+        counted: list[int] = []
+        plain = SurfaceOutput(display, flip=lambda: counted.append(1))
+        plain.show(frames, fade(deck, 2, 3, 0.7), frames.controls(middle))
+        plain.show(frames, fade(deck, 2, 3, 0.8), frames.controls(middle))
+        assert len(counted) == 2
+    finally:
+        pygame.display.quit()
+
+
+def test_an_exposed_window_is_drawn_and_presented_whole_again(deck):
+    """After an expose event the still slide is presented again, all of it."""
+    pygame.display.init()
+    display = pygame.display.set_mode((APP_W, APP_H))
+    try:
+        flips: list[int] = []
+        clock = FakeClock()
+        events: list[list[pygame.event.Event]] = []
+        app = KioskApp(
+            deck,
+            display,
+            windowed=True,
+            clock=clock,
+            sleep=clock.sleep,
+            events=lambda: events.pop(0) if events else [],
+            flip=lambda: flips.append(1),
+        )
+        app.step()
+        app.step()
+        drawn = app.frames_drawn
+        app.step()
+        assert app.frames_drawn == drawn  # a still slide is not drawn again
+        events.append([pygame.event.Event(pygame.WINDOWEXPOSED)])
+        app.step()
+        assert app.frames_drawn == drawn + 1
+        assert len(flips) == app.frames_drawn
+    finally:
+        pygame.display.quit()

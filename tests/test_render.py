@@ -7,11 +7,13 @@ from pathlib import Path
 
 import pygame
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kiosk.content import load_deck
 from kiosk.layout import Rect, Role
 from kiosk.model import Deck
-from kiosk.render import FontBook, FrameRenderer, font_dirs
+from kiosk.render import FontBook, FrameRenderer, font_dirs, merge_bands
 from kiosk.view import Animation, Mode, Overlay, View
 
 DECK_DIR = Path(__file__).resolve().parents[1] / "slides"
@@ -217,3 +219,45 @@ def test_incremental_crossfade_matches_a_true_blend_everywhere(deck, fonts):
             for y in range(0, content.h, 7)
             for x in range(0, content.w, 7)
         )
+
+
+@st.composite
+def _boxes(draw: st.DrawFn) -> list[pygame.Rect]:
+    count = draw(st.integers(0, 25))
+    return [
+        pygame.Rect(
+            draw(st.integers(0, 1800)),
+            draw(st.integers(0, 1000)),
+            draw(st.integers(0, 600)),
+            draw(st.integers(0, 200)),
+        )
+        for _ in range(count)
+    ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(_boxes(), st.integers(0, 16))
+def test_blend_pieces_cover_every_box_and_never_overlap(boxes, slack):
+    """A crossfade blends each piece once: an overlap would blend those pixels twice (a
+    visible seam), a gap would leave part of a slide unfaded."""
+    pieces = merge_bands(boxes, slack)
+    for i, a in enumerate(pieces):
+        assert a.w > 0 and a.h > 0
+        for b in pieces[i + 1 :]:
+            assert not a.colliderect(b), (a, b)
+    # Every corner pixel and the centre of every box is inside some piece.
+    for box in boxes:
+        if box.w <= 0 or box.h <= 0:
+            continue
+        for x, y in (box.topleft, (box.right - 1, box.bottom - 1), box.center):
+            assert any(p.collidepoint(x, y) for p in pieces), (box, (x, y), pieces)
+
+
+def test_a_line_beside_a_picture_is_blended_as_two_pieces_not_one_band():
+    text = [pygame.Rect(100, 200 + 60 * n, 700 - 40 * n, 50) for n in range(5)]
+    picture = pygame.Rect(1200, 150, 600, 500)
+    pieces = merge_bands([*text, picture])
+    covered = sum(p.w * p.h for p in pieces)
+    band = (1800 - 100) * (650 - 150)  # one band from the first line to the picture's edge
+    assert covered < band * 0.75
+    assert not any(p.collidepoint(1000, 300) for p in pieces)  # the gap between them
