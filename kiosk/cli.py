@@ -17,11 +17,12 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 # start a thread (and reserve a buffer) per core.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
+import kiosk
 from kiosk.bundled import InitError, bundled_deck, init_deck, next_steps
 from kiosk.deckpath import deck_folder_problem
 from kiosk.display import captured_stderr, leave_out_optional_imports, no_display_message
 from kiosk.loader import LoadJob, LoadRequest, load_isolated
-from kiosk.logs import FORMAT, install_excepthooks, log_file, setup_logging
+from kiosk.logs import FORMAT, install_excepthooks, log_file, setup_logging, state_dir
 from kiosk.model import Deck
 
 # The sizes every deck must look right at: 1080p, 4K, a 16:10 tablet panel, portrait 1080p.
@@ -391,6 +392,18 @@ def _start(
         log.debug("SDL said while opening the display: %s", sdl_said.text.strip())
     log.info("%s", chosen_because)
     pygame.font.init()
+    # The first frame of the last start, on screen while the deck is read and checked.
+    from kiosk.output import SurfaceOutput
+    from kiosk.snapshot import load_first_frame, save_first_frame, snapshot_path
+
+    kept = snapshot_path(state_dir())
+    if isinstance(screen, SurfaceOutput):
+        picture = load_first_frame(kept, screen.size)
+        if picture is not None:
+            screen.display.blit(picture, (0, 0))
+            pygame.display.flip()
+            if first_frame_only:
+                print(f"first-picture {time.time():.6f}", flush=True)
 
     from kiosk.app import KioskApp
     from kiosk.config import ConfigError, MachineConfig, default_screen_name, load_config
@@ -508,6 +521,13 @@ def _start(
     signals.app = app
     try:
         app.step()  # the first frame
+        if isinstance(screen, SurfaceOutput):
+            save_first_frame(
+                kept,
+                screen.display,
+                fingerprint=app.deck_info.get("hash", ""),
+                version=kiosk.__version__,
+            )
         status = f"showing {len(deck.slides)} slides"
         notifier.ready(f"{status} (FALLBACK: {chosen.kind} deck)" if chosen.fallback else status)
         if first_frame_only:

@@ -39,6 +39,7 @@ REFUSED_FORMATS = frozenset({"EPS", "MPEG", "WMF", "BUFR", "GRIB", "HDF5"})
 # CSS pixels per unit, as nanosvg (pygame's SVG renderer) converts them at 96 dpi. `em` and
 # `ex` are taken at a generous 16 px so the estimate is never below what gets drawn (the
 # property test in tests/test_images.py checks this against nanosvg itself).
+_FONT_UNITS = ("em", "ex")
 _UNIT_PX = {
     "": 1.0,
     "px": 1.0,
@@ -129,6 +130,11 @@ def _length(value: str | None, what: str) -> tuple[float, bool] | None:
     if match is None:
         raise BadImageError(f"SVG {what}={value!r} is not a length")
     number, unit = float(match[1]), match[2]
+    if unit in _FONT_UNITS:
+        # nanosvg has no font size at the root: it draws "2em" as 2 px, and "1e0em" or
+        # " 1 em" as not given at all (the viewBox's size). Taken like a percentage: the
+        # larger of a generous reading and the viewBox (`svg_size` asks for a viewBox).
+        return number * _UNIT_PX[unit], True
     if unit == "%":
         # nanosvg draws a root percentage as that many hundredths of a pixel.
         return number / 100, True
@@ -177,6 +183,14 @@ def svg_size(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Sniffed:
     if len(svgs) != 1 or len(_SVG_TAG.findall(data)) != 1:
         raise BadImageError("SVG must have exactly one <svg> element (no nested or hidden ones)")
     box = _view_box(root.get("viewBox"))
+    if box is None:
+        for what in ("width", "height"):
+            found = _LENGTH.match(root.get(what) or "")
+            if found is not None and found[2] in _FONT_UNITS:
+                raise BadImageError(
+                    f"SVG {what}={root.get(what)!r} is in font units, which need a viewBox "
+                    "to be drawn at a known size"
+                )
     width = _side(_length(root.get("width"), "width"), box[0] if box else None)
     height = _side(_length(root.get("height"), "height"), box[1] if box else None)
     if width is None or height is None:

@@ -30,6 +30,9 @@ def test_quick_benchmark_runs_and_reports_everything(tmp_path):
     assert report["static_slide"]["frames_drawn"] == 0  # a still slide is not redrawn
     start = report["cold_start"]
     assert start["median_ms"] > 0 and start["bare_window_median_ms"] > 0
+    # Later starts put the last first frame on screen before the checked deck's first frame.
+    assert 0 < start["first_picture_median_ms"] <= start["median_ms"]
+    assert start["first_start_ms"] > 0
     # Counted in the kiosk and its loader child: each picture decoded once, in the child.
     assert start["images"] > 0 and start["image_decodes"] == start["images"]
     assert report["prerender"]["3840x2160"]["cache_bound"] >= 7

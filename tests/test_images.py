@@ -236,6 +236,12 @@ def svg_roots(draw: st.DrawFn) -> bytes:
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(svg_roots())
+@example(
+    b'<svg xmlns="http://www.w3.org/2000/svg" height="1.000000e+00em" viewBox="0 0 1 18">'
+    b'<rect x="0" y="0" width="4" height="4" fill="#08f"/></svg>'
+)
+@example(b'<svg height=" 1.0 em" viewBox="0 0 1 18"><rect width="4" height="4"/></svg>')
+@example(b'<svg height="1e0em" width="5"><rect width="400" height="300"/></svg>')
 def test_svg_size_from_any_root_is_never_below_what_nanosvg_draws(data):
     import pygame
 
@@ -288,6 +294,7 @@ def test_svg_units_and_viewbox(svg, size):
         (b'<svg width="-5" height="10"/>', "claims a size"),
         (b'<svg width="inf" height="10"/>', "not a length"),
         (b'<svg width="1e400" height="10"/>', "claims a size"),
+        (b'<svg width="5em" height="2ex"/>', "font units, which need a viewBox"),
     ],
 )
 def test_hostile_svgs_are_refused_with_a_reason(svg, message):
