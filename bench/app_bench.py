@@ -355,6 +355,13 @@ def frames(size: tuple[int, int], count: int) -> dict[str, float]:
         floor_ms.append((time.perf_counter() - t0) * 1000)
     frame_ms, shown = fade_frames(app, max(2, count // 24))
     seconds = app.deck.transition.seconds
+    return fade_report(floor_ms, frame_ms, shown, seconds)
+
+
+def fade_report(
+    floor_ms: list[float], frame_ms: list[float], shown: list[int], seconds: float
+) -> dict[str, float]:
+    """Frame times against their floor, and frames shown per fade, as every path reports them."""
     return {
         "floor_p50_ms": percentile(floor_ms, 50),
         "floor_p99_ms": percentile(floor_ms, 99),
@@ -437,13 +444,7 @@ def texture_frames(size: tuple[int, int], count: int, renderer_name: str) -> dic
     return {
         "renderer": renderer_name,
         "gl_renderer": gl or "",
-        "floor_p50_ms": percentile(floor_ms, 50),
-        "floor_p99_ms": percentile(floor_ms, 99),
-        "frame_p50_ms": percentile(frame_ms, 50),
-        "frame_p99_ms": percentile(frame_ms, 99),
-        "p99_over_floor": percentile(frame_ms, 99) / max(1e-6, percentile(floor_ms, 50)),
-        "fade_frames_shown": statistics.median(shown),
-        "fade_frames_possible": round(seconds * 60),
+        **fade_report(floor_ms, frame_ms, shown, seconds),
         "texture_uploads": output.textures.uploads,
     }
 
