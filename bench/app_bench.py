@@ -33,19 +33,19 @@ T0 = time.time()
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from kiosk.display import leave_out_optional_imports  # noqa: E402
+from kiosk.screen.display import leave_out_optional_imports  # noqa: E402
 
 leave_out_optional_imports()  # as `kiosk run` does, so memory is the kiosk's own
 import pygame  # noqa: E402
 
-from kiosk import intents  # noqa: E402
-from kiosk.app import KioskApp  # noqa: E402
-from kiosk.intents import Action  # noqa: E402
-from kiosk.layout import Button  # noqa: E402
+from kiosk.deck.model import Deck  # noqa: E402
 from kiosk.loader import LoadRequest, load_isolated  # noqa: E402
-from kiosk.memory import release_memory  # noqa: E402
-from kiosk.model import Deck  # noqa: E402
-from kiosk.view import Mode, Overlay  # noqa: E402
+from kiosk.screen import intents  # noqa: E402
+from kiosk.screen.app import KioskApp  # noqa: E402
+from kiosk.screen.controls import Button  # noqa: E402
+from kiosk.screen.intents import Action  # noqa: E402
+from kiosk.screen.memory import release_memory  # noqa: E402
+from kiosk.screen.view import Mode, Overlay  # noqa: E402
 
 
 def rss_mb() -> float:
@@ -399,12 +399,12 @@ def fade_frames(app: KioskApp, fades: int) -> tuple[list[float], list[int]]:
 
 
 def texture_frames(size: tuple[int, int], count: int, renderer_name: str) -> dict[str, float | str]:
-    """The same as `frames` on the texture output (`kiosk.output.TextureOutput`) with SDL's
+    """The same as `frames` on the texture output (`kiosk.screen.output.TextureOutput`) with SDL's
     `renderer_name` render driver, against its own floor: two textured draws of plain
     full-screen textures (the second alpha-blended, as a crossfade's is) plus present."""
     from pygame._sdl2 import video
 
-    from kiosk.output import TextureOutput, gl_renderer_name
+    from kiosk.screen.output import TextureOutput, gl_renderer_name
 
     pygame.display.init()
     pygame.font.init()

@@ -35,12 +35,12 @@ import pygame
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from kiosk import intents  # noqa: E402
-from kiosk.app import KioskApp  # noqa: E402
-from kiosk.content import load_deck  # noqa: E402
-from kiosk.model import Deck, Transition, TransitionStyle  # noqa: E402
-from kiosk.render import FontBook, FrameRenderer, font_dirs  # noqa: E402
-from kiosk.view import Animation, View  # noqa: E402
+from kiosk.deck.content import load_deck  # noqa: E402
+from kiosk.deck.model import Deck, Transition, TransitionStyle  # noqa: E402
+from kiosk.screen import intents  # noqa: E402
+from kiosk.screen.app import KioskApp  # noqa: E402
+from kiosk.screen.render import FontBook, FrameRenderer, font_dirs  # noqa: E402
+from kiosk.screen.view import Animation, View  # noqa: E402
 
 SIZES = [(1280, 800), (1920, 1080), (3840, 2160), (1080, 1920)]
 
@@ -244,7 +244,7 @@ print(f"first-frame {time.time():.6f}", flush=True)
 pygame.quit()
 """
 # The kiosk as `kiosk run` starts it (the console script's entry point).
-KIOSK_RUN = "import sys; from kiosk.cli import entry; sys.exit(entry())"
+KIOSK_RUN = "import sys; from kiosk.cli.main import entry; sys.exit(entry())"
 
 
 def _stamps(argv: list[str], env: dict[str, str]) -> dict[str, float]:
@@ -327,7 +327,7 @@ def cold_start(runs: int, env: dict[str, str]) -> dict[str, float]:
     decodes: list[str] = []
     try:
         # The very first start has no kept picture; later ones show the last first frame as
-        # soon as the window is open (kiosk.snapshot), then the checked deck's first frame.
+        # soon as the window is open (kiosk.screen.snapshot), then the checked deck's first frame.
         state = folder / "state"
         first = _stamps(kiosk_argv, {**traced, "XDG_STATE_HOME": str(state)})
         first_start.append(first["first-frame"])
@@ -378,7 +378,7 @@ def app_rows(quick: bool, xvfb: Xvfb) -> dict[str, object]:
                 entry["frames_gl_framebuffer"] = child(
                     "frames", size, xvfb.env("1"), "--count", "24" if quick else "240"
                 )
-            # The texture output (kiosk.output), each against its own floor: SDL's software
+            # The texture output (kiosk.screen.output), each against its own floor: SDL's software
             # renderer everywhere, and under X its GL renderer (Mesa llvmpipe without a GPU).
             renderers = ["software", "opengl"] if name == "xvfb" else ["software"]
             for renderer in renderers:
@@ -465,9 +465,9 @@ def hostile_reload(quick: bool) -> dict[str, object]:
     time to answer, the screen's step p99 and frames dropped meanwhile."""
     import tempfile
 
-    from kiosk.limits import Limits
+    from kiosk.deck.limits import Limits
+    from kiosk.decks.reload import DeckWatcher
     from kiosk.loader import LoadJob, LoadRequest, load_isolated
-    from kiosk.reload import DeckWatcher
     from tests.attacks import ATTACKS, Attack, image_section, make_deck, png, png_chunk
 
     def flat_png(width: int, height: int) -> bytes:
@@ -555,9 +555,9 @@ def status_and_metrics(deck: Deck, writes: int, scrapes: int) -> dict[str, objec
 
     from prometheus_client import generate_latest
 
-    from kiosk.metrics import build_registry, serve
-    from kiosk.stats import StatsRecorder
-    from kiosk.status import STATUS_SECONDS, StatusWriter
+    from kiosk.ops.metrics import build_registry, serve
+    from kiosk.ops.stats import StatsRecorder
+    from kiosk.ops.status import STATUS_SECONDS, StatusWriter
 
     folder = Path(tempfile.mkdtemp(prefix="kiosk-bench-"))
     display = pygame.display.set_mode((1920, 1080))

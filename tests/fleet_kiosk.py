@@ -1,6 +1,6 @@
 """A screen for the fleet test: `kiosk run` exactly as installed, plus a visitor.
 
-The kiosk has no test hooks. This script runs the real command line (`kiosk.cli.main`) and, in a
+The kiosk has no test hooks. This script runs the real command line (`kiosk.cli.main.main`) and, in a
 second thread, turns lines on stdin into the events SDL produces for a finger tap (a finger
 event and its flagged mouse copy), posted into SDL's own event queue, which the kiosk reads with
 `pygame.event.get` like any touch:
@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pygame
 
-from kiosk.cli import main
+from kiosk.cli.main import main
 
 PRESS_SECONDS = 0.05
 

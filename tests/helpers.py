@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kiosk.model import (
+from kiosk.deck.model import (
     Column,
     Deck,
     Origin,
@@ -35,7 +35,7 @@ class FakeClock:
 
 
 class FakeStaff:
-    """A staff PIN check for tests (the real one, kiosk.pin.StaffPin, hashes and rate-limits)."""
+    """A staff PIN check for tests (the real one, kiosk.ops.pin.StaffPin, hashes and rate-limits)."""
 
     def __init__(self, pin: str | None = "2468") -> None:
         self.pin = pin

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pygame
 
-from kiosk import intents
-from kiosk.app import KioskApp
 from kiosk.loader import LoadRequest, load_isolated
+from kiosk.screen import intents
+from kiosk.screen.app import KioskApp
 
 ROOT = Path(__file__).resolve().parents[1]
 

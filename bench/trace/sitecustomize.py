@@ -21,8 +21,8 @@ from typing import Any
 LOG = os.environ.get("KIOSK_BENCH_DECODES")
 # module -> (function, how to name the image it decodes from its first argument)
 WATCHED: dict[str, tuple[str, Callable[[Any], str]]] = {
-    "kiosk.images": ("decode", lambda data: hashlib.sha1(bytes(data)).hexdigest()[:12]),
-    "kiosk.render": ("load_image", lambda path: str(path)),
+    "kiosk.deck.images": ("decode", lambda data: hashlib.sha1(bytes(data)).hexdigest()[:12]),
+    "kiosk.screen.render": ("load_image", lambda path: str(path)),
 }
 
 

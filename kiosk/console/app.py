@@ -40,7 +40,6 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kiosk import pin as staff_pin
 from kiosk.console import charts, editing
 from kiosk.console.auth import (
     USER_NAME,
@@ -54,9 +53,10 @@ from kiosk.console.auth import (
 from kiosk.console.decks import DeckHome, PublishError, git_managed, validation_problems
 from kiosk.console.previews import PreviewCache
 from kiosk.console.uploads import UploadError, store_image
-from kiosk.fingerprint import deck_fingerprint
-from kiosk.model import LANGUAGE_NAMES
-from kiosk.status import STATUS_SECONDS, read_status
+from kiosk.deck.fingerprint import deck_fingerprint
+from kiosk.deck.model import LANGUAGE_NAMES
+from kiosk.ops import pin as staff_pin
+from kiosk.ops.status import STATUS_SECONDS, read_status
 
 log = logging.getLogger("kiosk.console")
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from kiosk.config import config_dir
+from kiosk.paths import config_dir
 
 USER_NAME = re.compile(r"[a-z][a-z0-9._-]{0,31}")
 MIN_PASSWORD = 10

@@ -1,6 +1,6 @@
 """Statistics for the console: read-only queries over a date range, and SVG charts.
 
-Only what the kiosk already records (kiosk.stats) is shown; nothing new is collected. Charts are
+Only what the kiosk already records (kiosk.ops.stats) is shown; nothing new is collected. Charts are
 drawn by matplotlib (the well-kept standard for static charts; the Agg backend needs no screen)
 straight to SVG, which stays sharp on a tablet and needs no JavaScript.
 """
@@ -23,7 +23,7 @@ matplotlib.use("Agg")
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from kiosk.stats import SKIP_SECONDS
+from kiosk.ops.stats import SKIP_SECONDS
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 VIEW_COLUMNS = ("minute", "slide_id", "mode", "language", "dwell_seconds")

@@ -11,27 +11,22 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from kiosk.config import config_dir
+from kiosk import paths
 from kiosk.console.auth import AccountError, default_users_path, read_users, set_password
-from kiosk.logs import FORMAT, state_dir
+from kiosk.ops.logs import FORMAT
+from kiosk.paths import config_dir, state_dir
 
 log = logging.getLogger("kiosk.console")
 DEFAULT_LISTEN = "127.0.0.1:8080"
 
 
 def default_home(environ: Mapping[str, str] = os.environ) -> Path:
-    """`$XDG_DATA_HOME/cvi-kiosk/decks`, or `~/.local/share/cvi-kiosk/decks`."""
-    base = environ.get("XDG_DATA_HOME") or str(
-        Path(environ.get("HOME", "~")).expanduser() / ".local" / "share"
-    )
-    return Path(base) / "cvi-kiosk" / "decks"
+    """The deck home the console publishes into (the kiosk's own default)."""
+    return paths.deck_home(environ)
 
 
 def default_cache(environ: Mapping[str, str] = os.environ) -> Path:
-    base = environ.get("XDG_CACHE_HOME") or str(
-        Path(environ.get("HOME", "~")).expanduser() / ".cache"
-    )
-    return Path(base) / "cvi-kiosk" / "console"
+    return paths.cache_dir(environ) / "console"
 
 
 def parse_listen(text: str) -> tuple[str, int]:
@@ -103,15 +98,15 @@ def console_main(argv: Sequence[str] | None = None) -> int:
         return 1
     import uvicorn
 
-    from kiosk.cli import default_deck
     from kiosk.console.app import ConsoleSettings, create_app
-    from kiosk.stats import default_stats_path
-    from kiosk.status import default_status_path
+    from kiosk.deck.bundled import bundled_deck
+    from kiosk.ops.stats import default_stats_path
+    from kiosk.ops.status import default_status_path
 
     host, port = args.listen
     settings = ConsoleSettings(
         home=args.home or default_home(),
-        bundled=default_deck(),
+        bundled=bundled_deck(),
         users_path=users_path,
         status_path=default_status_path(),
         stats_path=default_stats_path(),

@@ -1,7 +1,7 @@
 """The console's only door to publishing: the deck home, its versions and the staff's draft.
 
 Everything the console does to decks goes through here, so the publishing module
-(`kiosk.publish`) is used in one place. Staff edit a *draft* (`<home>/draft/slides` and
+(`kiosk.decks.publish`) is used in one place. Staff edit a *draft* (`<home>/draft/slides` and
 `<home>/draft/assets`), made from the live version; publishing snapshots the draft.
 """
 
@@ -14,9 +14,11 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from kiosk import publish as publishing
-from kiosk.fingerprint import deck_fingerprint
-from kiosk.publish import PublishedVersion, PublishError
+from kiosk.deck.fingerprint import deck_fingerprint
+from kiosk.decks import publish as publishing
+from kiosk.decks.lastgood import last_good_id
+from kiosk.decks.publish import PublishedVersion, PublishError
+from kiosk.loader import check
 
 __all__ = [
     "DeckHome",
@@ -35,12 +37,12 @@ VERSION_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,80}")
 def validation_problems(folder: Path) -> list[str]:
     """`kiosk validate`'s messages for a deck folder (empty when it is good): the same
     check, in the same limited loader child, so the console shows what staff would see."""
-    return publishing.validation_problems(folder)
+    return check.validation_problems(folder)
 
 
 @dataclass(frozen=True)
 class VersionInfo:
-    """What the console shows of a published version (read from kiosk.publish's objects
+    """What the console shows of a published version (read from kiosk.decks.publish's objects
     here only, so the pages do not depend on how that module names things)."""
 
     id: str
@@ -168,7 +170,16 @@ class DeckHome:
         return path
 
     def publish(self, *, who: str, note: str) -> VersionInfo:
-        version = _info(publishing.publish(self.ensure_draft(), self.home, who=who, note=note))
+        shown = last_good_id()  # this user's kiosk's last good version is never pruned
+        version = _info(
+            publishing.publish(
+                self.ensure_draft(),
+                self.home,
+                who=who,
+                note=note,
+                protect=(shown,) if shown else (),
+            )
+        )
         self._mark_base(version)
         return version
 

@@ -19,8 +19,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     import resource
 
-    from kiosk.images import BadImageError, decode
-    from kiosk.limits import DEFAULT_LIMITS
+    from kiosk.deck.images import BadImageError, decode
+    from kiosk.deck.limits import DEFAULT_LIMITS
 
     # The same memory ceiling as the deck loader's child: a hostile file ends here.
     limit = DEFAULT_LIMITS.memory_bytes

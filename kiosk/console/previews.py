@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from kiosk.fingerprint import deck_fingerprint
+from kiosk.deck.fingerprint import deck_fingerprint
 
 SET_KEY = re.compile(r"[0-9a-f]{16}-[0-9]{3,4}x[0-9]{3,4}")
 KEY = re.compile(rf"{SET_KEY.pattern}|live-[0-9a-f]{{32}}")

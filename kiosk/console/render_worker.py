@@ -23,8 +23,8 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
-from kiosk.cli import parse_size
-from kiosk.content import DeckError, load_deck
+from kiosk.cli.main import parse_size
+from kiosk.deck.content import DeckError, load_deck
 
 
 def render(deck_folder: Path, out: Path, size: tuple[int, int], slide_id: str | None) -> int:
@@ -40,10 +40,10 @@ def render(deck_folder: Path, out: Path, size: tuple[int, int], slide_id: str | 
         return 1
     import pygame
 
-    from kiosk.export import render_deck
-    from kiosk.preflight import preflight
-    from kiosk.render import FontBook, FrameRenderer, font_dirs
-    from kiosk.view import Mode, Overlay, View
+    from kiosk.loader.preflight import preflight
+    from kiosk.screen.export import render_deck
+    from kiosk.screen.render import FontBook, FrameRenderer, font_dirs
+    from kiosk.screen.view import Mode, Overlay, View
 
     pygame.display.init()
     pygame.font.init()

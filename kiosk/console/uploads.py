@@ -1,6 +1,6 @@
 """Image uploads into the draft: a safe name, the type and size sniffed from the bytes by the
-same code the deck loader uses (`kiosk.images.sniff`: Pillow's header read, defusedxml for
-SVG, the limits of `kiosk.limits`), then a real decode in a limited child process, before
+same code the deck loader uses (`kiosk.deck.images.sniff`: Pillow's header read, defusedxml for
+SVG, the limits of `kiosk.deck.limits`), then a real decode in a limited child process, before
 the file takes its place in `assets/images/`."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from kiosk.images import SVG, BadImageError
-from kiosk.images import sniff as sniff_image
+from kiosk.deck.images import SVG, BadImageError
+from kiosk.deck.images import sniff as sniff_image
 
 NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,59}")
 DECODE_SECONDS = 30

@@ -1,0 +1,1 @@
+"""Every `kiosk …` command: the parser, the start-up composition and the staff commands."""

@@ -1,0 +1,748 @@
+"""Load a deck folder of YAML into `kiosk.deck.model` objects, and say exactly what is wrong if not.
+
+Files are composed to YAML *nodes* (safe loader, no object construction) so every value keeps
+its line number. Each kind of mapping (deck.yaml, a section file, a slide, a column, the
+schedule...) is a `Table`: one row per YAML key saying how its value is read, whether it is
+required and which model field it fills. One walker checks any mapping against its table;
+a key that is absent is left out, so the dataclass in `kiosk.deck.model` supplies its default.
+Adding a field is one row here, one in docs/deck-format.md (tests/test_deck_format.py checks
+the two agree) and, when it is new, a field in the model.
+
+Every problem is collected — a staff member fixing slides wants the whole list, not one error
+per run — and reported as `slides/30-symptoms.yaml:14: slides[2].bullets[1]: expected text,
+got a list`.
+
+No pygame here. Files are read through `kiosk.deck.files` (regular files inside the deck only,
+bounded reads). Images are `kiosk.deck.images`' business: `find_image` resolves and checks a
+slide's `image:` with `image_check` (by default a header sniff; the loader child passes one
+that also decodes), so image problems are reported with every other problem, at their line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import difflib
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from kiosk.deck.files import FileRefusedError, FileTooLargeError, read_deck_file
+from kiosk.deck.images import BadImageError, ImageCheck, find_image, sniff_file
+from kiosk.deck.limits import DEFAULT_LIMITS, Limits
+from kiosk.deck.model import (
+    DAY_NAMES,
+    LANGUAGE_NAMES,
+    RGB,
+    Column,
+    Deck,
+    Origin,
+    RestStyle,
+    Schedule,
+    Slide,
+    SlideKind,
+    StaffExit,
+    Text,
+    Theme,
+    Tone,
+    Transition,
+    TransitionStyle,
+)
+from kiosk.deck.yamlnodes import BOOL, FLOAT, INT, STR, NotYAMLError, describe, parse
+
+MAX_BULLETS = 8
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
+COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+CLOCK_TIME = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
+WEB_ADDRESS = re.compile(r"https://[^\s]{4,300}")
+
+# Which fields each kind of slide needs and which it may have. A slide field named in none
+# of these (id, title, duration...) is one every kind of slide has.
+KIND_FIELDS: dict[SlideKind, tuple[frozenset[str], frozenset[str]]] = {
+    SlideKind.TITLE: (frozenset(), frozenset({"body", "image"})),
+    SlideKind.BULLETS: (frozenset({"bullets"}), frozenset({"body", "image"})),
+    SlideKind.TEXT_IMAGE: (frozenset({"body", "image"}), frozenset({"bullets"})),
+    SlideKind.TWO_COLUMN: (frozenset({"columns"}), frozenset({"body"})),
+    SlideKind.CALLOUT: (frozenset({"body"}), frozenset({"image"})),
+    SlideKind.SOURCES: (frozenset({"bullets"}), frozenset({"body"})),
+    SlideKind.DISCLAIMER: (frozenset({"body"}), frozenset({"bullets"})),
+}
+_BY_KIND: frozenset[str] = frozenset().union(
+    *(needed | allowed for needed, allowed in KIND_FIELDS.values())
+)
+
+
+@dataclass(frozen=True)
+class ContentError:
+    file: str
+    line: int
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.path}: {self.message}"
+
+
+class DeckError(Exception):
+    """The deck cannot be used; `errors` lists every problem found (images included: they are
+    checked as they are met). `system_font` is deck.yaml's choice, so fonts can be checked
+    in the same run."""
+
+    def __init__(
+        self,
+        errors: list[ContentError] | tuple[ContentError, ...],
+        *,
+        system_font: bool = False,
+    ) -> None:
+        self.errors = tuple(errors)
+        self.system_font = system_font
+        super().__init__("\n".join(str(e) for e in self.errors))
+
+
+@dataclass
+class _Context:
+    """What the whole deck's reading shares: its folder, languages, limits and problems."""
+
+    deck_dir: Path
+    languages: tuple[str, ...] = ("en",)
+    errors: list[ContentError] = field(default_factory=list)
+    limits: Limits = DEFAULT_LIMITS
+    image_check: ImageCheck | None = None
+    reading: Callable[[Path], None] | None = None
+
+    @property
+    def roots(self) -> list[Path]:
+        """The folders a deck file may live in (symlinks are followed only within them)."""
+        return [self.deck_dir, self.deck_dir.parent / "assets"]
+
+    def check_image(self, path: Path) -> str | None:
+        if self.reading is not None:
+            self.reading(path)
+        if self.image_check is not None:
+            return self.image_check(path)
+        return sniff_file(path, self.roots, self.limits)
+
+
+@dataclass
+class _File:
+    """One YAML file being read: its name as shown to people, and the section its slides are
+    in unless they say otherwise."""
+
+    shown: str
+    ctx: _Context
+    section: Text | None = None
+
+    def error(self, node: Node | None, path: str, message: str) -> None:
+        line = node.start_mark.line + 1 if node is not None else 1
+        self.ctx.errors.append(ContentError(self.shown, line, path or "(file)", message))
+
+    def origin(self, node: Node) -> Origin:
+        return Origin(self.shown, node.start_mark.line + 1)
+
+
+# -- reading files -----------------------------------------------------------------------
+
+
+def _read(path: Path, file: _File) -> Node | None:
+    ctx = file.ctx
+    if ctx.reading is not None:
+        ctx.reading(path)
+    try:
+        raw = read_deck_file(path, limit=ctx.limits.yaml_bytes, roots=ctx.roots)
+    except FileTooLargeError as refused:
+        limit = ctx.limits.yaml_bytes // 1024
+        file.error(None, "(file)", f"{refused}: slide files must be under {limit} KB")
+        return None
+    except FileRefusedError as refused:
+        file.error(None, "(file)", str(refused))
+        return None
+    try:
+        return parse(raw)
+    except NotYAMLError as problem:
+        ctx.errors.append(ContentError(file.shown, problem.line, "(file)", str(problem)))
+        return None
+
+
+# -- tables of fields --------------------------------------------------------------------
+
+# How one YAML value is read: the value, or None after reporting why it cannot be used.
+Convert = Callable[[Node, str, _File], Any]
+
+
+@dataclass(frozen=True)
+class Field:
+    """One YAML key of a mapping: how its value is read, and which model field it fills."""
+
+    key: str
+    convert: Convert
+    required: bool = False
+    attr: str = ""  # the model field; "" means the same name as the key
+    hint: str = ""  # said after "missing required field 'key'"
+    first: bool = False  # read before the others, which depend on it
+
+    @property
+    def fills(self) -> str:
+        return self.attr or self.key
+
+
+@dataclass
+class _Found:
+    """A mapping being walked: its node and path, its keys, and the values read so far (by
+    model field; only keys present and valid, so the model's defaults fill the rest)."""
+
+    node: Node
+    path: str
+    keys: dict[str, tuple[Node, Node]]
+    values: dict[str, Any]
+    problems_before: int  # problems found before its values were read (unknown keys aside)
+
+    def where(self, key: str) -> str:
+        return _join(self.path, key)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A check or a computed value that involves several fields, run in the table's order
+    once the fields before it are read."""
+
+    apply: Callable[[_Found, _File], None]
+
+
+@dataclass(frozen=True)
+class Table:
+    """The fields of one kind of mapping, and what they make (keyword arguments for `model`)."""
+
+    steps: tuple[Field | Rule, ...]
+    model: Callable[..., Any] | None = None
+
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        return tuple(step for step in self.steps if isinstance(step, Field))
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _keys(node: Node, path: str, allowed: tuple[str, ...], file: _File) -> _Found | None:
+    """A mapping's keys by name (with key and value nodes); reports unknown and repeated keys."""
+    if not isinstance(node, MappingNode):
+        file.error(node, path or "(file)", f"expected a mapping of fields, got {describe(node)}")
+        return None
+    found: dict[str, tuple[Node, Node]] = {}
+    for key, value in node.value:
+        name = key.value if isinstance(key, ScalarNode) else None
+        where = _join(path, name) if isinstance(name, str) and name else path
+        if not isinstance(name, str) or key.tag != STR:
+            file.error(key, path or "(file)", f"field names must be text, got {describe(key)}")
+            continue
+        if name in found:
+            first = found[name][0].start_mark.line + 1
+            file.error(key, where, f"'{name}' is given twice (first on line {first})")
+            continue
+        if name not in allowed:
+            close = difflib.get_close_matches(name, allowed, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            file.error(key, where, f"unknown field '{name}'{hint}")
+            continue
+        found[name] = (key, value)
+    return _Found(node, path, found, {}, len(file.ctx.errors))
+
+
+def _walk_table(node: Node, path: str, table: Table, file: _File) -> _Found | None:
+    """Check a mapping against its table: unknown keys; then the fields the others depend on
+    (`first`); then every missing required key; then the other values in the table's order,
+    with cross-field rules where the table puts them."""
+    found = _keys(node, path, tuple(f.key for f in table.fields), file)
+    if found is None:
+        return None
+
+    def missing(fields: list[Field]) -> None:
+        for f in fields:
+            if f.required and f.key not in found.keys:
+                file.error(node, found.where(f.key), f"missing required field '{f.key}'{f.hint}")
+
+    def read(f: Field) -> None:
+        if f.key in found.keys:
+            value = f.convert(found.keys[f.key][1], found.where(f.key), file)
+            if value is not None:
+                found.values[f.fills] = value
+
+    for f in table.fields:
+        if f.first:
+            missing([f])
+            read(f)
+    missing([f for f in table.fields if not f.first])
+    for step in table.steps:
+        if isinstance(step, Rule):
+            step.apply(found, file)
+        elif not step.first:
+            read(step)
+    return found
+
+
+@dataclass(frozen=True)
+class Nested:
+    """A mapping with its own table; its model object when every field in it is good."""
+
+    table: Table
+
+    def __call__(self, node: Node, path: str, file: _File) -> Any:
+        found = _walk_table(node, path, self.table, file)
+        # An unknown key alone does not spoil the object (a slide with a typo still counts
+        # when later slides reuse its id); any problem with a value does.
+        if found is None or len(file.ctx.errors) > found.problems_before or not self.table.model:
+            return None
+        return self.table.model(**found.values)
+
+
+@dataclass(frozen=True)
+class ListOf:
+    """A list of mappings with one table: `exactly` items, or at least one. Items that fail
+    are None in the result, so positions still match the YAML."""
+
+    table: Table
+    noun: str
+    exactly: int | None = None
+
+    def __call__(self, node: Node, path: str, file: _File) -> tuple[Any, ...] | None:
+        if self.exactly is not None:
+            if not isinstance(node, SequenceNode) or len(node.value) != self.exactly:
+                got = f"{len(node.value)} items" if isinstance(node, SequenceNode) else None
+                file.error(
+                    node,
+                    path,
+                    f"expected exactly {self.exactly} {self.noun}, got {got or describe(node)}",
+                )
+                return None
+        elif not isinstance(node, SequenceNode) or not node.value:
+            file.error(node, path, f"expected a list of {self.noun}, got {describe(node)}")
+            return None
+        item = Nested(self.table)
+        return tuple(item(value, f"{path}[{n}]", file) for n, value in enumerate(node.value))
+
+
+# -- kinds of values ---------------------------------------------------------------------
+
+
+def _by_language(
+    node: MappingNode, path: str, file: _File, each: Convert, what: str
+) -> dict[str, Any] | None:
+    """A mapping with one value (read by `each`) for every language of the deck."""
+    languages = file.ctx.languages
+    found: dict[str, Any] = {}
+    for key, value in node.value:
+        code = key.value if isinstance(key, ScalarNode) else ""
+        if code not in languages:
+            file.error(key, f"{path}.{code}", f"'{code}' is not one of the deck's languages")
+            continue
+        item = each(value, f"{path}.{code}", file)
+        if item is not None:
+            found[code] = item
+    missing = [code for code in languages if code not in found]
+    if missing and len(found) + len(missing) == len(languages):
+        file.error(node, path, f"missing {what} for {', '.join(missing)}")
+    return None if missing else found
+
+
+def _plain_text(node: Node, path: str, file: _File) -> str | None:
+    if not (isinstance(node, ScalarNode) and node.tag == STR):
+        file.error(node, path, f"expected text, got {describe(node)}")
+        return None
+    if not node.value.strip():
+        file.error(node, path, "is empty")
+        return None
+    return str(node.value.strip())
+
+
+def _text(node: Node, path: str, file: _File) -> Text | None:
+    """A string, or in a deck of several languages a mapping with one string per language."""
+    languages = file.ctx.languages
+    if isinstance(node, MappingNode):
+        texts = _by_language(node, path, file, _plain_text, "translation")
+        return None if texts is None else Text({code: texts[code] for code in languages})
+    text = _plain_text(node, path, file)
+    if text is not None and len(languages) > 1:
+        file.error(
+            node,
+            path,
+            f"missing translation: give one text per language ({', '.join(languages)}), "
+            "e.g. {en: ..., es: ...}",
+        )
+        return None
+    return None if text is None else Text({languages[0]: text})
+
+
+def _texts(node: Node, path: str, file: _File) -> tuple[Text, ...] | None:
+    if not isinstance(node, SequenceNode):
+        file.error(node, path, f"expected a list of texts, got {describe(node)}")
+        return None
+    if not 1 <= len(node.value) <= MAX_BULLETS:
+        file.error(node, path, f"expected 1 to {MAX_BULLETS} items, got {len(node.value)}")
+        return None
+    items = [_text(item, f"{path}[{n}]", file) for n, item in enumerate(node.value)]
+    return tuple(t for t in items if t is not None) if all(items) else None
+
+
+def _seconds(low: float, high: float) -> Convert:
+    """A number of seconds from `low` to `high`."""
+
+    def convert(node: Node, path: str, file: _File) -> float | None:
+        if isinstance(node, ScalarNode) and node.tag in (INT, FLOAT):
+            try:
+                value = float(node.value.replace("_", ""))
+            except ValueError:
+                value = float("nan")
+            if low <= value <= high:
+                return value
+            got = node.value
+        elif isinstance(node, ScalarNode) and node.tag == STR:
+            got = f"'{node.value}'"
+        else:
+            got = describe(node)
+        file.error(
+            node, path, f"expected a number of seconds between {low:g} and {high:g}, got {got}"
+        )
+        return None
+
+    return convert
+
+
+def _choice(options: type[StrEnum]) -> Convert:
+    """One of an enum's values, as that enum's member."""
+
+    values = tuple(option.value for option in options)
+
+    def convert(node: Node, path: str, file: _File) -> StrEnum | None:
+        if isinstance(node, ScalarNode) and node.tag == STR and node.value in values:
+            return options(node.value)
+        got = f"'{node.value}'" if isinstance(node, ScalarNode) else describe(node)
+        file.error(node, path, f"expected one of {', '.join(values)}, got {got}")
+        return None
+
+    return convert
+
+
+def _colour(node: Node, path: str, file: _File) -> RGB | None:
+    if isinstance(node, ScalarNode) and node.tag == STR and COLOUR.match(node.value):
+        v = node.value
+        return (int(v[1:3], 16), int(v[3:5], 16), int(v[5:7], 16))
+    got = f"'{node.value}'" if isinstance(node, ScalarNode) else describe(node)
+    file.error(node, path, f'expected a colour like "#0A1A2E" (in quotes), got {got}')
+    return None
+
+
+def _flag(node: Node, path: str, file: _File) -> bool | None:
+    if isinstance(node, ScalarNode) and node.tag == BOOL:
+        return bool(node.value.lower() in ("true", "yes", "on"))
+    file.error(node, path, f"expected true or false, got {describe(node)}")
+    return None
+
+
+def _slug(node: Node, path: str, file: _File) -> str | None:
+    if isinstance(node, ScalarNode) and node.tag == STR and SLUG.match(node.value):
+        return str(node.value)
+    file.error(node, path, "expected lower-case letters, digits and dashes, like 'what-is-cvi'")
+    return None
+
+
+def _image(node: Node, path: str, file: _File) -> Path | None:
+    if not (isinstance(node, ScalarNode) and node.tag == STR and node.value.strip()):
+        file.error(node, path, f"expected an image path, got {describe(node)}")
+        return None
+    try:
+        return find_image(node.value.strip(), file.ctx.deck_dir, file.ctx.check_image)
+    except BadImageError as problem:
+        file.error(node, path, str(problem))
+        return None
+
+
+def _url(node: Node, path: str, file: _File) -> str | None:
+    value = node.value if isinstance(node, ScalarNode) and node.tag == STR else ""
+    if WEB_ADDRESS.fullmatch(value):
+        return str(value)
+    file.error(node, path, "expected a web address starting with https://")
+    return None
+
+
+def _urls(node: Node, path: str, file: _File) -> dict[str, str] | None:
+    """One web address for every language, or a mapping with one per language (like a text)."""
+    if isinstance(node, MappingNode):
+        return _by_language(node, path, file, _url, "web address")
+    url = _url(node, path, file)
+    return None if url is None else dict.fromkeys(file.ctx.languages, url)
+
+
+def _languages(node: Node, path: str, file: _File) -> tuple[str, ...] | None:
+    """The deck's language codes; every text read after this one must have each of them."""
+    if not isinstance(node, SequenceNode) or not node.value:
+        file.error(node, path, "expected a list of language codes such as [en, es]")
+        return None
+    codes: list[str] = []
+    for n, item in enumerate(node.value):
+        code = item.value if isinstance(item, ScalarNode) else None
+        if not (isinstance(code, str) and LANGUAGE_CODE.match(code)):
+            file.error(
+                item, f"{path}[{n}]", f"expected a two-letter language code, got {describe(item)}"
+            )
+            return None
+        if code in codes:
+            file.error(item, f"{path}[{n}]", f"'{code}' is listed twice")
+            return None
+        codes.append(code)
+    file.ctx.languages = tuple(codes)
+    return file.ctx.languages
+
+
+def _clock_time(node: Node, path: str, file: _File) -> dt.time | None:
+    text = node.value if isinstance(node, ScalarNode) and node.tag == STR else None
+    match = CLOCK_TIME.fullmatch(text or "")
+    if match is None:
+        # YAML 1.1 reads an unquoted 07:30 as a number (sexagesimal): ask for quotes.
+        file.error(node, path, 'expected a time like "07:30" (24-hour, in quotes)')
+        return None
+    return dt.time(int(match[1]), int(match[2]))
+
+
+def _days(node: Node, path: str, file: _File) -> frozenset[int] | None:
+    names = [d.value for d in node.value] if isinstance(node, SequenceNode) else None
+    if not names or any(not isinstance(n, str) or n not in DAY_NAMES for n in names):
+        file.error(node, path, f"expected a list of days from {', '.join(DAY_NAMES)}")
+        return None
+    return frozenset(DAY_NAMES.index(n) for n in names)
+
+
+def _refused(why: str) -> Convert:
+    """A key people may reach for that the deck must not have: always an error, saying why."""
+
+    def convert(node: Node, path: str, file: _File) -> None:
+        file.error(node, path, why)
+
+    return convert
+
+
+# -- the rules that involve several fields -----------------------------------------------
+
+
+def _kind_fields(found: _Found, file: _File) -> None:
+    kind = found.values.get("kind")
+    if kind is None:
+        return
+    required, optional = KIND_FIELDS[kind]
+    for name in sorted(required - found.keys.keys()):
+        file.error(found.node, found.where(name), f"a {kind.value} slide needs '{name}'")
+    for name in sorted(found.keys.keys() & _BY_KIND - required - optional):
+        file.error(
+            found.keys[name][0], found.where(name), f"'{name}' is not used by a {kind.value} slide"
+        )
+
+
+def _take_home(found: _Found, file: _File) -> None:
+    values = found.values
+    if values.get("take_home") and "image" in values:
+        file.error(
+            found.keys["take_home"][0],
+            found.where("take_home"),
+            "a slide with an image has no room for the take-home code",
+        )
+    if "take_home" not in found.keys:
+        # Sources slides are where visitors look for "where can I read more".
+        values["take_home"] = values.get("kind") is SlideKind.SOURCES
+
+
+def _slide_place(found: _Found, file: _File) -> None:
+    """Where the slide and its image were written, and its section (else the file's)."""
+    found.values["origin"] = file.origin(found.node)
+    if "image" in found.values:
+        found.values["image_origin"] = file.origin(found.keys["image"][1])
+    found.values.setdefault("section", file.section)
+
+
+def _slide(section: Text | None = None, **values: Any) -> Slide | None:
+    # No section of its own and none for the file: the file's problem is already reported.
+    return None if section is None else Slide(section=section, **values)
+
+
+def _file_section(found: _Found, file: _File) -> None:
+    file.section = found.values.get("section")
+
+
+def _open_before_close(found: _Found, file: _File) -> None:
+    opens, closes = found.values.get("opens"), found.values.get("closes")
+    if opens is not None and closes is not None and closes <= opens:
+        file.error(
+            found.keys["close"][1],
+            found.where("close"),
+            "closing time must be later than opening time",
+        )
+
+
+def _take_home_urls(found: _Found, file: _File) -> None:
+    if "take_home_urls" in found.values:
+        found.values["take_home_url"] = found.values["take_home_urls"][file.ctx.languages[0]]
+
+
+# -- the tables --------------------------------------------------------------------------
+
+COLUMN = Table(
+    (
+        Field("heading", _text, required=True),
+        Field("bullets", _texts, required=True),
+        Field("tone", _choice(Tone)),
+    ),
+    Column,
+)
+SLIDE = Table(
+    (
+        Field("id", _slug, required=True),
+        Field("kind", _choice(SlideKind), required=True),
+        Rule(_kind_fields),
+        Field("title", _text, required=True),
+        Field("section", _text),
+        Field("duration", _seconds(2, 600)),
+        Field("body", _text),
+        Field("bullets", _texts),
+        Field("columns", ListOf(COLUMN, "columns", exactly=2)),
+        Field("image", _image),
+        Field("take_home", _flag),
+        Rule(_take_home),
+        Rule(_slide_place),
+    ),
+    _slide,
+)
+SECTION_FILE = Table(
+    (
+        Field("section", _text, required=True, hint=" (the topic-menu entry)", first=True),
+        Rule(_file_section),
+        Field("slides", ListOf(SLIDE, "slides"), required=True),
+    )
+)
+TRANSITION = Table(
+    (Field("style", _choice(TransitionStyle)), Field("seconds", _seconds(0, 2))), Transition
+)
+THEME = Table(tuple(Field(f.name, _colour) for f in dataclasses.fields(Theme)), Theme)
+STAFF_EXIT = Table(
+    (
+        Field("hold_seconds", _seconds(2, 30)),
+        # Decks are synced to every screen and read by everyone who edits slides: a PIN there
+        # is no secret. Each screen keeps only a hash of its own (kiosk.ops.pin).
+        Field(
+            "pin",
+            _refused(
+                "a PIN in the deck can be read by anyone who sees the slides; remove it and run "
+                "`kiosk set-pin` on each screen instead"
+            ),
+        ),
+    ),
+    StaffExit,
+)
+SCHEDULE = Table(
+    (
+        Field("open", _clock_time, required=True, attr="opens"),
+        Field("close", _clock_time, required=True, attr="closes"),
+        Field("days", _days),
+        Field("outside_hours", _choice(RestStyle)),
+        Rule(_open_before_close),
+    ),
+    Schedule,
+)
+DECK = Table(
+    (
+        Field("languages", _languages, first=True),  # every text is read in these
+        Field("title", _text, required=True),
+        Field("slide_duration", _seconds(2, 600)),
+        Field("idle_timeout", _seconds(10, 3600)),
+        Field("transition", Nested(TRANSITION)),
+        Field("theme", Nested(THEME)),
+        Field("staff_exit", Nested(STAFF_EXIT)),
+        Field("schedule", Nested(SCHEDULE)),
+        Field("alternate_languages", _flag),
+        Field("take_home_url", _urls, attr="take_home_urls"),
+        Rule(_take_home_urls),
+        Field("system_font", _flag),
+    ),
+    Deck,
+)
+
+
+# -- the deck ----------------------------------------------------------------------------
+
+
+def load_deck(
+    folder: str | os.PathLike[str],
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+    image_check: ImageCheck | None = None,
+    reading: Callable[[Path], None] | None = None,
+) -> Deck:
+    """Read and check a deck folder. Raises DeckError listing every problem found.
+
+    `image_check` replaces the default header sniff (the loader child decodes there);
+    `reading` is told each file's path before it is read (the child reports progress so a
+    crash can be pinned on a file)."""
+    deck_dir = Path(folder)
+    ctx = _Context(deck_dir=deck_dir, limits=limits, image_check=image_check, reading=reading)
+    name = deck_dir.name or str(deck_dir)
+
+    def shown(path: Path) -> str:
+        return f"{name}/{path.name}"
+
+    if not deck_dir.is_dir():
+        raise DeckError([ContentError(name, 1, "(folder)", "deck folder not found")])
+
+    deck_file = _File(shown(deck_dir / "deck.yaml"), ctx)
+    settings: Mapping[str, Any] = {}
+    if not os.path.lexists(deck_dir / "deck.yaml"):
+        deck_file.error(
+            None, "(file)", "deck.yaml is missing: every deck needs one (see docs/deck-format.md)"
+        )
+    else:
+        node = _read(deck_dir / "deck.yaml", deck_file)
+        found = _walk_table(node, "", DECK, deck_file) if node is not None else None
+        settings = found.values if found is not None else {}
+
+    section_paths = sorted(p for p in deck_dir.glob("*.yaml") if p.name != "deck.yaml")
+    for stray in sorted(deck_dir.glob("*.yml")):
+        _File(shown(stray), ctx).error(None, "(file)", "section files must end in .yaml")
+    if not section_paths:
+        deck_file.error(
+            None, "(folder)", "no section files (*.yaml besides deck.yaml) in the deck folder"
+        )
+
+    slides: list[Slide] = []
+    seen: dict[str, Origin] = {}
+    for path in section_paths:
+        file = _File(shown(path), ctx)
+        node = _read(path, file)
+        found = _walk_table(node, "", SECTION_FILE, file) if node is not None else None
+        for n, slide in enumerate(found.values.get("slides", ()) if found is not None else ()):
+            if slide is None:
+                continue
+            if slide.id in seen:
+                ctx.errors.append(
+                    ContentError(
+                        file.shown,
+                        slide.origin.line,
+                        f"slides[{n}].id",
+                        f"slide id '{slide.id}' is already used at {seen[slide.id]}",
+                    )
+                )
+                continue
+            seen[slide.id] = slide.origin
+            slides.append(slide)
+    if not slides and not ctx.errors:
+        deck_file.error(None, "(folder)", "the deck has no slides")
+    if ctx.errors:
+        raise DeckError(ctx.errors, system_font=bool(settings.get("system_font")))
+    settings = {**settings, "languages": ctx.languages}
+    return Deck(slides=tuple(slides), root=deck_dir.resolve(), **settings)
+
+
+__all__ = ["LANGUAGE_NAMES", "ContentError", "DeckError", "load_deck"]

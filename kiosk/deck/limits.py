@@ -1,0 +1,35 @@
+"""Every size and time limit on deck files, in one place.
+
+The loader child (`kiosk.loader`) enforces the process limits; `kiosk.deck.files`,
+`kiosk.deck.content` and `kiosk.deck.images` enforce the per-file ones. Change a number here
+and it changes everywhere, in the checks and in their messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Limits:
+    # A slide file is a few kilobytes; 256 KB is a whole book chapter of YAML.
+    yaml_bytes: int = 256 * 1024
+    # Images: on disk, per side and in total pixels (40 Mpx is 160 MB once decoded to RGBA).
+    image_file_bytes: int = 20_000_000
+    image_side: int = 8192
+    image_pixels: int = 40_000_000
+    # A font with full Latin coverage is well under 1 MB; CJK fonts reach ~20 MB.
+    font_bytes: int = 24_000_000
+    # The loader child: address space (RLIMIT_AS), CPU seconds (RLIMIT_CPU), and the wall time
+    # after which the parent kills it (a read stuck on a network share uses no CPU).
+    memory_bytes: int = 1_500_000_000
+    cpu_seconds: int = 60
+    wall_seconds: float = 120.0
+    # What the parent accepts back over the pipe: deck, fonts and scaled pixels.
+    result_bytes: int = 500_000_000
+
+    def megabytes(self, value: int) -> str:
+        return f"{value / 1e6:.0f} MB"
+
+
+DEFAULT_LIMITS = Limits()

@@ -1,0 +1,243 @@
+"""The content model: a deck of slides as plain, frozen data. No pygame, no YAML here.
+
+The loader (`kiosk.deck.content`) builds these objects; everything else only reads them.
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from enum import StrEnum
+from pathlib import Path
+from types import MappingProxyType
+from typing import SupportsIndex
+
+RGB = tuple[int, int, int]
+
+
+@dataclass(frozen=True)
+class Text:
+    """One piece of visitor-facing text in every language of the deck.
+
+    YAML may give a plain string (the deck's default language) or a mapping such as
+    `{en: "Swelling", es: "Hinchazón"}`; the loader turns both into this.
+    """
+
+    by_language: Mapping[str, str]
+
+    def get(self, language: str) -> str:
+        """The text in `language`, or in the first language that has it."""
+        if language in self.by_language:
+            return self.by_language[language]
+        return next(iter(self.by_language.values()))
+
+    @classmethod
+    def plain(cls, text: str, language: str = "en") -> Text:
+        return cls({language: text})
+
+
+class SlideKind(StrEnum):
+    TITLE = "title"
+    BULLETS = "bullets"
+    TEXT_IMAGE = "text-image"
+    TWO_COLUMN = "two-column"
+    CALLOUT = "callout"
+    SOURCES = "sources"
+    DISCLAIMER = "disclaimer"
+
+
+class Tone(StrEnum):
+    """What a column means; shown by icon and words, never by colour alone."""
+
+    DO = "do"
+    AVOID = "avoid"
+    INFO = "info"
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where something was written, for error messages: file shown to people, 1-based line."""
+
+    file: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
+class Column:
+    heading: Text
+    bullets: tuple[Text, ...]
+    tone: Tone = Tone.INFO
+
+
+@dataclass(frozen=True)
+class Slide:
+    id: str
+    kind: SlideKind
+    title: Text
+    section: Text
+    origin: Origin
+    body: Text | None = None
+    bullets: tuple[Text, ...] = ()
+    columns: tuple[Column, ...] = ()
+    image: Path | None = None  # absolute, already checked to lie inside the deck folder
+    duration: float | None = None  # seconds in attract mode; None means the deck default
+    take_home: bool = False  # show the "scan to take this home" QR code
+    image_origin: Origin | None = None  # where `image:` was written, for error messages
+
+
+@dataclass(frozen=True)
+class Section:
+    """A topic in the menu: its title and the first slide that belongs to it."""
+
+    title: Text
+    first_slide: int
+
+
+@dataclass(frozen=True)
+class Theme:
+    background: RGB = (10, 26, 46)
+    panel: RGB = (22, 44, 72)
+    text: RGB = (255, 255, 255)
+    muted_text: RGB = (214, 226, 240)
+    accent: RGB = (255, 209, 102)
+    accent_text: RGB = (10, 26, 46)
+    do_color: RGB = (120, 200, 255)
+    avoid_color: RGB = (255, 176, 96)
+
+
+class TransitionStyle(StrEnum):
+    CROSSFADE = "crossfade"
+    SLIDE = "slide"
+
+
+@dataclass(frozen=True)
+class Transition:
+    style: TransitionStyle = TransitionStyle.CROSSFADE
+    seconds: float = 0.4
+
+
+@dataclass(frozen=True)
+class StaffExit:
+    """The hidden way out for staff: hold the top-left corner, then type the PIN. The PIN is
+    per machine (`kiosk set-pin`, kiosk.ops.pin), never part of the deck."""
+
+    hold_seconds: float = 5.0
+
+
+class RestStyle(StrEnum):
+    DIM = "dim"  # the current slide, faint and still
+    SLEEP = "sleep"  # a black screen (backlights still glow: let the OS switch the panel off)
+
+
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Clinic hours. Outside them the attract loop rests until someone touches the screen."""
+
+    opens: time
+    closes: time
+    days: frozenset[int] = frozenset(range(7))  # 0 = Monday
+    outside_hours: RestStyle = RestStyle.DIM
+
+    def is_open(self, moment: datetime) -> bool:
+        return moment.weekday() in self.days and self.opens <= moment.time() < self.closes
+
+
+def base_id(slide_id: str) -> str:
+    """The id of the slide a page belongs to: the larger-text layout splits a slide into
+    pages named `<id>~1`, `<id>~2`, ..."""
+    return slide_id.split("~", 1)[0]
+
+
+# A reputable public page on CVI for visitors to take home (U.S. National Library of Medicine),
+# and the same page in MedlinePlus' Spanish edition.
+MEDLINEPLUS_CVI = "https://medlineplus.gov/ency/article/000203.htm"
+MEDLINEPLUS_CVI_ES = "https://medlineplus.gov/spanish/ency/article/000203.htm"
+DEFAULT_TAKE_HOME_URLS: Mapping[str, str] = MappingProxyType(
+    {"en": MEDLINEPLUS_CVI, "es": MEDLINEPLUS_CVI_ES}
+)
+
+LANGUAGE_NAMES = {"en": "English", "es": "Español"}
+
+
+@dataclass(frozen=True)
+class Pixels:
+    """An image already decoded (and scaled) by the loader child: RGBA bytes, row by row.
+
+    `rgba` is bytes, or a read-only view of the buffer it arrived in: pickled (protocol 5)
+    it travels out of band, so the megabytes of pixels are never copied on the way."""
+
+    width: int
+    height: int
+    rgba: bytes | memoryview = field(repr=False)
+
+    def __reduce_ex__(self, protocol: SupportsIndex) -> tuple[object, ...]:
+        if int(protocol) >= 5:
+            return (Pixels, (self.width, self.height, pickle.PickleBuffer(self.rgba)))
+        return (Pixels, (self.width, self.height, bytes(self.rgba)))
+
+
+@dataclass(frozen=True)
+class DeckAssets:
+    """What the loader child read besides the YAML, as plain data, so the drawing process
+    never opens a deck file: each slide image's pixels (by `Slide.image` path) and the bytes
+    of each font file (by file name), all checked to decode."""
+
+    images: Mapping[Path, Pixels] = field(default_factory=dict)
+    fonts: Mapping[str, bytes] = field(default_factory=dict, repr=False)
+    # `kiosk.deck.fingerprint.deck_fingerprint` of the files read: the same on every screen.
+    fingerprint: str = ""
+
+
+@dataclass(frozen=True)
+class Deck:
+    title: Text
+    languages: tuple[str, ...]
+    slides: tuple[Slide, ...]
+    root: Path
+    slide_duration: float = 12.0
+    idle_timeout: float = 90.0
+    transition: Transition = field(default_factory=Transition)
+    theme: Theme = field(default_factory=Theme)
+    staff_exit: StaffExit = field(default_factory=StaffExit)
+    schedule: Schedule | None = None  # None: open all the time
+    take_home_url: str = MEDLINEPLUS_CVI  # for any language without its own address below
+    alternate_languages: bool = False  # attract loop: each round in the next language
+    # The take-home address per language, when the deck gives one for each.
+    # A plain dict (not the read-only proxy): decks cross from the loader child by pickle.
+    take_home_urls: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_TAKE_HOME_URLS))
+    # Set by `kiosk.loader`; None for decks read in-process (tests, tools).
+    assets: DeckAssets | None = field(default=None, compare=False, repr=False)
+    system_font: bool = False  # on purpose: the built-in font, no font files needed
+
+    @property
+    def default_language(self) -> str:
+        return self.languages[0]
+
+    @property
+    def sections(self) -> tuple[Section, ...]:
+        """Topics in deck order; a topic starts at the first slide that names it."""
+        seen: dict[str, Section] = {}
+        for index, slide in enumerate(self.slides):
+            key = slide.section.get(self.default_language)
+            if key not in seen:
+                seen[key] = Section(slide.section, index)
+        return tuple(seen.values())
+
+    def duration_of(self, index: int) -> float:
+        own = self.slides[index].duration
+        return self.slide_duration if own is None else own
+
+    def take_home_url_for(self, language: str) -> str:
+        """What the take-home QR code opens for a visitor reading in `language`."""
+        return self.take_home_urls.get(language, self.take_home_url)
+
+    def language_name(self, code: str) -> str:
+        return LANGUAGE_NAMES.get(code, code)

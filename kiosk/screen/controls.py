@@ -1,0 +1,493 @@
+"""The controls a view has and where they go: the bar's buttons, the paged topic menu, the
+staff keypad. Pure geometry like `layout`, one step up: it needs the presentation's pages."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from enum import Enum
+
+from kiosk.deck.model import Deck
+from kiosk.screen import intents
+from kiosk.screen.intents import Intent
+from kiosk.screen.layout import (
+    Rect,
+    Screen,
+    TextMeasurer,
+    fits_width,
+    font_sizes,
+    wrap,
+)
+from kiosk.screen.presentation import Presentation
+from kiosk.screen.strings import UiText, ui_text
+from kiosk.screen.view import Mode, Overlay, View
+
+#
+# Which controls a view has, and where, is decided here and only here: input hit-tests the
+# same `Controls` object that the renderer draws, burn-in offset included.
+
+
+class Icon(Enum):
+    PREV = "prev"
+    NEXT = "next"
+    HOME = "home"
+    MENU = "menu"
+    LANGUAGE = "language"
+    LARGER_TEXT = "larger_text"
+    CLOSE = "close"
+    DELETE = "delete"
+    ENTER = "enter"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class Button:
+    rect: Rect
+    intent: Intent
+    label: str
+    icon: Icon
+    primary: bool = False
+    # The label as drawn: wrapped lines (all at the controls' one `label_size`).
+    lines: tuple[str, ...] = ()
+
+    def moved(self, dx: int, dy: int) -> Button:
+        r = self.rect
+        return replace(self, rect=Rect(r.x + dx, r.y + dy, r.w, r.h))
+
+
+@dataclass(frozen=True)
+class Controls:
+    """The control bar and any overlay for one view, plus hit testing for input."""
+
+    buttons: tuple[Button, ...]
+    counter: Rect | None  # where "3 / 24" goes
+    hint: Rect | None  # the "Touch the screen to explore" pill (attract mode)
+    panel: Rect | None = None  # an overlay panel (menu or keypad)
+    panel_title: Rect | None = None
+    pin_box: Rect | None = None
+    backdrop_intent: Intent | None = None
+    label_size: int = 0  # every button label of these controls has this one size
+    strip: Rect | None = None  # the bar's area, where its pre-drawn picture goes
+    counter_text: str = ""
+    hint_text: str = ""
+    title_text: str = ""
+    title_size: int = 0
+    page_label: Rect | None = None  # "Page 2 of 5" in a paged menu
+    page_text: str = ""
+    current: Button | None = None  # the topic the visitor is in, shown lit
+    under: Controls | None = None  # the bar under an overlay: drawn dimmed, never tapped
+
+    def hit(self, x: float, y: float) -> Intent | None:
+        for button in self.buttons:
+            if button.rect.contains(x, y):
+                return button.intent
+        if self.panel is not None:
+            # Inside an overlay nothing falls through to the slide underneath.
+            return intents.WAKE if self.panel.contains(x, y) else self.backdrop_intent
+        return None
+
+    def moved(self, dx: int, dy: int) -> Controls:
+        """The same controls shifted by the burn-in offset."""
+        if (dx, dy) == (0, 0):
+            return self
+
+        def shift(r: Rect | None) -> Rect | None:
+            return None if r is None else Rect(r.x + dx, r.y + dy, r.w, r.h)
+
+        return replace(
+            self,
+            buttons=tuple(b.moved(dx, dy) for b in self.buttons),
+            counter=shift(self.counter),
+            hint=shift(self.hint),
+            strip=shift(self.strip),
+        )
+
+
+def one_size(
+    labels: Sequence[str],
+    width: int,
+    largest: int,
+    smallest: int,
+    measure: TextMeasurer,
+    *,
+    max_lines: int = 1,
+    height: int | None = None,
+) -> int:
+    """The largest size at which every label fits `width` (wrapped onto at most `max_lines`
+    lines, and within `height` if given), so a row of buttons reads as one set."""
+    for size in font_sizes(largest, smallest):
+        fits = True
+        for label in labels:
+            lines = wrap(label, width, size, measure, bold=True)
+            tall = height is not None and len(lines) * measure.line_height(size, True) > height
+            if len(lines) > max_lines or tall or not fits_width(lines, width, size, measure, True):
+                fits = False
+                break
+        if fits:
+            return size
+    return smallest
+
+
+def _label_floor(screen: Screen) -> int:
+    # Labels never shrink below about two thirds of the body-text floor.
+    return max(12, math.ceil(screen.shorter / 42))
+
+
+def _bar_label_floor(screen: Screen) -> int:
+    # Seven cells share a portrait bar; each label sits under its icon, so it may be smaller.
+    return max(12, math.ceil(screen.shorter / 54))
+
+
+def bar_controls(
+    screen: Screen,
+    labels: UiText,
+    language_label: str | None,
+    measure: TextMeasurer,
+    larger_text: bool | None = None,
+    counter_text: str = "",
+) -> Controls:
+    """The bottom bar while browsing: Back, Home, Topics, [Language], [A+], counter, Next.
+    `larger_text` is None when there is no larger-text layout, else whether it is on."""
+    bar = screen.bar
+    specs: list[tuple[Intent, str, Icon, bool]] = [
+        (intents.PREV, labels.prev, Icon.PREV, False),
+        (intents.HOME, labels.home, Icon.HOME, False),
+        (intents.MENU, labels.menu, Icon.MENU, False),
+    ]
+    if language_label:
+        # Named in the language it switches to, so a reader of that language finds it.
+        specs.append((intents.LANGUAGE, language_label, Icon.LANGUAGE, False))
+    if larger_text is not None:
+        # Lit up while larger text is on, so it reads as a switch.
+        specs.append((intents.LARGER_TEXT, labels.larger_text, Icon.LARGER_TEXT, larger_text))
+    specs.append((intents.NEXT, labels.next, Icon.NEXT, True))
+    cells = len(specs) + 1  # one cell for the counter
+    gap = screen.gap
+    # Next is the main action: it gets a wider cell.
+    unit = (bar.w - gap * (cells - 1)) / (cells + 0.5)
+    x = float(bar.x)
+    rects: list[Rect] = []
+    counter = None
+    for i, (intent, *_rest) in enumerate(specs):
+        if i == len(specs) - 1:
+            counter = Rect(round(x), bar.y, round(unit), bar.h)
+            x += unit + gap
+        width = unit * (1.5 if intent == intents.NEXT else 1.0)
+        rects.append(Rect(round(x), bar.y, round(width), bar.h))
+        x += width + gap
+    pad = max(8, gap // 2)
+    narrowest = min(r.w for r, spec in zip(rects, specs, strict=True) if not spec[3]) - 2 * pad
+    size = one_size(
+        [label for _i, label, _c, primary in specs if not primary],
+        narrowest,
+        screen.label_size,
+        _bar_label_floor(screen),
+        measure,
+    )
+    buttons = tuple(
+        Button(rect, intent, label, icon, primary, (label,))
+        for rect, (intent, label, icon, primary) in zip(rects, specs, strict=True)
+    )
+    return Controls(buttons, counter, None, label_size=size, strip=bar, counter_text=counter_text)
+
+
+def attract_controls(
+    screen: Screen, hint: str, measure: TextMeasurer, language_label: str | None = None
+) -> Controls:
+    """Attract mode: a "touch the screen" hint in the middle of the screen, and the language
+    button when there are several languages, so a reader of the other language sees it
+    before touching anything."""
+    bar = screen.bar
+    buttons: tuple[Button, ...] = ()
+    room = bar.w
+    if language_label:
+        width = round(bar.w * 0.2)
+        buttons = (
+            Button(
+                Rect(bar.right - width, bar.y, width, bar.h),
+                intents.LANGUAGE,
+                language_label,
+                Icon.LANGUAGE,
+                lines=(language_label,),
+            ),
+        )
+        # The hint stays centred on the screen, clear of the button on either side.
+        room = bar.w - 2 * (width + screen.gap)
+    # The pill holds a tap mark (one bar height) and the words, with half a height each side.
+    text_room = room - bar.h * 2
+    size = one_size([hint], text_room, screen.label_size, _label_floor(screen), measure)
+    pill_w = min(room, measure.width(hint, size, True) + bar.h * 2)
+    pill = Rect(bar.x + (bar.w - pill_w) // 2, bar.y, pill_w, bar.h)
+    return Controls(buttons, None, pill, label_size=size, strip=bar, hint_text=hint)
+
+
+def menu_controls(
+    screen: Screen,
+    sections: Sequence[tuple[str, int]],
+    labels: UiText,
+    measure: TextMeasurer,
+    *,
+    page: int = -1,
+    current: int = 0,
+) -> Controls:
+    """The topic menu: a panel over the slide with one large button per topic. When the
+    topics do not fit at touch size they are shared out over pages, with page buttons as
+    big as any other. `page` -1 means the page holding topic number `current`."""
+    content = screen.content
+    gap = screen.gap
+    target = screen.button_size
+    title_h = max(round(screen.shorter * 0.09), target)
+    panel = content
+    inner = panel.inset(gap * 2)
+    close = Button(
+        Rect(inner.right - round(target * 2.2), inner.y, round(target * 2.2), target),
+        intents.CLOSE,
+        labels.close,
+        Icon.CLOSE,
+        lines=(labels.close,),
+    )
+    grid = Rect(inner.x, inner.y + title_h + gap, inner.w, inner.h - title_h - gap)
+    count = max(1, len(sections))
+    # Two columns at most in portrait, three in landscape: wider cells keep labels large.
+    most_columns = 2 if screen.portrait else 3
+    rows_fit = max(1, (grid.h + gap) // (target + gap))
+    columns = 1
+    while columns < most_columns and count > columns * rows_fit:
+        columns += 1
+    if screen.portrait and columns == 1 and count > 6:
+        columns = 2
+    per_page = columns * rows_fit
+    pages = -(-count // per_page)
+    nav_row: Rect | None = None
+    if pages > 1:
+        # Keep a row for the page buttons, then share the rest out again.
+        grid = Rect(grid.x, grid.y, grid.w, grid.h - target - gap)
+        rows_fit = max(1, (grid.h + gap) // (target + gap))
+        per_page = columns * rows_fit
+        pages = -(-count // per_page)
+        nav_row = Rect(grid.x, grid.bottom + gap, grid.w, target)
+    rows = min(rows_fit, -(-count // columns))
+    row_h = min((grid.h - gap * (rows - 1)) // rows, round(target * 1.6))
+    col_w = (grid.w - gap * (columns - 1)) // columns
+    if page < 0:
+        page = min(current, count - 1) // per_page
+    page = max(0, min(pages - 1, page))
+    # One size for every topic on every page, with real padding inside each button.
+    pad_x = max(gap, round(col_w * 0.04))
+    pad_y = max(gap // 2, round(row_h * 0.12))
+    size = one_size(
+        [title for title, _first in sections] or [""],
+        col_w - 2 * pad_x,
+        round(screen.label_size * 1.25),
+        _label_floor(screen),
+        measure,
+        max_lines=2,
+        height=row_h - 2 * pad_y,
+    )
+    buttons: list[Button] = [close]
+    lit: Button | None = None
+    shown = list(enumerate(sections))[page * per_page : (page + 1) * per_page]
+    for n, (number, (title, first_slide)) in enumerate(shown):
+        row, col = divmod(n, columns)  # reading order: left to right, then down
+        rect = Rect(grid.x + col * (col_w + gap), grid.y + row * (row_h + gap), col_w, row_h)
+        lines = tuple(wrap(title, col_w - 2 * pad_x, size, measure, bold=True)[:2])
+        button = Button(rect, intents.goto(first_slide), title, Icon.NONE, lines=lines)
+        buttons.append(button)
+        if number == current:
+            lit = button
+    page_label = None
+    page_text = ""
+    if nav_row is not None:
+        side = round(target * 2.6)
+        before = Rect(nav_row.x, nav_row.y, side, target)
+        after = Rect(nav_row.right - side, nav_row.y, side, target)
+        buttons += [
+            Button(
+                before,
+                intents.menu_page((page - 1) % pages),
+                labels.page_prev,
+                Icon.PREV,
+                lines=(labels.page_prev,),
+            ),
+            Button(
+                after,
+                intents.menu_page((page + 1) % pages),
+                labels.page_next,
+                Icon.NEXT,
+                lines=(labels.page_next,),
+            ),
+        ]
+        page_label = Rect(before.right + gap, nav_row.y, after.x - before.right - 2 * gap, target)
+        page_text = labels.page_of.format(current=page + 1, total=pages)
+    title_rect = Rect(inner.x, inner.y, inner.w - close.rect.w - gap, title_h)
+    return Controls(
+        tuple(buttons),
+        None,
+        None,
+        panel=panel,
+        panel_title=title_rect,
+        backdrop_intent=intents.CLOSE,
+        label_size=size,
+        title_text=labels.menu_title,
+        title_size=round(screen.shorter / 18),
+        page_label=page_label,
+        page_text=page_text,
+        current=lit,
+    )
+
+
+def keypad_controls(screen: Screen, labels: UiText) -> Controls:
+    """A PIN keypad for staff: 1–9, delete, 0, enter, and close."""
+    key = max(screen.button_size, round(screen.shorter * 0.11))
+    gap = screen.gap
+    grid_w = 3 * key + 2 * gap
+    title_h = key
+    grid_h = 4 * key + 3 * gap
+    panel_w = grid_w + 4 * gap
+    panel_h = title_h + key + grid_h + 6 * gap
+    safe = screen.safe
+    panel = Rect(
+        safe.x + (safe.w - panel_w) // 2, safe.y + (safe.h - panel_h) // 2, panel_w, panel_h
+    )
+    inner = panel.inset(2 * gap)
+    title = Rect(inner.x, inner.y, inner.w - key, title_h)
+    close = Button(
+        Rect(inner.right - key, inner.y, key, key), intents.CLOSE, labels.close, Icon.CLOSE
+    )
+    pin_box = Rect(inner.x, title.bottom + gap, inner.w, key)
+    top = pin_box.bottom + gap
+    buttons = [close]
+    order: list[tuple[Intent, str, Icon]] = [
+        (intents.keypad_digit(d), str(d), Icon.NONE) for d in (1, 2, 3, 4, 5, 6, 7, 8, 9)
+    ]
+    order += [
+        (intents.KEYPAD_DELETE, "", Icon.DELETE),
+        (intents.keypad_digit(0), "0", Icon.NONE),
+        (intents.KEYPAD_ENTER, "", Icon.ENTER),
+    ]
+    for n, (intent, label, icon) in enumerate(order):
+        row, col = divmod(n, 3)
+        rect = Rect(inner.x + col * (key + gap), top + row * (key + gap), key, key)
+        buttons.append(
+            Button(
+                rect,
+                intent,
+                label,
+                icon,
+                primary=intent == intents.KEYPAD_ENTER,
+                lines=(label,) if label else (),
+            )
+        )
+    return Controls(
+        tuple(buttons),
+        None,
+        None,
+        panel=panel,
+        panel_title=title,
+        pin_box=pin_box,
+        backdrop_intent=intents.CLOSE,
+        label_size=round(key * 0.4),
+        title_text=labels.pin_title,
+        title_size=screen.label_size,
+    )
+
+
+def _language_label(deck: Deck, language: str) -> str | None:
+    """The language button's label: the next language, named in itself."""
+    languages = deck.languages
+    if len(languages) < 2:
+        return None
+    position = languages.index(language) if language in languages else 0
+    return deck.language_name(languages[(position + 1) % len(languages)])
+
+
+def _section_of(deck: Deck, index: int) -> int:
+    first = [s.first_slide for s in deck.sections]
+    return max((i for i, start in enumerate(first) if start <= index), default=0)
+
+
+def controls_for(
+    view: View,
+    presentation: Presentation,
+    offset: tuple[int, int],
+    measure: TextMeasurer,
+    *,
+    larger_text_available: bool = True,
+) -> Controls:
+    """Which controls `view` has and where, with the bar moved by the burn-in `offset`.
+
+    The controls keep their normal size in the larger-text layout. Overlays are not moved:
+    they are up for seconds, not days."""
+    screen = Screen(*presentation.size)
+    deck = presentation.deck
+    words = ui_text(view.language)
+    language_label = _language_label(deck, view.language)
+    if view.mode is Mode.ATTRACT:
+        base = attract_controls(screen, words.hint, measure, language_label)
+    else:
+        counter = words.counter.format(current=view.index + 1, total=presentation.page_count)
+        switch = view.larger_text if larger_text_available else None
+        base = bar_controls(screen, words, language_label, measure, switch, counter)
+    base = base.moved(*offset)
+    if view.overlay is Overlay.MENU:
+        sections = [(s.title.get(view.language), s.first_slide) for s in deck.sections]
+        menu = menu_controls(
+            screen,
+            sections,
+            words,
+            measure,
+            page=view.menu_page,
+            current=_section_of(deck, view.index),
+        )
+        return replace(menu, under=base)
+    if view.overlay is Overlay.KEYPAD:
+        return replace(keypad_controls(screen, words), under=base)
+    return base
+
+
+class ControlsCache:
+    """`controls_for`, remembered for recent views: input asks on every loop step and the
+    picture is drawn from the same answer."""
+
+    def __init__(self, measure: TextMeasurer, limit: int = 64) -> None:
+        self._measure = measure
+        self._limit = limit
+        self._found: dict[tuple[object, ...], tuple[Presentation, Controls]] = {}
+
+    def get(
+        self,
+        view: View,
+        presentation: Presentation,
+        offset: tuple[int, int],
+        *,
+        larger_text_available: bool = True,
+    ) -> Controls:
+        key = (
+            id(presentation),
+            view.mode,
+            view.overlay,
+            view.language,
+            view.larger_text,
+            view.menu_page,
+            view.index,
+            offset,
+            larger_text_available,
+        )
+        found = self._found.get(key)
+        if found is not None and found[0] is presentation:
+            return found[1]
+        if len(self._found) >= self._limit:
+            self._found.clear()
+        controls = controls_for(
+            view,
+            presentation,
+            offset,
+            self._measure,
+            larger_text_available=larger_text_available,
+        )
+        self._found[key] = (presentation, controls)
+        return controls
+
+    def clear(self) -> None:
+        self._found.clear()

@@ -1,0 +1,412 @@
+"""Where the kiosk is and what happens next: a pure state machine driven by an injected clock.
+
+Two modes:
+- ATTRACT: nobody is using the kiosk. Each slide stays for its own duration, then the next one
+  fades in, forever. Controls are hidden; the first touch only wakes the kiosk (shows the
+  controls, keeps the slide that caught the visitor's eye).
+- BROWSING: a visitor is in charge. No auto-advance. After `idle_timeout` seconds with no input
+  of any kind, close any overlay and go back to the first slide in ATTRACT mode.
+
+Attract timing is scheduled from the previous deadline, not from when `update` happened to run,
+so a slow frame never makes the loop drift.
+
+No pygame here: tests drive it with a fake clock.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Protocol
+
+from kiosk.deck.model import Deck, base_id
+from kiosk.screen.intents import Action, Intent
+from kiosk.screen.presentation import Presentation
+from kiosk.screen.view import FROM_SCREEN, Animation, Mode, Overlay, View
+
+__all__ = ["FROM_SCREEN", "Animation", "Mode", "Navigator", "Overlay", "View"]
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], float]
+LocalTime = Callable[[], datetime]
+# How often clinic hours are looked at; opening a minute late is fine.
+SCHEDULE_CHECK_SECONDS = 30.0
+
+MAX_PIN_DIGITS = 8
+PIN_ERROR_SECONDS = 2.0
+
+
+class StaffCheck(Protocol):
+    """The staff exit's PIN check (kiosk.ops.pin.StaffPin): per machine, never from the deck."""
+
+    @property
+    def configured(self) -> bool: ...
+
+    def attempt(self, pin: str) -> bool: ...
+
+
+class Navigator:
+    def __init__(
+        self,
+        presentation: Presentation | Deck,
+        clock: Clock,
+        local_time: LocalTime = datetime.now,
+        staff: StaffCheck | None = None,
+    ) -> None:
+        if isinstance(presentation, Deck):
+            presentation = Presentation.plain(presentation)
+        self._clock = clock
+        # Without a PIN check nobody leaves by the corner hold (a kiosk with no PIN is locked).
+        self._staff = staff
+        self._local_time = local_time
+        self._presentation = presentation
+        self._deck = presentation.deck
+        # The visitor's choice; the app answers by handing over the matching presentation.
+        self.larger_text = presentation.larger_text
+        self.resting = False
+        self._schedule_checked_at: float | None = None
+        now = clock()
+        self.index = 0
+        self.language = self._deck.default_language
+        self.mode = Mode.ATTRACT
+        self.overlay = Overlay.NONE
+        self.menu_page: int | None = None  # None: the page holding the current topic
+        self.animation: Animation | None = None
+        self.exit_requested = False
+        self.exit_reason = ""  # for the log: who left, and how
+        self._shown_at = now  # when the current page was fully on screen
+        self._last_input = now
+        self._pin = ""
+        self._pin_rejected_at: float | None = None
+        # Bumped on every visible change, so the app redraws only when this moves.
+        self.version = 0
+
+    # -- read side -------------------------------------------------------------------------
+
+    @property
+    def presentation(self) -> Presentation:
+        return self._presentation
+
+    @property
+    def deck(self) -> Deck:
+        """The pages of the presentation on screen, as a deck."""
+        return self._deck
+
+    @property
+    def slide_count(self) -> int:
+        return len(self._deck.slides)
+
+    def view(self) -> View:
+        now = self._clock()
+        return View(
+            index=self.index,
+            language=self.language,
+            mode=self.mode,
+            overlay=self.overlay,
+            animation=self.animation,
+            progress=self.animation.progress(now) if self.animation else 1.0,
+            pin_digits=len(self._pin),
+            pin_rejected=self._pin_rejected_at is not None,
+            resting=self.resting,
+            larger_text=self._presentation.larger_text,
+            menu_page=-1 if self.menu_page is None else self.menu_page,
+        )
+
+    @property
+    def animating(self) -> bool:
+        return self.animation is not None
+
+    def next_deadline(self) -> float:
+        """The next moment `update` will change something on its own.
+
+        While an animation runs it is "now": the app should draw every frame.
+        """
+        if self.animation is not None:
+            return self._clock()
+        candidates = []
+        if self._deck.schedule is not None and self.mode is Mode.ATTRACT:
+            checked = self._schedule_checked_at or self._clock()
+            candidates.append(checked + SCHEDULE_CHECK_SECONDS)
+        if self.resting:
+            pass  # nothing moves until a touch or the next schedule check
+        elif self.mode is Mode.ATTRACT:
+            candidates.append(self._shown_at + self._deck.duration_of(self.index))
+        else:
+            candidates.append(self._last_input + self._deck.idle_timeout)
+        if self._pin_rejected_at is not None:
+            candidates.append(self._pin_rejected_at + PIN_ERROR_SECONDS)
+        return min(candidates)
+
+    # -- input -----------------------------------------------------------------------------
+
+    def note_activity(self) -> None:
+        """Any input at all (even a touch that does nothing) pushes the idle timeout back."""
+        self._last_input = self._clock()
+
+    def handle(self, intent: Intent) -> None:
+        self.note_activity()
+        action = intent.action
+        if action is Action.QUIT:
+            self._exit("quit from the development window")
+            return
+        if action is Action.STAFF_GESTURE:
+            self._wake()
+            if self._staff is not None and self._staff.configured:
+                self._set_overlay(Overlay.KEYPAD)
+                self._pin = ""
+            else:
+                log.warning(
+                    "staff corner held, but no staff PIN is set on this machine: the keypad "
+                    "stays closed (run `kiosk set-pin`)"
+                )
+            return
+        if self.mode is Mode.ATTRACT:
+            # The first touch shows the controls and keeps what caught the visitor's eye;
+            # only the language button, visible in attract mode too, also does its job.
+            self._wake()
+            if action is Action.LANGUAGE:
+                self._handle_browsing(intent)
+            return
+        if self.overlay is Overlay.KEYPAD:
+            self._handle_keypad(intent)
+            return
+        self._handle_browsing(intent)
+
+    def _handle_browsing(self, intent: Intent) -> None:
+        action = intent.action
+        if action is Action.NEXT:
+            self._set_overlay(Overlay.NONE)
+            self._go((self.index + 1) % self.slide_count, direction=+1)
+        elif action is Action.PREV:
+            self._set_overlay(Overlay.NONE)
+            self._go((self.index - 1) % self.slide_count, direction=-1)
+        elif action is Action.HOME:
+            self._set_overlay(Overlay.NONE)
+            self._go(0, direction=-1)
+        elif action is Action.MENU:
+            self.menu_page = None
+            self._set_overlay(Overlay.NONE if self.overlay is Overlay.MENU else Overlay.MENU)
+        elif action is Action.MENU_PAGE and intent.value is not None:
+            if self.overlay is Overlay.MENU and intent.value != self.menu_page:
+                self.menu_page = max(0, intent.value)
+                self.version += 1
+        elif action is Action.CLOSE:
+            self._set_overlay(Overlay.NONE)
+        elif action is Action.GOTO and intent.value is not None:
+            target = max(0, min(self.slide_count - 1, intent.value))
+            self._set_overlay(Overlay.NONE)
+            self._go(target, direction=+1 if target >= self.index else -1)
+        elif action is Action.LARGER_TEXT:
+            # Only the wish: the app answers with the matching presentation (`use`).
+            self.larger_text = not self.larger_text
+            self.version += 1
+        elif action is Action.LANGUAGE:
+            languages = self._deck.languages
+            if len(languages) > 1:
+                position = languages.index(self.language) if self.language in languages else 0
+                self._go(
+                    self.index, direction=+1, language=languages[(position + 1) % len(languages)]
+                )
+        # WAKE and keypad keys outside the keypad: activity only, already noted.
+
+    def _handle_keypad(self, intent: Intent) -> None:
+        action = intent.action
+        if action is Action.KEYPAD_DIGIT and intent.value is not None:
+            if len(self._pin) < MAX_PIN_DIGITS:
+                self._pin += str(intent.value % 10)
+                self._pin_rejected_at = None
+                self.version += 1
+        elif action is Action.KEYPAD_DELETE:
+            if self._pin:
+                self._pin = self._pin[:-1]
+                self.version += 1
+        elif action is Action.KEYPAD_ENTER:
+            if self._staff is not None and self._staff.attempt(self._pin):
+                self._exit("staff exit (corner hold and PIN)")
+            else:
+                self._pin = ""
+                self._pin_rejected_at = self._clock()
+                self.version += 1
+        elif action in (Action.CLOSE, Action.MENU, Action.HOME):
+            self._pin = ""
+            self._set_overlay(Overlay.NONE)
+        # Anything else (arrows, taps beside the keys) is ignored while the keypad is up.
+
+    def use(self, presentation: Presentation) -> None:
+        """Show `presentation` from now on: the other text size, an edited deck or a new
+        screen size. The visitor stays on the same slide (found by id; if it was removed, on
+        the nearest slide that survived) and the change is a crossfade from the screen.
+        Not a visitor action: the idle timeout and the mode are left alone."""
+        old = self._deck
+        deck = presentation.deck
+        # Pages of a re-flowed slide share its id before the "~": match on that.
+        new_ids: dict[str, int] = {}
+        for i, slide in enumerate(deck.slides):
+            new_ids.setdefault(base_id(slide.id), i)
+        current = old.slides[self.index].id if 0 <= self.index < len(old.slides) else ""
+        exact = next((i for i, s in enumerate(deck.slides) if s.id == current), None)
+        if exact is not None:
+            new_ids[base_id(current)] = exact
+        target = 0
+        for distance in range(len(old.slides)):
+            found = None
+            for candidate in (self.index + distance, self.index - distance):
+                if (
+                    0 <= candidate < len(old.slides)
+                    and base_id(old.slides[candidate].id) in new_ids
+                ):
+                    found = new_ids[base_id(old.slides[candidate].id)]
+                    break
+            if found is not None:
+                target = found
+                break
+        self._presentation = presentation
+        self._deck = deck
+        # When the larger text cannot be laid out here the app hands back normal text.
+        self.larger_text = presentation.larger_text
+        if self.language not in deck.languages:
+            self.language = deck.default_language
+        self.index = target
+        if self.overlay is Overlay.MENU:
+            self.version += 1  # the topics may have changed: redraw the menu
+        self._fade_from_screen(self._clock())
+
+    def _fade_from_screen(self, now: float) -> None:
+        """Show the current slide by crossfading from whatever the screen shows now (the
+        slide it replaces belongs to another deck, so it cannot be named)."""
+        self.animation = Animation(
+            from_index=FROM_SCREEN,
+            from_language=self.language,
+            to_index=self.index,
+            to_language=self.language,
+            started_at=now,
+            seconds=max(self._deck.transition.seconds, 0.2),
+            direction=+1,
+        )
+        self.version += 1
+
+    # -- time ------------------------------------------------------------------------------
+
+    def update(self) -> None:
+        """Apply everything that is due at the clock's current time."""
+        now = self._clock()
+        # A few rounds at most: an animation can end and the next deadline pass in one update.
+        for _ in range(4):
+            if not self._step(now):
+                break
+
+    def _check_schedule(self, now: float) -> None:
+        schedule = self._deck.schedule
+        if schedule is None or self.mode is not Mode.ATTRACT:
+            return
+        if (
+            self._schedule_checked_at is not None
+            and now < self._schedule_checked_at + SCHEDULE_CHECK_SECONDS
+        ):
+            return
+        self._schedule_checked_at = now
+        resting = not schedule.is_open(self._local_time())
+        if resting != self.resting:
+            self.resting = resting
+            self._shown_at = now  # on waking, the slide gets its full time again
+            self.version += 1
+
+    def _step(self, now: float) -> bool:
+        self._check_schedule(now)
+        if self.animation is not None:
+            if now < self.animation.ends_at:
+                return False
+            self._shown_at = self.animation.ends_at
+            self.animation = None
+            self.version += 1
+            return True
+        if self._pin_rejected_at is not None and now >= self._pin_rejected_at + PIN_ERROR_SECONDS:
+            self._pin_rejected_at = None
+            self.version += 1
+            return True
+        if self.mode is Mode.BROWSING:
+            if now >= self._last_input + self._deck.idle_timeout:
+                self._return_to_attract(now)
+                return True
+            return False
+        if self.resting:
+            return False
+        due = self._shown_at + self._deck.duration_of(self.index)
+        if now < due:
+            return False
+        # Start exactly at the deadline unless we are badly late (suspend, a stall): then
+        # start now rather than racing through slides to catch up.
+        start = due if now - due <= self._deck.transition.seconds else now
+        following = (self.index + 1) % self.slide_count
+        language = self.language
+        languages = self._deck.languages
+        if following == 0 and self._deck.alternate_languages and len(languages) > 1:
+            # A new round of the loop in the next language, so every reader gets a turn.
+            position = languages.index(language) if language in languages else 0
+            language = languages[(position + 1) % len(languages)]
+        self._go(following, direction=+1, language=language, at=start)
+        return True
+
+    def _return_to_attract(self, now: float) -> None:
+        # The next visitor starts with normal text (the app hands that presentation over).
+        self.larger_text = False
+        self.mode = Mode.ATTRACT
+        self._pin = ""
+        self._pin_rejected_at = None
+        self._set_overlay(Overlay.NONE)
+        default = self._deck.default_language
+        if self.index != 0 or self.language != default:
+            self._go(0, direction=-1, language=default, at=now)
+        else:
+            self._shown_at = now
+        self.version += 1
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _exit(self, reason: str) -> None:
+        self.exit_requested = True
+        self.exit_reason = reason
+
+    def _wake(self) -> None:
+        if self.mode is Mode.ATTRACT:
+            self.mode = Mode.BROWSING
+            self.resting = False
+            self._schedule_checked_at = None  # look again as soon as it is idle again
+            self.version += 1
+
+    def _set_overlay(self, overlay: Overlay) -> None:
+        if overlay is not self.overlay:
+            self.overlay = overlay
+            self.version += 1
+
+    def _go(
+        self,
+        target: int,
+        *,
+        direction: int,
+        language: str | None = None,
+        at: float | None = None,
+    ) -> None:
+        language = language or self.language
+        if target == self.index and language == self.language:
+            return
+        start = self._clock() if at is None else at
+        # Never stack animations: a new one replaces the one under way.
+        seconds = self._deck.transition.seconds
+        self.animation = Animation(
+            from_index=self.index,
+            from_language=self.language,
+            to_index=target,
+            to_language=language,
+            started_at=start,
+            seconds=seconds,
+            direction=direction,
+        )
+        self.index = target
+        self.language = language
+        self.version += 1
+        if seconds <= 0:
+            self.animation = None
+            self._shown_at = start

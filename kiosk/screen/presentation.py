@@ -1,0 +1,220 @@
+"""A deck laid out for one screen size and one text scale: its pages and which slide each
+page belongs to.
+
+In normal text a presentation is the deck itself, one page per slide. In larger text ("A+")
+slides that no longer fit are re-flowed onto several pages; that transforms content, so it
+lives here and not in layout's geometry. The app keeps one presentation per text scale; the
+navigator shows one at a time and never builds any. No pygame here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+
+from kiosk.deck.model import Deck, Slide, SlideKind, Text
+from kiosk.screen.layout import LayoutError, Screen, TextMeasurer, does_not_fit, layout_slide
+from kiosk.screen.strings import ui_text
+
+# A slide re-flowed for larger text may take at most this many pages.
+MAX_PAGES = 6
+
+
+@dataclass(frozen=True)
+class Presentation:
+    """`deck` holds the pages as slides (a page of a re-flowed slide has the id
+    `<slide id>~<n>`); `source` is the deck as written."""
+
+    deck: Deck
+    source: Deck
+    size: tuple[int, int]
+    larger_text: bool
+    slide_of_page: tuple[int, ...]
+
+    @classmethod
+    def plain(cls, deck: Deck, size: tuple[int, int] = (0, 0)) -> Presentation:
+        """Normal text: one page per slide, nothing to lay out ahead of time."""
+        return cls(deck, deck, size, False, tuple(range(len(deck.slides))))
+
+    @property
+    def screen(self) -> Screen:
+        screen = Screen(*self.size)
+        return screen.larger() if self.larger_text else screen
+
+    @property
+    def page_count(self) -> int:
+        return len(self.deck.slides)
+
+    def first_page(self, slide: int) -> int:
+        """The first page that shows slide number `slide` of the source deck."""
+        for page, source in enumerate(self.slide_of_page):
+            if source >= slide:
+                return page
+        return max(0, self.page_count - 1)
+
+
+def take_home_labels(deck: Deck) -> list[str]:
+    return [ui_text(language).take_home for language in deck.languages]
+
+
+class PresentationBuilder:
+    """Builds a presentation one slide per `step()`, so the loop can do it in idle time
+    without ever blocking a frame for long. `build()` runs the remaining steps at once.
+
+    A slide that cannot be re-flowed raises `LayoutError` from `step()`."""
+
+    def __init__(
+        self, deck: Deck, size: tuple[int, int], measure: TextMeasurer, *, larger_text: bool
+    ) -> None:
+        self.deck = deck
+        self.size = size
+        self.larger_text = larger_text
+        self._measure = measure
+        self._pages: list[Slide] = []
+        self._owners: list[int] = []
+        self._steps = self._slides()
+        self.result: Presentation | None = None
+        if not larger_text:
+            self.result = Presentation.plain(deck, size)
+
+    @property
+    def done(self) -> bool:
+        return self.result is not None
+
+    def _slides(self) -> Iterator[None]:
+        screen = Screen(*self.size).larger()
+        labels = take_home_labels(self.deck)
+        for number, slide in enumerate(self.deck.slides):
+            pages = paginate(slide, self.deck.languages, screen, self._measure, labels)
+            self._pages += pages
+            self._owners += [number] * len(pages)
+            if number == len(self.deck.slides) - 1:
+                self._finish()
+            yield
+        self._finish()
+
+    def _finish(self) -> None:
+        self.result = Presentation(
+            replace(self.deck, slides=tuple(self._pages)),
+            self.deck,
+            self.size,
+            True,
+            tuple(self._owners),
+        )
+
+    def step(self) -> bool:
+        """Do one slide's worth of work. True while there is more to do."""
+        if self.result is None:
+            next(self._steps, None)
+        return self.result is None
+
+    def build(self) -> Presentation:
+        while self.step():
+            pass
+        assert self.result is not None
+        return self.result
+
+
+def present(
+    deck: Deck, size: tuple[int, int], measure: TextMeasurer, *, larger_text: bool = False
+) -> Presentation:
+    """The whole presentation at once (for `kiosk render`, preflight and tests)."""
+    return PresentationBuilder(deck, size, measure, larger_text=larger_text).build()
+
+
+# -- re-flow: one slide onto more pages --------------------------------------------------
+
+
+def paginate(
+    slide: Slide,
+    languages: Sequence[str],
+    screen: Screen,
+    measure: TextMeasurer,
+    labels: Sequence[str] = (),
+) -> tuple[Slide, ...]:
+    """The slide as one or more pages that each fit `screen` (usually the larger-text
+    screen). Bullets, columns or sentences are shared out in order; every language gets the
+    same number of pages so switching language keeps the visitor on the same page."""
+    label_of = dict(zip(languages, labels, strict=False))
+    for count in range(1, MAX_PAGES + 1):
+        pages = _split(slide, languages, count)
+        if pages is None:
+            break
+        try:
+            for page in pages:
+                for language in languages:
+                    layout_slide(page, language, screen, measure, label_of.get(language, ""))
+        except LayoutError:
+            continue
+        return tuple(pages)
+    raise does_not_fit(slide, screen)
+
+
+def _chunks(items: Sequence[object], count: int) -> list[list[object]] | None:
+    if count > len(items):
+        return None
+    size, extra = divmod(len(items), count)
+    out, start = [], 0
+    for n in range(count):
+        end = start + size + (1 if n < extra else 0)
+        out.append(list(items[start:end]))
+        start = end
+    return out
+
+
+def _sentences(text: Text, languages: Sequence[str], count: int) -> list[Text] | None:
+    per_language = {}
+    for language in languages:
+        parts = [p for p in re.split(r"(?<=[.!?])\s+", text.get(language)) if p]
+        chunks = _chunks(parts, count)
+        if chunks is None:
+            return None
+        per_language[language] = [" ".join(str(p) for p in chunk) for chunk in chunks]
+    return [Text({lang: per_language[lang][n] for lang in languages}) for n in range(count)]
+
+
+def _split(slide: Slide, languages: Sequence[str], count: int) -> list[Slide] | None:
+    if count == 1:
+        return [slide]
+
+    def titled(n: int) -> Text:
+        return Text({lang: f"{slide.title.get(lang)} ({n + 1}/{count})" for lang in languages})
+
+    def page(n: int, **changes: object) -> Slide:
+        return replace(slide, id=f"{slide.id}~{n + 1}", title=titled(n), **changes)  # type: ignore[arg-type]
+
+    if slide.columns:
+        # Two columns become a page each, then their bullets are shared out if needed.
+        if count != len(slide.columns):
+            return None
+        return [
+            page(n, body=slide.body if n == 0 else None, columns=(c,))
+            for n, c in enumerate(slide.columns)
+        ]
+    if slide.body is not None and slide.image is not None and len(slide.bullets) >= count - 1 >= 1:
+        # The lead paragraph keeps the picture; the points follow at full width.
+        rest = _chunks(slide.bullets, count - 1)
+        assert rest is not None
+        first = page(0, bullets=())
+        if first.kind is SlideKind.BULLETS:
+            first = replace(first, kind=SlideKind.TEXT_IMAGE)
+        return [
+            first,
+            *(page(n + 1, body=None, image=None, bullets=tuple(g)) for n, g in enumerate(rest)),
+        ]
+    if len(slide.bullets) >= count:
+        groups = _chunks(slide.bullets, count)
+        assert groups is not None
+        return [
+            page(n, body=slide.body if n == 0 else None, bullets=tuple(g))
+            for n, g in enumerate(groups)
+        ]
+    if slide.body is not None and not slide.bullets:
+        bodies = _sentences(slide.body, languages, count)
+        if bodies is None:
+            return None
+        return [
+            page(n, body=b, image=slide.image if n == 0 else None) for n, b in enumerate(bodies)
+        ]
+    return None

@@ -1,0 +1,169 @@
+"""Words a patient may not know are explained where a visitor meets them, the source's hedges
+stay, and the Spanish uses one term for the provider.
+
+A visitor can jump into any topic from the menu, so abbreviations and "provider" / "varicose
+veins" are explained on the first slide of each topic that uses them. "Chronic" and "inflamed"
+are explained where the deck first uses them.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from kiosk.deck.content import load_deck
+from kiosk.deck.model import Slide, SlideKind
+
+ROOT = Path(__file__).resolve().parents[2]
+DECK = load_deck(ROOT / "slides")
+SECTIONS = [section.title.get("en") for section in DECK.sections]
+
+# term pattern -> a pattern that explains it on the same slide (lower-cased text)
+PER_TOPIC: dict[str, dict[str, str]] = {
+    "en": {
+        r"\bcvi\b": r"chronic venous insufficiency",
+        r"\bdvt\b": r"deep vein thrombosis",
+        r"\bprovider\b": r"doctor or nurse",
+        r"\bvaricose veins?\b": r"swollen, twisted veins? you can see",
+    },
+    "es": {
+        r"\bivc\b": r"insuficiencia venosa crónica",
+        r"\btvp\b": r"trombosis venosa profunda",
+        r"\bproveedor\b": r"médico o enfermera",
+        r"\bvárices?\b": r"venas? hinchadas? y torcidas? que se (pueden ver|ven)",
+    },
+}
+FIRST_IN_DECK: dict[str, dict[str, str]] = {
+    "en": {
+        r"\bchronic\b": r"chronic means it lasts a long time",
+        r"\binflamed\b": r"inflamed \(red and sore\)",
+    },
+    "es": {
+        r"\bcrónica\b": r"crónica quiere decir que dura mucho tiempo",
+        r"\binflamad[ao]s?\b": r"inflamad[ao]s? \(roj[ao]s? y adolorid[ao]s?\)",
+    },
+}
+
+
+def slide_text(slide: Slide, language: str) -> str:
+    parts = [slide.title.get(language)]
+    if slide.body:
+        parts.append(slide.body.get(language))
+    parts += [b.get(language) for b in slide.bullets]
+    for column in slide.columns:
+        parts.append(column.heading.get(language))
+        parts += [b.get(language) for b in column.bullets]
+    return "\n".join(parts).lower()
+
+
+# Citations keep their published words; only the patient text is checked.
+PATIENT_SLIDES = [s for s in DECK.slides if s.kind is not SlideKind.SOURCES]
+
+
+def first_use(slides: list[Slide], term: str, language: str) -> Slide | None:
+    return next((s for s in slides if re.search(term, slide_text(s, language))), None)
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+@pytest.mark.parametrize("section", SECTIONS)
+def test_each_topic_explains_its_terms_where_it_first_uses_them(section, language):
+    slides = [s for s in PATIENT_SLIDES if s.section.get("en") == section]
+    for term, explanation in PER_TOPIC[language].items():
+        slide = first_use(slides, term, language)
+        if slide is not None:
+            assert re.search(explanation, slide_text(slide, language)), (
+                f"{slide.id} ({language}) is the first slide of {section!r} that says "
+                f"{term!r} but does not explain it ({explanation!r})"
+            )
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_deck_explains_hard_words_on_first_use(language):
+    for term, explanation in FIRST_IN_DECK[language].items():
+        slide = first_use(PATIENT_SLIDES, term, language)
+        assert slide is not None, f"{term!r} is not used any more: drop it from this list"
+        assert re.search(
+            explanation, slide_text(slide, language)
+        ), f"{slide.id} ({language}) first uses {term!r} without explaining it"
+
+
+def test_a_topic_first_slide_with_an_unexplained_abbreviation_fails():
+    """The check itself: a slide that says CVI without spelling it out is caught."""
+    bad = Slide(
+        id="x",
+        kind=SlideKind.CALLOUT,
+        title=DECK.slides[0].title,
+        section=DECK.slides[0].section,
+        origin=DECK.slides[0].origin,
+        body=type(DECK.slides[0].title)({"en": "CVI can get worse.", "es": "La IVC empeora."}),
+    )
+    assert first_use([bad], r"\bcvi\b", "en") is bad
+    assert not re.search(PER_TOPIC["en"][r"\bcvi\b"], slide_text(bad, "en"))
+
+
+# -- hedges from the source page -------------------------------------------------------------
+
+HEDGES = {
+    "one-way-valves": r"blood can leak backward",
+    "why-the-legs": r"can back up and pool",
+    "habits-that-raise-risk": r"\bmay\b",
+    "other-risks": r"\bmay\b",
+    "skin-changes": r"\bmay\b",
+    "compression-stockings": r"may be advised",
+    "raise-your-legs": r"you may be told",
+    "massage-and-movement": r"may be advised.*trained therapist",
+    "skin-care": r"mineral bath treatments.*help prevent",
+    "sclerotherapy": r"may be advised",
+    "surgery": r"some possibilities include",
+    "how-the-pain-feels": r"a dull ache",
+}
+
+
+@pytest.mark.parametrize(("slide_id", "hedge"), HEDGES.items())
+def test_the_source_hedges_are_kept(slide_id, hedge):
+    slide = next(s for s in DECK.slides if s.id == slide_id)
+    assert re.search(hedge, slide_text(slide, "en"), re.DOTALL), f"{slide_id}: lost {hedge!r}"
+
+
+def test_only_women_and_age_are_stated_as_facts():
+    """The source says the other factors *may* raise the chance."""
+    who = next(s for s in DECK.slides if s.id == "who-gets-cvi")
+    assert [b.get("en") for b in who.bullets] == ["Women", "People age 50 and older"]
+    causes = next(s for s in DECK.slides if s.id == "common-causes")
+    # Valves missing from birth are not common: the causes are not called "common".
+    assert "common" not in causes.title.get("en").lower()
+
+
+# -- Spanish wording -------------------------------------------------------------------------
+
+
+def test_spanish_uses_one_term_for_the_provider():
+    for slide in DECK.slides:
+        text = slide_text(slide, "es")
+        assert "proveedor de salud" not in text, slide.id
+        if "proveedor" in text:
+            assert (
+                "proveedor de atención médica" in text
+            ), f"{slide.id}: say 'proveedor de atención médica' (at least once per slide)"
+
+
+@pytest.mark.parametrize(
+    ("slide_id", "spanish"),
+    [
+        ("how-cvi-is-found", r"cómo se diagnostica"),
+        ("sclerotherapy", r"tejido cicatricial"),
+        ("sources-organizations", r"para saber más, consulte:"),
+        ("how-the-pain-feels", r"puede tener:"),
+    ],
+)
+def test_spanish_polish(slide_id, spanish):
+    slide = next(s for s in DECK.slides if s.id == slide_id)
+    assert re.search(spanish, slide_text(slide, "es")), slide_id
+
+
+@pytest.mark.parametrize("wrong", ["hacen avanzar", "se escapa", "se atasca", "tejido de cicatriz"])
+def test_spanish_avoids_misleading_words(wrong):
+    for slide in DECK.slides:
+        assert wrong not in slide_text(slide, "es"), f"{slide.id}: {wrong!r}"
