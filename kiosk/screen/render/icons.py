@@ -1,0 +1,145 @@
+"""Every icon and decorative shape, drawn in one place from simple geometry (no icon font)."""
+
+from __future__ import annotations
+
+import logging
+
+import pygame
+
+from kiosk.deck.model import RGB, Theme
+from kiosk.screen.controls import Icon
+from kiosk.screen.layout import (
+    Role,
+    Shape,
+    ShapeKind,
+)
+from kiosk.screen.render.fonts import FontBook
+
+log = logging.getLogger(__name__)
+
+
+def role_colour(theme: Theme, role: Role) -> RGB:
+    value: RGB = getattr(theme, role.value)
+    return value
+
+
+def draw_shape(target: pygame.Surface, shape: Shape, theme: Theme, scale: int) -> None:
+    rect = pygame.Rect(shape.rect.x, shape.rect.y, shape.rect.w, shape.rect.h)
+    colour = role_colour(theme, shape.role)
+    radius = max(6, scale // 60)
+    stroke = max(3, scale // 200)
+    if shape.kind is ShapeKind.PANEL:
+        pygame.draw.rect(target, colour, rect, border_radius=radius)
+    elif shape.kind is ShapeKind.OUTLINE:
+        pygame.draw.rect(target, role_colour(theme, Role.PANEL), rect, border_radius=radius)
+        pygame.draw.rect(target, colour, rect, width=stroke * 2, border_radius=radius)
+    elif shape.kind is ShapeKind.RULE:
+        pygame.draw.rect(target, colour, rect, border_radius=rect.h // 2)
+    elif shape.kind is ShapeKind.BULLET:
+        pygame.draw.circle(target, colour, rect.center, rect.w // 2)
+    else:
+        _draw_tone_icon(target, shape.kind, rect, colour, theme.background)
+
+
+def _draw_tone_icon(
+    target: pygame.Surface, kind: ShapeKind, rect: pygame.Rect, colour: RGB, ink: RGB
+) -> None:
+    """Do / avoid / info badges: meaning carried by shape, not by colour alone."""
+    pygame.draw.circle(target, colour, rect.center, rect.w // 2)
+    w = max(3, rect.w // 9)
+    x, y, s = rect.x, rect.y, rect.w
+    if kind is ShapeKind.CHECK:
+        points = [
+            (x + s * 0.27, y + s * 0.52),
+            (x + s * 0.44, y + s * 0.69),
+            (x + s * 0.74, y + s * 0.34),
+        ]
+        pygame.draw.lines(target, ink, False, points, w)
+        for px, py in (points[0], points[1], points[2]):
+            pygame.draw.circle(target, ink, (round(px), round(py)), w // 2)
+    elif kind is ShapeKind.CROSS:
+        a, b = s * 0.3, s * 0.7
+        pygame.draw.line(target, ink, (x + a, y + a), (x + b, y + b), w)
+        pygame.draw.line(target, ink, (x + a, y + b), (x + b, y + a), w)
+    else:
+        pygame.draw.circle(target, ink, (rect.centerx, round(y + s * 0.3)), max(2, w // 2 + 1))
+        pygame.draw.line(target, ink, (rect.centerx, y + s * 0.45), (rect.centerx, y + s * 0.75), w)
+
+
+def draw_icon(
+    target: pygame.Surface,
+    icon: Icon,
+    box: pygame.Rect,
+    colour: RGB,
+    fonts: FontBook | None = None,
+) -> None:
+    """Simple line icons, drawn rather than taken from a font so they always exist. Larger
+    text's icon is the letters "A+" (sized to the box) when the deck's fonts are given."""
+    if icon is Icon.LARGER_TEXT and fonts is not None:
+        glyph = fonts.font(max(8, round(box.h * 1.25)), True).render("A+", True, colour)
+        target.blit(glyph, glyph.get_rect(center=box.center))
+        return
+    s = min(box.w, box.h)
+    cx, cy = box.center
+    w = max(3, s // 8)
+    half = s // 2
+    if icon is Icon.PREV:
+        pygame.draw.polygon(
+            target,
+            colour,
+            [(cx + half * 0.5, cy - half), (cx - half * 0.6, cy), (cx + half * 0.5, cy + half)],
+        )
+    elif icon is Icon.NEXT:
+        pygame.draw.polygon(
+            target,
+            colour,
+            [(cx - half * 0.5, cy - half), (cx + half * 0.6, cy), (cx - half * 0.5, cy + half)],
+        )
+    elif icon is Icon.HOME:
+        pygame.draw.polygon(
+            target,
+            colour,
+            [(cx - half, cy - half * 0.05), (cx, cy - half), (cx + half, cy - half * 0.05)],
+        )
+        pygame.draw.rect(
+            target, colour, pygame.Rect(cx - half * 0.65, cy - half * 0.1, half * 1.3, half * 1.1)
+        )
+    elif icon is Icon.MENU:
+        for dy in (-0.6, 0.0, 0.6):
+            y = round(cy + dy * half)
+            pygame.draw.line(target, colour, (cx - half, y), (cx + half, y), w)
+    elif icon is Icon.LANGUAGE:
+        pygame.draw.circle(target, colour, (cx, cy), half, w)
+        pygame.draw.ellipse(
+            target, colour, pygame.Rect(cx - half * 0.45, cy - half, half * 0.9, half * 2), w
+        )
+        pygame.draw.line(target, colour, (cx - half, cy), (cx + half, cy), w)
+    elif icon is Icon.CLOSE:
+        a = half * 0.7
+        pygame.draw.line(target, colour, (cx - a, cy - a), (cx + a, cy + a), w)
+        pygame.draw.line(target, colour, (cx - a, cy + a), (cx + a, cy - a), w)
+    elif icon is Icon.DELETE:
+        pygame.draw.polygon(
+            target,
+            colour,
+            [
+                (cx - half, cy),
+                (cx - half * 0.4, cy - half * 0.6),
+                (cx + half, cy - half * 0.6),
+                (cx + half, cy + half * 0.6),
+                (cx - half * 0.4, cy + half * 0.6),
+            ],
+            w,
+        )
+    elif icon is Icon.ENTER:
+        pygame.draw.lines(
+            target,
+            colour,
+            False,
+            [
+                (cx - half * 0.7, cy),
+                (cx - half * 0.15, cy + half * 0.55),
+                (cx + half * 0.8, cy - half * 0.6),
+            ],
+            w,
+        )
