@@ -325,8 +325,8 @@ class ListOf:
         if self.between is not None and isinstance(node, SequenceNode):
             least, most = self.between
             if not least <= len(node.value) <= most:
-                got = len(node.value)
-                file.error(node, path, f"expected {least} to {most} {self.noun}, got {got}")
+                count = len(node.value)
+                file.error(node, path, f"expected {least} to {most} {self.noun}, got {count}")
                 return None
         if self.exactly is not None:
             if not isinstance(node, SequenceNode) or len(node.value) != self.exactly:
@@ -607,9 +607,7 @@ def _one_right_answer(found: _Found, file: _File) -> None:
 def _note_teaches(found: _Found, file: _File) -> None:
     if "teaches" in found.values:
         line = found.keys["teaches"][1].start_mark.line + 1
-        file.ctx.teaches.append(
-            (file.shown, line, found.where("teaches"), found.values["teaches"])
-        )
+        file.ctx.teaches.append((file.shown, line, found.where("teaches"), found.values["teaches"]))
 
 
 def _slide_place(found: _Found, file: _File) -> None:
@@ -756,7 +754,6 @@ def _check_questions(slides: list[Slide], ctx: _Context) -> list[Slide]:
     if first is not None:
         slides[first] = dataclasses.replace(slides[first], privacy_note=True)
     return slides
-
 
 
 def load_deck(
