@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from kiosk.deck.model import Deck
-from kiosk.screen.layout import LayoutError, Screen, layout_slide
+from kiosk.screen.layout import LayoutError, Screen
+from kiosk.screen.layout_check import plan_slide
 from kiosk.screen.presentation import present
 from kiosk.screen.render import FontBook, ImageError, ImageStore, font_dirs
 from kiosk.screen.strings import ui_text
@@ -49,7 +50,7 @@ def preflight(
                 reading(slide.origin.file)
             for language in deck.languages:
                 try:
-                    layout_slide(slide, language, screen, fonts, ui_text(language).take_home)
+                    plan_slide(slide, language, screen, fonts, ui_text(language).take_home)
                 except LayoutError as error:
                     suffix = f" [{language}]" if len(deck.languages) > 1 else ""
                     problems.append(f"{error}{suffix}")

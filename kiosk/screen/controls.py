@@ -10,6 +10,7 @@ from enum import Enum
 
 from kiosk.deck.model import Deck
 from kiosk.screen import intents
+from kiosk.screen.controls_check import QuestionControls, helpful_layout, question_controls
 from kiosk.screen.intents import Intent
 from kiosk.screen.layout import (
     Rect,
@@ -38,6 +39,9 @@ class Icon(Enum):
     CLOSE = "close"
     DELETE = "delete"
     ENTER = "enter"
+    HELPFUL = "helpful"  # the three faces of "Was this helpful?"
+    SOMEWHAT = "somewhat"
+    NOT_HELPFUL = "not_helpful"
     NONE = "none"
 
 
@@ -77,8 +81,13 @@ class Controls:
     page_text: str = ""
     current: Button | None = None  # the topic the visitor is in, shown lit
     under: Controls | None = None  # the bar under an overlay: drawn dimmed, never tapped
+    question: QuestionControls | None = None  # the question on screen (not moved: on the slide)
 
     def hit(self, x: float, y: float) -> Intent | None:
+        if self.question is not None:
+            found = self.question.hit(x, y)
+            if found is not None:
+                return found
         for button in self.buttons:
             if button.rect.contains(x, y):
                 return button.intent
@@ -393,6 +402,36 @@ def keypad_controls(screen: Screen, labels: UiText) -> Controls:
     )
 
 
+_FACES = (Icon.HELPFUL, Icon.SOMEWHAT, Icon.NOT_HELPFUL)
+
+
+def helpful_controls(screen: Screen, language: str, topic: str, measure: TextMeasurer) -> Controls:
+    """ "Was this helpful?": three faces with their words, and Skip; a tap beside the panel
+    closes it too (kiosk.screen.questions)."""
+    found = helpful_layout(screen, language, topic, measure, _label_floor(screen))
+    buttons = tuple(
+        Button(
+            face.rect,
+            face.intent,
+            face.label,
+            Icon.NONE if face.rating is None else _FACES[face.rating.value],
+            lines=face.lines,
+        )
+        for face in found.faces
+    )
+    return Controls(
+        buttons,
+        None,
+        None,
+        panel=found.panel,
+        panel_title=found.title,
+        backdrop_intent=intents.CLOSE,
+        label_size=found.label_size,
+        title_text=found.title_text,
+        title_size=found.title_size,
+    )
+
+
 def _language_label(deck: Deck, language: str) -> str | None:
     """The language button's label: the next language, named in itself."""
     languages = deck.languages
@@ -429,7 +468,10 @@ def controls_for(
         counter = words.counter.format(current=view.index + 1, total=presentation.page_count)
         switch = view.larger_text if larger_text_available else None
         base = bar_controls(screen, words, language_label, measure, switch, counter)
-    base = base.moved(*offset)
+    base = replace(base.moved(*offset), question=question_controls(view, presentation, measure))
+    if view.overlay is Overlay.HELPFUL and 0 <= view.helpful_topic < len(deck.sections):
+        topic = deck.sections[view.helpful_topic].title.get(view.language)
+        return replace(helpful_controls(screen, view.language, topic, measure), under=base)
     if view.overlay is Overlay.MENU:
         sections = [(s.title.get(view.language), s.first_slide) for s in deck.sections]
         menu = menu_controls(
@@ -471,6 +513,9 @@ class ControlsCache:
             view.larger_text,
             view.menu_page,
             view.index,
+            view.answered,
+            view.revealed,
+            view.helpful_topic,
             offset,
             larger_text_available,
         )

@@ -319,6 +319,8 @@ def layout_slide(
     readable minimum size (a content problem: the slide must be split or shortened)."""
     if slide.kind is SlideKind.TITLE:
         return _layout_title_slide(slide, language, screen, measure)
+    if slide.kind is SlideKind.CHECK:
+        raise ValueError("questions are laid out by kiosk.screen.layout_check.plan_slide")
     content = screen.content
     title_box = Rect(content.x, content.y, content.w, content.h // 3)
     title = _fit_title(slide.title.get(language), title_box, measure, screen, hero=False)

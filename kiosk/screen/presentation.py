@@ -14,7 +14,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from kiosk.deck.model import Deck, Slide, SlideKind, Text
-from kiosk.screen.layout import LayoutError, Screen, TextMeasurer, does_not_fit, layout_slide
+from kiosk.screen.layout import LayoutError, Screen, TextMeasurer, does_not_fit
+from kiosk.screen.layout_check import plan_slide
 from kiosk.screen.strings import ui_text
 
 # A slide re-flowed for larger text may take at most this many pages.
@@ -144,7 +145,7 @@ def paginate(
         try:
             for page in pages:
                 for language in languages:
-                    layout_slide(page, language, screen, measure, label_of.get(language, ""))
+                    plan_slide(page, language, screen, measure, label_of.get(language, ""))
         except LayoutError:
             continue
         return tuple(pages)

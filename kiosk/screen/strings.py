@@ -64,3 +64,57 @@ UI_TEXT: dict[str, UiText] = {
 
 def ui_text(language: str) -> UiText:
     return UI_TEXT.get(language, UI_TEXT["en"])
+
+
+@dataclass(frozen=True)
+class QuestionText:
+    """Words around the deck's questions (`check` slides) and "Was this helpful?"."""
+
+    kicker: str  # above every question
+    prompt: str  # before an answer
+    right: str  # after the right answer
+    not_quite: str  # after another answer: kind, never a verdict on the visitor
+    did_you_know: str  # the attract loop's reveal
+    the_answer: str  # format with {answer}
+    privacy: str  # on the deck's first question
+    helpful_title: str  # format with {topic}
+    helpful: str
+    somewhat: str
+    not_helpful: str
+    skip: str
+
+
+QUESTION_TEXT: dict[str, QuestionText] = {
+    "en": QuestionText(
+        kicker="Check what you learned",
+        prompt="Tap the answer you think is right.",
+        right="That's right.",
+        not_quite="Not quite.",
+        did_you_know="Did you know?",
+        the_answer="The answer: {answer}",
+        privacy="Answers are anonymous and not linked to anyone.",
+        helpful_title="Was “{topic}” helpful?",
+        helpful="Yes",
+        somewhat="Somewhat",
+        not_helpful="Not really",
+        skip="Skip",
+    ),
+    "es": QuestionText(
+        kicker="Repase lo que aprendió",
+        prompt="Toque la respuesta que le parezca correcta.",
+        right="Así es.",
+        not_quite="No exactamente.",
+        did_you_know="¿Sabía usted?",
+        the_answer="La respuesta: {answer}",
+        privacy="Las respuestas son anónimas y no se vinculan con nadie.",
+        helpful_title="¿Le sirvió «{topic}»?",
+        helpful="Sí",
+        somewhat="Un poco",
+        not_helpful="No mucho",
+        skip="Omitir",
+    ),
+}
+
+
+def question_text(language: str) -> QuestionText:
+    return QUESTION_TEXT.get(language, QUESTION_TEXT["en"])

@@ -183,3 +183,49 @@ def test_answers_belong_to_questions_only(tmp_path):
     assert any(
         p.endswith("slides[0].answers: 'answers' is not used by a bullets slide") for p in problems
     )
+
+
+# -- the bundled deck's questions ----------------------------------------------------------
+
+BUNDLED = load_deck(Path(__file__).resolve().parents[2] / "slides")
+QUESTIONS = [s for s in BUNDLED.slides if s.kind is SlideKind.CHECK]
+MAIN_TOPICS = [
+    "What is CVI?",
+    "Risk factors",
+    "Symptoms",
+    "Treatment",
+    "Prevention",
+    "When to call",
+]
+
+
+def test_every_main_topic_asks_one_or_two_questions():
+    per_topic = {topic: 0 for topic in MAIN_TOPICS}
+    for slide in QUESTIONS:
+        per_topic[slide.section.get("en")] = per_topic.get(slide.section.get("en"), 0) + 1
+    assert all(1 <= per_topic[topic] <= 2 for topic in MAIN_TOPICS), per_topic
+
+
+@pytest.mark.parametrize("slide", QUESTIONS, ids=lambda s: s.id)
+def test_a_question_sits_in_the_topic_of_the_slide_that_teaches_it(slide):
+    # A renamed topic would otherwise leave its questions behind as a topic of their own.
+    teacher = next(s for s in BUNDLED.slides if s.id == slide.teaches)
+    assert slide.section == teacher.section
+    position = BUNDLED.slides.index(slide)
+    assert BUNDLED.slides.index(teacher) < position, "a question comes after what it asks about"
+
+
+def test_the_when_to_call_questions_teach_triage():
+    calls = [s for s in QUESTIONS if s.section.get("en") == "When to call"]
+    right = {s.teaches: s.answers[s.right_answer].text.get("en") for s in calls}
+    assert right == {
+        "emergency": "Call 911 right away",
+        "call-the-same-day": "Call your provider the same day",
+    }
+    # Each offers the other's answer as the one that is not right: the point is which is which.
+    offered = {s.teaches: {a.text.get("en") for a in s.answers} for s in calls}
+    assert "Call your provider the same day" in offered["emergency"]
+
+
+def test_the_first_question_says_answers_are_anonymous():
+    assert [s.id for s in QUESTIONS if s.privacy_note] == [QUESTIONS[0].id]

@@ -18,6 +18,7 @@ from kiosk.screen.render.bands import Bands, pg_rect
 from kiosk.screen.render.fonts import FontBook
 from kiosk.screen.render.icons import draw_icon
 from kiosk.screen.render.pictures import OVERLAY_DIM, SurfaceCache, optimise
+from kiosk.screen.render.questions import QuestionRenderer
 from kiosk.screen.strings import ui_text
 from kiosk.screen.view import Overlay, View
 
@@ -50,6 +51,7 @@ class ChromeRenderer:
         self.fonts = fonts
         self.cache = SurfaceCache((screen.width, screen.height)) if cache is None else cache
         self.style = ChromeStyle(theme.panel, theme.accent, theme.text, theme.accent_text)
+        self.questions = QuestionRenderer(theme, screen, fonts, self.cache)
 
     def draw(
         self, target: pygame.Surface, view: View, controls: Controls, *, dimmed: bool = False
@@ -110,7 +112,8 @@ class ChromeRenderer:
             target.blit(*piece)
 
     def bar_pieces(self, bar: Controls) -> list[Piece]:
-        found: list[Piece] = []
+        # A question's answered state goes over the slide first (it is part of the page).
+        found: list[Piece] = self.questions.pieces(bar.question)
         if bar.strip is not None:
             strip = bar.strip
             # Slides never draw in the bar's strip, so the bar is pre-blended onto the plain

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 
 import pygame
 
@@ -131,6 +132,8 @@ def draw_icon(
             ],
             w,
         )
+    elif icon in (Icon.HELPFUL, Icon.SOMEWHAT, Icon.NOT_HELPFUL):
+        _draw_face(target, icon, cx, cy, half, w, colour)
     elif icon is Icon.ENTER:
         pygame.draw.lines(
             target,
@@ -143,3 +146,24 @@ def draw_icon(
             ],
             w,
         )
+
+
+def _draw_face(
+    target: pygame.Surface, icon: Icon, cx: int, cy: int, half: int, w: int, colour: RGB
+) -> None:
+    """A round face that smiles, is level or frowns: meaning by shape, with words under it."""
+    pygame.draw.circle(target, colour, (cx, cy), half, max(2, w * 2 // 3))
+    eye = max(2, half // 7)
+    for dx in (-0.35, 0.35):
+        pygame.draw.circle(target, colour, (round(cx + dx * half), round(cy - half * 0.25)), eye)
+    mouth = pygame.Rect(round(cx - half * 0.45), 0, round(half * 0.9), round(half * 0.7))
+    stroke = max(2, w * 2 // 3)
+    if icon is Icon.HELPFUL:
+        mouth.bottom = round(cy + half * 0.6)
+        pygame.draw.arc(target, colour, mouth, math.pi * 1.1, math.pi * 1.9, stroke)
+    elif icon is Icon.NOT_HELPFUL:
+        mouth.top = round(cy + half * 0.25)
+        pygame.draw.arc(target, colour, mouth, math.pi * 0.1, math.pi * 0.9, stroke)
+    else:
+        y = round(cy + half * 0.35)
+        pygame.draw.line(target, colour, (mouth.x, y), (mouth.right, y), stroke)

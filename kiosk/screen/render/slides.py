@@ -15,8 +15,8 @@ from kiosk.screen.layout import (
     SlidePlan,
     TextLine,
     fit_image,
-    layout_slide,
 )
+from kiosk.screen.layout_check import plan_slide
 from kiosk.screen.render.bands import Bands, merge_bands, pg_rect
 from kiosk.screen.render.fonts import FontBook
 from kiosk.screen.render.icons import draw_shape, role_colour
@@ -73,7 +73,7 @@ class SlideRenderer:
         if found is None:
             label = ui_text(language).take_home
             slide = self.deck.slides[index]
-            found = self._plans[key] = layout_slide(slide, language, self.screen, self.fonts, label)
+            found = self._plans[key] = plan_slide(slide, language, self.screen, self.fonts, label)
         return found
 
     def surface(self, index: int, language: str) -> pygame.Surface:
