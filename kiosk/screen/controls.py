@@ -82,6 +82,9 @@ class Controls:
     current: Button | None = None  # the topic the visitor is in, shown lit
     under: Controls | None = None  # the bar under an overlay: drawn dimmed, never tapped
     question: QuestionControls | None = None  # the question on screen (not moved: on the slide)
+    # Taps beside the panel do what they would do without it (the panel closes): for a
+    # prompt that may be ignored, like "Was this helpful?".
+    pass_through: bool = False
 
     def hit(self, x: float, y: float) -> Intent | None:
         if self.question is not None:
@@ -92,8 +95,11 @@ class Controls:
             if button.rect.contains(x, y):
                 return button.intent
         if self.panel is not None:
-            # Inside an overlay nothing falls through to the slide underneath.
-            return intents.WAKE if self.panel.contains(x, y) else self.backdrop_intent
+            if self.panel.contains(x, y):
+                return intents.WAKE  # inside an overlay nothing falls through
+            if self.pass_through and self.under is not None:
+                return self.under.hit(x, y)
+            return self.backdrop_intent
         return None
 
     def moved(self, dx: int, dy: int) -> Controls:
@@ -406,8 +412,9 @@ _FACES = (Icon.HELPFUL, Icon.SOMEWHAT, Icon.NOT_HELPFUL)
 
 
 def helpful_controls(screen: Screen, language: str, topic: str, measure: TextMeasurer) -> Controls:
-    """ "Was this helpful?": three faces with their words, and Skip; a tap beside the panel
-    closes it too (kiosk.screen.questions)."""
+    """ "Was this helpful?": three faces with their words, and Skip. A tap beside the panel
+    does what it would have done without it, and the panel closes (kiosk.screen.questions):
+    ignoring the prompt costs nothing."""
     found = helpful_layout(screen, language, topic, measure, _label_floor(screen))
     buttons = tuple(
         Button(
@@ -423,9 +430,9 @@ def helpful_controls(screen: Screen, language: str, topic: str, measure: TextMea
         buttons,
         None,
         None,
+        pass_through=True,
         panel=found.panel,
         panel_title=found.title,
-        backdrop_intent=intents.CLOSE,
         label_size=found.label_size,
         title_text=found.title_text,
         title_size=found.title_size,

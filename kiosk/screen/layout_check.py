@@ -61,11 +61,10 @@ class QuestionLayout:
 
     kicker: tuple[TextLine, ...]
     question: tuple[TextLine, ...]
-    note: tuple[TextLine, ...]  # "answers are anonymous" on the deck's first question
     answers: tuple[AnswerButton, ...]
     area: Rect  # the answers and the gaps between them: a tap here never turns the page
     feedback: Rect  # the box beside (landscape) or under (portrait) the answers
-    prompt: tuple[TextLine, ...]  # in the box before an answer
+    prompt: tuple[TextLine, ...]  # in the box before an answer (and the privacy line)
     right: tuple[TextLine, ...]  # in the box after the right answer
     not_quite: tuple[TextLine, ...]  # after another answer
     revealed: tuple[TextLine, ...]  # the attract loop's "Did you know?"
@@ -82,7 +81,7 @@ class QuestionLayout:
 
     @property
     def every_line(self) -> tuple[TextLine, ...]:
-        lines = [*self.kicker, *self.question, *self.note, *self.prompt]
+        lines = [*self.kicker, *self.question, *self.prompt]
         lines += [line for answer in self.answers for line in answer.lines]
         return (*lines, *self.right, *self.not_quite, *self.revealed)
 
@@ -134,8 +133,12 @@ def _states(
     the_answer = words.the_answer.format(
         answer=slide.answers[slide.right_answer].text.get(language)
     )
+    # The deck's first question says, before anyone answers, that answers are anonymous.
+    prompt = [(words.prompt, False, Role.MUTED)]
+    if slide.privacy_note:
+        prompt.append((words.privacy, False, Role.MUTED))
     return (
-        ((words.prompt, False, Role.MUTED),),
+        tuple(prompt),
         ((words.right, True, Role.ACCENT), (explanation, False, Role.TEXT)),
         (
             (words.not_quite, True, Role.TEXT),
@@ -262,8 +265,6 @@ def layout_question(
             answers_h = placed[1]
             width = answers_w if beside else content.w
             head = _text_height(words.kicker, width, size, measure, True) + gap // 2
-            if slide.privacy_note:
-                head += gap // 2 + _text_height(words.privacy, width, size, measure, False)
             for title_size in titles:
                 question = wrap(slide.title.get(language), width, title_size, measure, True)
                 if len(question) > MAX_QUESTION_LINES + int(beside) or not fits_width(
@@ -317,7 +318,7 @@ def _try(
     content = screen.content
     gap = screen.gap
     beside, answers_w = arrangement
-    # Where the kicker, the question and the note go: across, or in the answers' column.
+    # Where the kicker and the question go: across, or in the answers' column.
     column = Rect(content.x, content.y, answers_w, content.h) if beside else content
     kicker = _lines(words.kicker, column, content.y, size, measure, True, Role.ACCENT)
     if kicker is None:
@@ -329,12 +330,6 @@ def _try(
     if question is None or len(question[0]) > MAX_QUESTION_LINES + int(beside):
         return None
     question_lines, y = question
-    note_lines: list[TextLine] = []
-    if slide.privacy_note:
-        note = _lines(words.privacy, column, y + gap // 2, size, measure, False, Role.MUTED)
-        if note is None:
-            return None
-        note_lines, y = note
     top = y + gap
     texts = [answer.text.get(language) for answer in slide.answers]
     answers = Rect(content.x, top, answers_w, content.bottom - top)
@@ -361,7 +356,6 @@ def _try(
     return QuestionLayout(
         kicker=tuple(kicker_lines),
         question=tuple(question_lines),
-        note=tuple(note_lines),
         answers=tuple(buttons),
         area=area,
         feedback=box,
@@ -378,7 +372,7 @@ def question_plan(layout: QuestionLayout) -> SlidePlan:
     """The question's own picture: question, answers and the prompt, before any answer."""
     shapes = [Shape(ShapeKind.OUTLINE, b.rect, Role.MUTED) for b in layout.answers]
     shapes.append(Shape(ShapeKind.PANEL, layout.feedback, Role.PANEL))
-    lines = (*layout.kicker, *layout.question, *layout.note)
+    lines = (*layout.kicker, *layout.question)
     lines += tuple(line for b in layout.answers for line in b.lines)
     return SlidePlan(
         lines=(*lines, *layout.prompt),

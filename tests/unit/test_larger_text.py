@@ -13,6 +13,7 @@ from kiosk.deck.content import load_deck
 from kiosk.deck.model import Text, base_id
 from kiosk.screen import intents
 from kiosk.screen.layout import LARGE_TEXT_SCALE, LayoutError, Screen, layout_slide
+from kiosk.screen.layout_check import plan_slide
 from kiosk.screen.navigator import Navigator
 from kiosk.screen.presentation import Presentation, PresentationBuilder, paginate, present
 from kiosk.screen.render import FontBook, font_dirs
@@ -85,7 +86,7 @@ def test_the_bundled_deck_reflows_at_every_size(size):
     screen = Screen(*size).larger()
     for slide in large.slides:
         for language in deck.languages:
-            plan = layout_slide(slide, language, screen, fonts, ui_text(language).take_home)
+            plan = plan_slide(slide, language, screen, fonts, ui_text(language).take_home)
             assert min(line.size for line in plan.lines) >= screen.min_body
             for line in plan.lines:  # every line, captions included, stays above the controls
                 assert (

@@ -204,10 +204,10 @@ def test_moving_on_from_a_topic_with_questions_asks_once(clock):
     assert nav.view().overlay is Overlay.NONE  # rated already in this visit
 
 
-def test_skipping_costs_one_tap_anywhere_or_nothing(clock):
+def test_skip_closes_it_and_so_does_time(clock):
     nav = on_question(clock)
     nav.handle(intents.NEXT)
-    nav.handle(intents.CLOSE)  # a tap beside the prompt
+    nav.handle(intents.CLOSE)  # Skip
     assert nav.overlay is Overlay.NONE and nav.index == 2
     nav.handle(intents.goto(1))
     nav.handle(intents.NEXT)
