@@ -436,6 +436,8 @@ def helpful_controls(screen: Screen, language: str, topic: str, measure: TextMea
         label_size=found.label_size,
         title_text=found.title_text,
         title_size=found.title_size,
+        page_label=found.topic,  # the topic's name, drawn like a menu's page line
+        page_text=topic,
     )
 
 

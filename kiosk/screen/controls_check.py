@@ -88,6 +88,7 @@ class HelpfulLayout:
     title_text: str
     title_lines: tuple[str, ...]
     title_size: int
+    topic: Rect  # the topic's name, under the question
     faces: tuple[Face, ...]  # the three ratings, then Skip
     label_size: int
 
@@ -106,21 +107,23 @@ def helpful_layout(
     safe = screen.safe
     panel_w = min(safe.w, row_w + 6 * gap)
     inner_w = panel_w - 4 * gap
-    title_text = words.helpful_title.format(topic=topic)
+    title_text = words.helpful_title
     title_size, title_lines = _fit(
         [title_text], inner_w, round(screen.label_size * 1.4), label_floor, measure, 1
     )
     step = measure.line_height(title_size, True)
     title_h = max(target, step * len(title_lines[0]) + gap)
     skip_h = target
-    panel_h = 2 * gap + title_h + gap + face + spacing + skip_h + 2 * gap
+    topic_h = measure.line_height(screen.label_size, True) + gap
+    panel_h = 2 * gap + title_h + topic_h + gap + face + spacing + skip_h + 2 * gap
     panel = Rect(
         safe.x + (safe.w - panel_w) // 2, safe.y + (safe.h - panel_h) // 2, panel_w, panel_h
     )
     inner = panel.inset(2 * gap)
     title = Rect(inner.x, inner.y, inner.w, title_h)
+    topic_box = Rect(inner.x, title.bottom, inner.w, topic_h)
     left = inner.x + (inner.w - row_w) // 2
-    top = title.bottom + gap
+    top = topic_box.bottom + gap
     names = [words.helpful, words.somewhat, words.not_helpful]
     pad = max(8, gap // 2)
     label_size, label_lines = _fit(
@@ -147,7 +150,7 @@ def helpful_layout(
         )
     )
     return HelpfulLayout(
-        panel, title, title_text, title_lines[0], title_size, tuple(faces), label_size
+        panel, title, title_text, title_lines[0], title_size, topic_box, tuple(faces), label_size
     )
 
 

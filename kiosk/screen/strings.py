@@ -77,7 +77,7 @@ class QuestionText:
     did_you_know: str  # the attract loop's reveal
     the_answer: str  # format with {answer}
     privacy: str  # on the deck's first question
-    helpful_title: str  # format with {topic}
+    helpful_title: str  # the topic is named under it
     helpful: str
     somewhat: str
     not_helpful: str
@@ -93,7 +93,7 @@ QUESTION_TEXT: dict[str, QuestionText] = {
         did_you_know="Did you know?",
         the_answer="The answer: {answer}",
         privacy="Answers are anonymous and not linked to anyone.",
-        helpful_title="Was “{topic}” helpful?",
+        helpful_title="Was this topic helpful?",
         helpful="Yes",
         somewhat="Somewhat",
         not_helpful="Not really",
@@ -107,7 +107,7 @@ QUESTION_TEXT: dict[str, QuestionText] = {
         did_you_know="¿Sabía usted?",
         the_answer="La respuesta: {answer}",
         privacy="Las respuestas son anónimas: no se vinculan con nadie.",
-        helpful_title="¿Le sirvió «{topic}»?",
+        helpful_title="¿Le sirvió este tema?",
         helpful="Sí",
         somewhat="Un poco",
         not_helpful="No mucho",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 
 import pygame
 
@@ -156,14 +155,14 @@ def _draw_face(
     eye = max(2, half // 7)
     for dx in (-0.35, 0.35):
         pygame.draw.circle(target, colour, (round(cx + dx * half), round(cy - half * 0.25)), eye)
-    mouth = pygame.Rect(round(cx - half * 0.45), 0, round(half * 0.9), round(half * 0.7))
     stroke = max(2, w * 2 // 3)
-    if icon is Icon.HELPFUL:
-        mouth.bottom = round(cy + half * 0.6)
-        pygame.draw.arc(target, colour, mouth, math.pi * 1.1, math.pi * 1.9, stroke)
-    elif icon is Icon.NOT_HELPFUL:
-        mouth.top = round(cy + half * 0.25)
-        pygame.draw.arc(target, colour, mouth, math.pi * 0.1, math.pi * 0.9, stroke)
-    else:
-        y = round(cy + half * 0.35)
-        pygame.draw.line(target, colour, (mouth.x, y), (mouth.right, y), stroke)
+    # The mouth as a curve of points: bending down (a smile), flat, or up (a frown).
+    bend = {Icon.HELPFUL: 0.22, Icon.SOMEWHAT: 0.0, Icon.NOT_HELPFUL: -0.22}[icon]
+    base = cy + half * (0.25 if bend >= 0 else 0.5)
+    points = []
+    for n in range(9):
+        t = n / 4 - 1  # -1 .. 1
+        points.append((round(cx + t * half * 0.45), round(base + bend * half * (1 - t * t))))
+    pygame.draw.lines(target, colour, False, points, stroke)
+    for point in (points[0], points[-1]):
+        pygame.draw.circle(target, colour, point, stroke // 2)
