@@ -65,7 +65,8 @@ class CurrentFollower:
         self._handled = self._target()
         self._next = clock() + poll_seconds
         self._problems: tuple[str, ...] = ()
-        self._missing_reported = False
+        # Nothing published yet (a new screen on its bundled deck) is normal, not a warning.
+        self._missing_reported = self._handled is None
 
     @property
     def deck(self) -> Deck:

@@ -1,11 +1,14 @@
 """Which deck the kiosk starts on. A screen never goes dark because of content:
 
-1. the configured deck (a deck home's current version, or a plain deck folder);
+1. the configured deck (a deck home's current version, or a plain deck folder); without
+   `--deck` that is the default deck home, even before anything was published there;
 2. if that is broken (a power cut during a sync, a bad edit): the last good deck, the copy of
    the last deck this screen showed (kiosk.decks.lastgood);
 3. if there is none or it is broken too: the bundled deck that ships with the program.
 
-Every fallback is logged with its reasons (kiosk.log and the journal).
+Every fallback is logged with its reasons (kiosk.log and the journal). A deck home where
+nothing was published yet is not a fallback: the screen shows the last good or bundled deck
+and follows the home from the start, so the first `kiosk publish` reaches it.
 """
 
 from __future__ import annotations
@@ -45,14 +48,12 @@ class DeckSource:
 def resolve_source(
     deck: Path | None, bundled: Path, environ: Mapping[str, str] = os.environ
 ) -> DeckSource:
-    """`--deck` as given (a home if it holds `current`); without it, the default deck home
-    if something was published there, else the bundled deck."""
+    """`--deck` as given (a home if it holds `current`); without it, the default deck home,
+    whether or not anything was published there yet: the screen follows it from the start
+    (until then `choose_deck` shows the last good or the bundled deck)."""
     if deck is not None:
         return DeckSource(deck, is_deck_home(deck))
-    home = default_home(environ)
-    if is_deck_home(home):
-        return DeckSource(home, True)
-    return DeckSource(bundled, False)
+    return DeckSource(default_home(environ), True)
 
 
 def version_of(folder: Path) -> str | None:
@@ -70,7 +71,8 @@ class Chosen:
 
     @property
     def fallback(self) -> bool:
-        return self.kind != CONFIGURED
+        """Something better was there and failed (not: nothing was published yet)."""
+        return bool(self.reasons)
 
 
 def _no_problems(deck: Deck) -> list[str]:
@@ -85,8 +87,17 @@ def choose_deck(
     bundled: Path,
     load: Callable[[Path], Deck] = load_deck,
 ) -> Chosen | None:
-    """The first of configured, last good and bundled that loads and passes `check`."""
-    candidates = [(CONFIGURED, source.folder())]
+    """The first of configured, last good and bundled that loads and passes `check`.
+    A deck home with nothing published yet is passed over without a reason: it is not broken."""
+    candidates: list[tuple[str, Path]] = []
+    if source.home and not is_deck_home(source.path):
+        log.info(
+            "nothing is published in %s yet: showing the %s deck and watching for a publish",
+            source.path,
+            LAST_GOOD if last_good is not None else BUNDLED,
+        )
+    else:
+        candidates.append((CONFIGURED, source.folder()))
     if last_good is not None:
         candidates.append((LAST_GOOD, last_good))
     candidates.append((BUNDLED, bundled))
