@@ -364,13 +364,25 @@ def test_publish_settle_option(source, home, capsys):
 def test_the_version_the_kiosk_keeps_as_last_good_is_never_pruned(
     source, home, monkeypatch, tmp_path
 ):
+    # Publishing is told what to keep; `kiosk publish` and the console tell it the version
+    # this user's kiosk keeps as its last good deck.
+    from kiosk.cli.commands import _kept_by_this_kiosk
     from kiosk.decks.lastgood import save_last_good
 
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     shown = publish(source, home, who="ana", validate=no_checks)
     save_last_good(deck_folder(shown), version=shown.id, state=tmp_path / "state" / "cvi-kiosk")
+    assert _kept_by_this_kiosk() == (shown.id,)
     for _ in range(4):
-        publish(source, home, who="ana", force=True, keep=1, validate=no_checks)
+        publish(
+            source,
+            home,
+            who="ana",
+            force=True,
+            keep=1,
+            validate=no_checks,
+            protect=_kept_by_this_kiosk(),
+        )
     assert shown.id in {v.id for v in list_versions(home)}
     assert len(list_versions(home)) == 3  # newest, the one before it, and the shown one
 
