@@ -145,7 +145,7 @@ def entry() -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments[:1] == ["stats"]:
-        from kiosk.ops.stats import stats_main
+        from kiosk.ops.stats.command import stats_main
 
         return stats_main(arguments[1:])
     if arguments[:1] == ["metrics"]:
@@ -393,7 +393,8 @@ def _start(
     from kiosk.decks.startup import choose_deck, version_of
     from kiosk.ops.config import ConfigError, MachineConfig, default_screen_name, load_config
     from kiosk.ops.pin import StaffPin, no_pin_warning
-    from kiosk.ops.stats import StatsRecorder, default_stats_path
+    from kiosk.ops.stats.recorder import StatsRecorder
+    from kiosk.ops.stats.store import default_stats_path
     from kiosk.ops.status import RecentErrors, StatusWriter, default_status_path
     from kiosk.ops.watchdog import SystemdNotifier
     from kiosk.screen.app import KioskApp

@@ -26,6 +26,9 @@ class Text:
     """
 
     by_language: Mapping[str, str]
+    # Where it was written (1-based; 0 when not read from a file): the loader child names it
+    # when the text cannot be drawn. Not part of what the text is.
+    line: int = field(default=0, compare=False)
 
     def get(self, language: str) -> str:
         """The text in `language`, or in the first language that has it."""

@@ -24,7 +24,7 @@ import pygame
 
 from kiosk.deck.model import DAY_NAMES, Deck, Schedule, base_id
 from kiosk.decks.follow import Watcher
-from kiosk.ops.stats import StatsRecorder
+from kiosk.ops.stats.recorder import StatsRecorder
 from kiosk.ops.status import SCHEMA, RecentErrors, StatusWriter, process_memory_bytes
 from kiosk.ops.watchdog import SystemdNotifier
 from kiosk.screen.controls import Controls, ControlsCache

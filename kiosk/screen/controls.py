@@ -4,7 +4,7 @@ staff keypad. Pure geometry like `layout`, one step up: it needs the presentatio
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
 
@@ -139,6 +139,81 @@ def _bar_label_floor(screen: Screen) -> int:
     return max(12, math.ceil(screen.shorter / 54))
 
 
+@dataclass(frozen=True)
+class BarState:
+    """What decides which bar buttons a view shows and what they say."""
+
+    words: UiText
+    language_label: str | None  # the next language, named in itself; None with one language
+    larger_text: bool | None  # None: there is no larger-text layout; else whether it is on
+
+
+@dataclass(frozen=True)
+class BarEntry:
+    """One cell of the browsing bar. The table `BAR` lists them left to right; adding a
+    button to the bar is one more entry there and nothing else."""
+
+    name: str  # for logs and tests
+    intent: Intent | None  # None: the "3 / 24" counter, which is not a button
+    icon: Icon
+    label: Callable[[BarState], str]  # the words on it, in the view's language
+    shown: Callable[[BarState], bool]  # whether this view has it at all
+    lit: Callable[[BarState], bool] = lambda _state: False  # drawn as "on" (a switch)
+    primary: bool = False  # the main action: drawn filled
+    width: float = 1.0  # in cells; the main action gets a wider one
+
+
+def _always(_state: BarState) -> bool:
+    return True
+
+
+def _words(key: str) -> Callable[[BarState], str]:
+    """The label is the UiText field `key`."""
+    return lambda state: str(getattr(state.words, key))
+
+
+BAR: tuple[BarEntry, ...] = (
+    BarEntry("prev", intents.PREV, Icon.PREV, _words("prev"), _always),
+    BarEntry("home", intents.HOME, Icon.HOME, _words("home"), _always),
+    BarEntry("menu", intents.MENU, Icon.MENU, _words("menu"), _always),
+    # Named in the language it switches to, so a reader of that language finds it.
+    BarEntry(
+        "language",
+        intents.LANGUAGE,
+        Icon.LANGUAGE,
+        lambda state: state.language_label or "",
+        lambda state: bool(state.language_label),
+    ),
+    # Lit up while larger text is on, so it reads as a switch.
+    BarEntry(
+        "larger_text",
+        intents.LARGER_TEXT,
+        Icon.LARGER_TEXT,
+        _words("larger_text"),
+        lambda state: state.larger_text is not None,
+        lit=lambda state: bool(state.larger_text),
+    ),
+    BarEntry("counter", None, Icon.NONE, lambda _state: "", _always),
+    BarEntry("next", intents.NEXT, Icon.NEXT, _words("next"), _always, primary=True, width=1.5),
+)
+
+
+def _bar_fits(
+    cells: Sequence[tuple[int, str]],
+    size: int,
+    max_lines: int,
+    height: int | None,
+    measure: TextMeasurer,
+) -> bool:
+    for width, label in cells:
+        lines = wrap(label, width, size, measure, bold=True)
+        if len(lines) > max_lines or not fits_width(lines, width, size, measure, True):
+            return False
+        if height is not None and len(lines) * measure.line_height(size, True) > height:
+            return False
+    return True
+
+
 def bar_controls(
     screen: Screen,
     labels: UiText,
@@ -146,48 +221,55 @@ def bar_controls(
     measure: TextMeasurer,
     larger_text: bool | None = None,
     counter_text: str = "",
+    *,
+    table: Sequence[BarEntry] = BAR,
 ) -> Controls:
-    """The bottom bar while browsing: Back, Home, Topics, [Language], [A+], counter, Next.
+    """The bottom bar while browsing: the entries of `table` this view has, left to right.
     `larger_text` is None when there is no larger-text layout, else whether it is on."""
+    state = BarState(labels, language_label, larger_text)
+    entries = [entry for entry in table if entry.shown(state)]
     bar = screen.bar
-    specs: list[tuple[Intent, str, Icon, bool]] = [
-        (intents.PREV, labels.prev, Icon.PREV, False),
-        (intents.HOME, labels.home, Icon.HOME, False),
-        (intents.MENU, labels.menu, Icon.MENU, False),
-    ]
-    if language_label:
-        # Named in the language it switches to, so a reader of that language finds it.
-        specs.append((intents.LANGUAGE, language_label, Icon.LANGUAGE, False))
-    if larger_text is not None:
-        # Lit up while larger text is on, so it reads as a switch.
-        specs.append((intents.LARGER_TEXT, labels.larger_text, Icon.LARGER_TEXT, larger_text))
-    specs.append((intents.NEXT, labels.next, Icon.NEXT, True))
-    cells = len(specs) + 1  # one cell for the counter
     gap = screen.gap
-    # Next is the main action: it gets a wider cell.
-    unit = (bar.w - gap * (cells - 1)) / (cells + 0.5)
+    unit = (bar.w - gap * (len(entries) - 1)) / sum(entry.width for entry in entries)
     x = float(bar.x)
-    rects: list[Rect] = []
-    counter = None
-    for i, (intent, *_rest) in enumerate(specs):
-        if i == len(specs) - 1:
-            counter = Rect(round(x), bar.y, round(unit), bar.h)
-            x += unit + gap
-        width = unit * (1.5 if intent == intents.NEXT else 1.0)
-        rects.append(Rect(round(x), bar.y, round(width), bar.h))
+    counter: Rect | None = None
+    placed: list[tuple[Rect, BarEntry, str]] = []
+    for entry in entries:
+        width = unit * entry.width
+        rect = Rect(round(x), bar.y, round(width), bar.h)
         x += width + gap
+        if entry.intent is None:
+            counter = rect
+        else:
+            placed.append((rect, entry, entry.label(state)))
     pad = max(8, gap // 2)
-    narrowest = min(r.w for r, spec in zip(rects, specs, strict=True) if not spec[3]) - 2 * pad
-    size = one_size(
-        [label for _i, label, _c, primary in specs if not primary],
-        narrowest,
-        screen.label_size,
-        _bar_label_floor(screen),
-        measure,
+    # One size for the whole row: the largest at which every label fits its own cell on one
+    # line; when a long word ("Más grande" in a portrait bar) does not fit even at the floor,
+    # labels may take two lines under the icon rather than run over the button's edges.
+    floor = _bar_label_floor(screen)
+    cells = [(rect.w - 2 * pad, label) for rect, _entry, label in placed]
+    max_lines = 1 if _bar_fits(cells, floor, 1, None, measure) else 2
+    room = round(bar.h * 0.5)  # under the icon (a third of the height) and its gap
+    height = room if max_lines > 1 else None
+    size = next(
+        (
+            candidate
+            for candidate in font_sizes(screen.label_size, floor)
+            if _bar_fits(cells, candidate, max_lines, height, measure)
+        ),
+        floor,
     )
     buttons = tuple(
-        Button(rect, intent, label, icon, primary, (label,))
-        for rect, (intent, label, icon, primary) in zip(rects, specs, strict=True)
+        Button(
+            rect,
+            entry.intent,
+            label,
+            entry.icon,
+            entry.primary or entry.lit(state),
+            tuple(wrap(label, rect.w - 2 * pad, size, measure, bold=True)[:max_lines]),
+        )
+        for rect, entry, label in placed
+        if entry.intent is not None
     )
     return Controls(buttons, counter, None, label_size=size, strip=bar, counter_text=counter_text)
 

@@ -30,7 +30,7 @@ from kiosk.ops.metrics import (
     parse_listen,
     write_textfile,
 )
-from kiosk.ops.stats import StatsRecorder
+from kiosk.ops.stats.recorder import StatsRecorder
 from kiosk.ops.status import SCHEMA, StatusWriter
 from kiosk.screen.app import KioskApp
 from kiosk.screen.intents import LANGUAGE, LARGER_TEXT, NEXT, WAKE
