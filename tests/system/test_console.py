@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from kiosk.console import editing
-from kiosk.console.app import verdict
 from kiosk.console.auth import LOCKOUT_SECONDS, MAX_FAILURES, read_users
 from kiosk.console.cli import console_main, parse_listen
 from kiosk.console.decks import DeckHome
+from kiosk.console.views.status import verdict
 from kiosk.deck.content import load_deck
 from kiosk.decks import publish as publishing
 from kiosk.ops.pin import verify_pin
