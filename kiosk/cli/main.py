@@ -390,7 +390,7 @@ def _start(
     from kiosk.decks.follow import CurrentFollower, Watcher
     from kiosk.decks.lastgood import LastGoodKeeper, last_good_slides
     from kiosk.decks.reload import DeckWatcher, LoadProblemsError
-    from kiosk.decks.startup import choose_deck, version_of
+    from kiosk.decks.startup import ATTEMPTS_FILE, StartAttempts, choose_deck, version_of
     from kiosk.ops.config import ConfigError, MachineConfig, default_screen_name, load_config
     from kiosk.ops.pin import StaffPin, no_pin_warning
     from kiosk.ops.stats.recorder import StatsRecorder
@@ -425,7 +425,15 @@ def _start(
         # The same, for later decks: started here, polled by the loop, never waited for.
         return LoadJob(LoadRequest(folder, (size,)))
 
-    chosen = choose_deck(source, last_good=last_good_slides(), bundled=bundled, load=load)
+    # A deck that stopped the screen twice before it was drawn whole is passed over.
+    attempts = StartAttempts(state_dir() / ATTEMPTS_FILE)
+    chosen = choose_deck(
+        source,
+        last_good=last_good_slides(),
+        bundled=bundled,
+        load=load,
+        passed_over=attempts.passed_over,
+    )
     if first_load is not None:  # not needed after all: do not leave the child waiting
         first_load.cancel()
         first_load.wait()
@@ -467,8 +475,15 @@ def _start(
     def keep(new: Deck) -> None:
         keeper.submit(new.root, version_of(new.root))
 
-    def live(new: Deck) -> None:
+    def drawn(new: Deck) -> None:
+        # Kept as the last good deck only once every page of it was drawn on this screen.
+        if new is deck:
+            attempts.drawn()
+            if chosen.fallback:
+                return
         keep(new)
+
+    def live(new: Deck) -> None:
         app.deck_info["version"] = version_of(new.root) or ""
         app.deck_info["source"] = "configured"
 
@@ -488,6 +503,7 @@ def _start(
         stats=stats,
         staff=StaffPin(),
         on_deck_live=live,
+        on_deck_drawn=drawn,
         status=StatusWriter(default_status_path()),
         recent_errors=recent_errors,
         screen_name=config.screen_name,
@@ -499,8 +515,7 @@ def _start(
     if chosen.fallback:
         app.fallbacks += 1
         app.fallback_reason = f"showing the {chosen.kind} deck: {chosen.reasons[0]}"
-    else:
-        keep(deck)
+    attempts.starting(chosen.folder)
     signals.app = app
     try:
         app.step()  # the first frame
@@ -517,6 +532,7 @@ def _start(
             print(f"first-frame {time.time():.6f}", flush=True)
         else:
             app.run()
+        attempts.drawn()  # a clean stop is no crash
     finally:
         signals.app = None
         watcher.close()

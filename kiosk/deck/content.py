@@ -346,7 +346,9 @@ def _by_language(
     for key, value in node.value:
         code = key.value if isinstance(key, ScalarNode) else ""
         if code in lines:
-            file.error(key, f"{path}.{code}", f"'{code}' is given twice (first on line {lines[code]})")
+            file.error(
+                key, f"{path}.{code}", f"'{code}' is given twice (first on line {lines[code]})"
+            )
             continue
         lines[code] = key.start_mark.line + 1
         if code not in languages and file.ctx.languages_known:

@@ -18,6 +18,7 @@ from kiosk.deck.content import load_deck
 from kiosk.deck.model import Deck
 from kiosk.decks.publish import CURRENT
 from kiosk.decks.reload import PendingLoad, judge, load_and_judge
+from kiosk.decks.startup import resolved
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +114,7 @@ class CurrentFollower:
             return self._finish_job(target)
         if target == self._handled:
             return None
-        folder = (self._home / target).resolve() / "slides"
+        folder = resolved(self._home / target) / "slides"
         if self._start is not None:
             self._job = self._start(folder)
             self._job_target = target
@@ -131,7 +132,7 @@ class CurrentFollower:
         self._job = None
         self._handled = target
         self._next = self._clock() + self._poll_seconds
-        folder = (self._home / target).resolve() / "slides"
+        folder = resolved(self._home / target) / "slides"
         return self._conclude(target, judge(folder, outcome.deck, outcome.problems, self._check))
 
     def _conclude(self, target: str, problems: Deck | list[str]) -> Deck | None:
