@@ -40,6 +40,7 @@ from kiosk.deck.model import (
     DAY_NAMES,
     LANGUAGE_NAMES,
     RGB,
+    Answer,
     Column,
     Deck,
     Origin,
@@ -74,7 +75,12 @@ KIND_FIELDS: dict[SlideKind, tuple[frozenset[str], frozenset[str]]] = {
     SlideKind.CALLOUT: (frozenset({"body"}), frozenset({"image"})),
     SlideKind.SOURCES: (frozenset({"bullets"}), frozenset({"body"})),
     SlideKind.DISCLAIMER: (frozenset({"body"}), frozenset({"bullets"})),
+    # The title is the question.
+    SlideKind.CHECK: (frozenset({"answers", "explanation", "teaches"}), frozenset()),
 }
+MIN_ANSWERS, MAX_ANSWERS = 2, 4
+# Where a sentence ends inside a text: . ! ? (or …) followed by a space and more words.
+SENTENCE_BREAK = re.compile(r"[.!?…][\"')»]?\s+\S")
 _BY_KIND: frozenset[str] = frozenset().union(
     *(needed | allowed for needed, allowed in KIND_FIELDS.values())
 )
@@ -120,6 +126,8 @@ class _Context:
     limits: Limits = DEFAULT_LIMITS
     image_check: ImageCheck | None = None
     reading: Callable[[Path], None] | None = None
+    # Each question's `teaches:` (file, line, path, slide id), checked once every slide is read.
+    teaches: list[tuple[str, int, str, str]] = field(default_factory=list)
 
     @property
     def roots(self) -> list[Path]:
@@ -309,14 +317,21 @@ class Nested:
 
 @dataclass(frozen=True)
 class ListOf:
-    """A list of mappings with one table: `exactly` items, or at least one. Items that fail
-    are None in the result, so positions still match the YAML."""
+    """A list of mappings with one table: `exactly` items, `between` a range, or at least
+    one. Items that fail are None in the result, so positions still match the YAML."""
 
     table: Table
     noun: str
     exactly: int | None = None
+    between: tuple[int, int] | None = None  # at least, at most
 
     def __call__(self, node: Node, path: str, file: _File) -> tuple[Any, ...] | None:
+        if self.between is not None and isinstance(node, SequenceNode):
+            least, most = self.between
+            if not least <= len(node.value) <= most:
+                count = len(node.value)
+                file.error(node, path, f"expected {least} to {most} {self.noun}, got {count}")
+                return None
         if self.exactly is not None:
             if not isinstance(node, SequenceNode) or len(node.value) != self.exactly:
                 got = f"{len(node.value)} items" if isinstance(node, SequenceNode) else None
@@ -411,6 +426,18 @@ def _texts(node: Node, path: str, file: _File) -> tuple[Text, ...] | None:
         return None
     items = [_text(item, f"{path}[{n}]", file) for n, item in enumerate(node.value)]
     return tuple(t for t in items if t is not None) if all(items) else None
+
+
+def _one_sentence(node: Node, path: str, file: _File) -> Text | None:
+    """A text of one sentence in every language (a question's explanation)."""
+    text = _text(node, path, file)
+    if text is None:
+        return None
+    for language, words in text.by_language.items():
+        if SENTENCE_BREAK.search(words):
+            file.error(node, f"{path}.{language}", "expected one sentence, got several")
+            return None
+    return text
 
 
 def _seconds(low: float, high: float) -> Convert:
@@ -569,6 +596,12 @@ def _kind_fields(found: _Found, file: _File) -> None:
 
 def _take_home(found: _Found, file: _File) -> None:
     values = found.values
+    if values.get("take_home") and values.get("kind") is SlideKind.CHECK:
+        file.error(
+            found.keys["take_home"][0],
+            found.where("take_home"),
+            "a check slide has no room for the take-home code",
+        )
     if values.get("take_home") and "image" in values:
         file.error(
             found.keys["take_home"][0],
@@ -578,6 +611,26 @@ def _take_home(found: _Found, file: _File) -> None:
     if "take_home" not in found.keys:
         # Sources slides are where visitors look for "where can I read more".
         values["take_home"] = values.get("kind") is SlideKind.SOURCES
+
+
+def _one_right_answer(found: _Found, file: _File) -> None:
+    answers = found.values.get("answers")
+    if not answers or None in answers:
+        return  # missing, or an answer with its own problem (already reported)
+    right = sum(1 for answer in answers if answer.right)
+    if right != 1:
+        file.error(
+            found.keys["answers"][1],
+            found.where("answers"),
+            f"exactly one answer must be right (right: true), got {right}",
+        )
+        found.values.pop("answers")
+
+
+def _note_teaches(found: _Found, file: _File) -> None:
+    if "teaches" in found.values:
+        line = found.keys["teaches"][1].start_mark.line + 1
+        file.ctx.teaches.append((file.shown, line, found.where("teaches"), found.values["teaches"]))
 
 
 def _slide_place(found: _Found, file: _File) -> None:
@@ -622,6 +675,9 @@ COLUMN = Table(
     ),
     Column,
 )
+ANSWER = Table((Field("text", _text, required=True), Field("right", _flag)), Answer)
+
+
 SLIDE = Table(
     (
         Field("id", _slug, required=True),
@@ -635,6 +691,11 @@ SLIDE = Table(
         Field("columns", ListOf(COLUMN, "columns", exactly=2)),
         Field("image", _image),
         Field("take_home", _flag),
+        Field("answers", ListOf(ANSWER, "answers", between=(MIN_ANSWERS, MAX_ANSWERS))),
+        Rule(_one_right_answer),
+        Field("explanation", _one_sentence),
+        Field("teaches", _slug),
+        Rule(_note_teaches),
         Rule(_take_home),
         Rule(_slide_place),
     ),
@@ -696,6 +757,26 @@ DECK = Table(
 
 
 # -- the deck ----------------------------------------------------------------------------
+
+
+def _check_questions(slides: list[Slide], ctx: _Context) -> list[Slide]:
+    """Every question's `teaches` names a slide of the deck that is not itself a question;
+    the first question carries the line saying answers are anonymous."""
+    kinds = {slide.id: slide.kind for slide in slides}
+    for shown, line, path, slide_id in ctx.teaches:
+        if slide_id not in kinds:
+            close = difflib.get_close_matches(slide_id, list(kinds), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            message = f"no slide has the id '{slide_id}'{hint}"
+        elif kinds[slide_id] is SlideKind.CHECK:
+            message = f"'{slide_id}' is a question: name the slide that teaches the answer"
+        else:
+            continue
+        ctx.errors.append(ContentError(shown, line, path, message))
+    first = next((n for n, s in enumerate(slides) if s.kind is SlideKind.CHECK), None)
+    if first is not None:
+        slides[first] = dataclasses.replace(slides[first], privacy_note=True)
+    return slides
 
 
 def load_deck(
@@ -761,6 +842,7 @@ def load_deck(
                 continue
             seen[slide.id] = slide.origin
             slides.append(slide)
+    slides = _check_questions(slides, ctx)
     if not slides and not ctx.errors:
         deck_file.error(None, "(folder)", "the deck has no slides")
     if ctx.errors:
