@@ -1,4 +1,4 @@
-"""The kiosk follows a deck home's `current` link (see kiosk.decks.publish).
+"""The kiosk follows a deck home's `current` link (see kiosk.decks.store).
 
 Published versions are immutable and complete before `current` points at them, so there is
 nothing to debounce: when the link names another version, that version is loaded, checked at
@@ -16,9 +16,9 @@ from typing import Protocol
 
 from kiosk.deck.content import load_deck
 from kiosk.deck.model import Deck
-from kiosk.decks.publish import CURRENT
 from kiosk.decks.reload import PendingLoad, judge, load_and_judge
 from kiosk.decks.startup import resolved
+from kiosk.decks.store import CURRENT
 
 log = logging.getLogger(__name__)
 

@@ -22,8 +22,8 @@ from pathlib import Path
 from kiosk.atomic import write_atomic
 from kiosk.deck.content import load_deck
 from kiosk.deck.model import Deck
-from kiosk.decks.publish import CURRENT, VERSIONS, default_home, is_deck_home
 from kiosk.decks.reload import load_and_judge
+from kiosk.decks.store import CURRENT, VERSIONS, default_home, is_deck_home
 
 log = logging.getLogger(__name__)
 
