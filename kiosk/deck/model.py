@@ -24,6 +24,9 @@ class Text:
     """
 
     by_language: Mapping[str, str]
+    # Where it was written (1-based; 0 when not read from a file): the loader child names it
+    # when the text cannot be drawn. Not part of what the text is.
+    line: int = field(default=0, compare=False)
 
     def get(self, language: str) -> str:
         """The text in `language`, or in the first language that has it."""
@@ -44,6 +47,7 @@ class SlideKind(StrEnum):
     CALLOUT = "callout"
     SOURCES = "sources"
     DISCLAIMER = "disclaimer"
+    CHECK = "check"  # a question to check what the visitor learned (kiosk.screen.questions)
 
 
 class Tone(StrEnum):
@@ -73,6 +77,14 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Answer:
+    """One answer of a `check` slide; exactly one of a slide's answers is right."""
+
+    text: Text
+    right: bool = False
+
+
+@dataclass(frozen=True)
 class Slide:
     id: str
     kind: SlideKind
@@ -86,6 +98,31 @@ class Slide:
     duration: float | None = None  # seconds in attract mode; None means the deck default
     take_home: bool = False  # show the "scan to take this home" QR code
     image_origin: Origin | None = None  # where `image:` was written, for error messages
+    # A `check` slide: the title is the question; `teaches` is the id of the slide that
+    # teaches the answer. `privacy_note` is set by the loader on the deck's first question.
+    answers: tuple[Answer, ...] = ()
+    explanation: Text | None = None
+    teaches: str | None = None
+    privacy_note: bool = False
+
+    @property
+    def right_answer(self) -> int:
+        """The position of the right answer of a `check` slide (-1 on other slides)."""
+        return next((n for n, answer in enumerate(self.answers) if answer.right), -1)
+
+    def texts(self) -> tuple[tuple[str, Text], ...]:
+        """Every text a visitor reads on this slide, by field path (for plain-language checks)."""
+        found: list[tuple[str, Text]] = [("title", self.title)]
+        if self.body is not None:
+            found.append(("body", self.body))
+        found += [(f"bullets[{n}]", b) for n, b in enumerate(self.bullets)]
+        for c, column in enumerate(self.columns):
+            found.append((f"columns[{c}].heading", column.heading))
+            found += [(f"columns[{c}].bullets[{n}]", b) for n, b in enumerate(column.bullets)]
+        found += [(f"answers[{n}].text", a.text) for n, a in enumerate(self.answers)]
+        if self.explanation is not None:
+            found.append(("explanation", self.explanation))
+        return tuple(found)
 
 
 @dataclass(frozen=True)

@@ -13,16 +13,20 @@ and follows the home from the start, so the first `kiosk publish` reaches it.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 import os
+import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kiosk.atomic import write_atomic
 from kiosk.deck.content import load_deck
 from kiosk.deck.model import Deck
-from kiosk.decks.publish import CURRENT, VERSIONS, default_home, is_deck_home
 from kiosk.decks.reload import load_and_judge
+from kiosk.decks.store import CURRENT, VERSIONS, default_home, is_deck_home
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +43,21 @@ class DeckSource:
     home: bool
 
     def folder(self) -> Path:
-        """The deck folder to load now (a home's current version, resolved once)."""
+        """The deck folder to load now (a home's current version, resolved once). A `current`
+        that loops is left unresolved: loading it then fails, and the next deck is tried."""
         if self.home:
-            return (self.path / CURRENT).resolve() / "slides"
+            return resolved(self.path / CURRENT) / "slides"
         return self.path
+
+
+def resolved(path: Path) -> Path:
+    """`path` with its links followed, or as it is when they loop (`current -> current`:
+    `Path.resolve()` raises RuntimeError on a loop, which would stop the kiosk)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError) as error:
+        log.error("%s cannot be followed (%s); it is passed over", path, error)
+        return path
 
 
 def resolve_source(
@@ -86,9 +101,12 @@ def choose_deck(
     last_good: Path | None,
     bundled: Path,
     load: Callable[[Path], Deck] = load_deck,
+    passed_over: Callable[[Path], str | None] = lambda folder: None,
 ) -> Chosen | None:
     """The first of configured, last good and bundled that loads and passes `check`.
-    A deck home with nothing published yet is passed over without a reason: it is not broken."""
+    `passed_over` may name a reason not to try a deck at all (it crashed the screen before);
+    the bundled deck is always tried. A deck home with nothing published yet is passed over
+    without a reason: it is not broken."""
     candidates: list[tuple[str, Path]] = []
     if source.home and not is_deck_home(source.path):
         log.info(
@@ -103,6 +121,10 @@ def choose_deck(
     candidates.append((BUNDLED, bundled))
     reasons: list[str] = []
     for kind, folder in candidates:
+        why = passed_over(folder) if kind != BUNDLED else None
+        if why is not None:
+            reasons.append(f"the {kind} deck ({folder}) {why}")
+            continue
         problems = load_and_judge(folder, load, check)
         if isinstance(problems, Deck):
             return Chosen(problems, folder, kind, reasons)
@@ -115,3 +137,73 @@ def choose_deck(
         )
     log.error("no deck can be shown:\n%s", "\n".join(reasons))
     return None
+
+
+# The screen crashed this many times in a row while starting on the same deck folder, before
+# every page of it was drawn: the next start passes it over.
+CRASHES_BEFORE_FALLBACK = 2
+ATTEMPTS_FILE = "start-attempts.json"
+
+
+class StartAttempts:
+    """Starts on a deck folder that have not yet shown every page of it, kept in a small file in
+    the state folder: set before the first frame, cleared once the deck was drawn whole or the
+    kiosk stopped cleanly. A crash in between (a deck that darkens the screen under
+    `Restart=always`) leaves it counting up, and after two the deck is passed over.
+
+    The file is read as hostile input: anything but what this class writes counts as none."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def _read(self) -> tuple[str, int]:
+        try:
+            with open(self.path, "rb", opener=_no_follow_opener) as file:
+                if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+                    return "", 0
+                value = json.loads(file.read(4096))
+        except (OSError, ValueError, RecursionError):
+            return "", 0
+        if not isinstance(value, dict):
+            return "", 0
+        folder, count = value.get("folder"), value.get("count")
+        if not isinstance(folder, str) or type(count) is not int or not 0 < count < 1000:
+            return "", 0
+        return folder, count
+
+    def failed_starts(self, folder: Path) -> int:
+        """Starts on `folder` that ended before its every page was drawn."""
+        last, count = self._read()
+        return count if last == str(folder) else 0
+
+    def passed_over(self, folder: Path) -> str | None:
+        """Why not to start on `folder` again, or None (for `choose_deck`)."""
+        count = self.failed_starts(folder)
+        if count < CRASHES_BEFORE_FALLBACK:
+            return None
+        return (
+            f"stopped the screen {count} times in a row before all of it was drawn; it is "
+            "passed over until a new version is published"
+        )
+
+    def starting(self, folder: Path) -> None:
+        """A start on `folder` is under way (call before its first frame)."""
+        count = self.failed_starts(folder) + 1
+        self._write({"folder": str(folder), "count": count})
+
+    def drawn(self) -> None:
+        """The deck started on was drawn whole, or the kiosk stopped cleanly."""
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+
+    def _write(self, value: dict[str, object]) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(self.path, json.dumps(value) + "\n", mode=0o600)
+        except OSError as error:  # a full or read-only disk: the kiosk starts anyway
+            log.warning("cannot note the start in %s: %s", self.path, error)
+
+
+def _no_follow_opener(path: str, flags: int) -> int:
+    # O_NONBLOCK: a FIFO put in its place must not hang the start.
+    return os.open(path, flags | os.O_NOFOLLOW | os.O_NONBLOCK)

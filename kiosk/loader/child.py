@@ -99,6 +99,7 @@ def _child(request: LoadRequest, report: Callable[[str], None]) -> tuple[str, De
                 FontBook([], fonts),
                 larger_text=request.larger_text,
                 reading=report,
+                limits=limits,
             )
         )
     if problems or deck is None:
@@ -175,6 +176,7 @@ def main() -> int:
 
         leave_out_optional_imports()
         import pygame  # noqa: F401
+        from fontTools.ttLib import TTFont  # noqa: F401
         from PIL import Image  # noqa: F401
 
         import kiosk.deck.content

@@ -22,6 +22,8 @@ class Action(Enum):
     KEYPAD_DELETE = auto()
     KEYPAD_ENTER = auto()
     QUIT = auto()  # only produced in windowed (development) mode
+    ANSWER = auto()  # answer `value` of the question on screen
+    RATE = auto()  # face `value` of "Was this helpful?" (kiosk.screen.questions.Rating)
 
 
 @dataclass(frozen=True)
@@ -57,3 +59,11 @@ def menu_page(page: int) -> Intent:
 
 def keypad_digit(digit: int) -> Intent:
     return Intent(Action.KEYPAD_DIGIT, digit)
+
+
+def answer(choice: int) -> Intent:
+    return Intent(Action.ANSWER, choice)
+
+
+def rate(choice: int) -> Intent:
+    return Intent(Action.RATE, choice)

@@ -22,7 +22,7 @@ from kiosk.deck.content import DeckError, load_deck
 from kiosk.deck.model import Deck
 from kiosk.decks.follow import CurrentFollower
 from kiosk.decks.lastgood import LastGoodKeeper, last_good_id, save_last_good
-from kiosk.decks.publish import PublishError, publish, rollback
+from kiosk.decks.publish import publish, rollback
 from kiosk.decks.startup import (
     BUNDLED,
     CONFIGURED,
@@ -32,6 +32,7 @@ from kiosk.decks.startup import (
     resolve_source,
     version_of,
 )
+from kiosk.decks.store import PublishError
 from kiosk.ops.logs import install_excepthooks
 from tests.helpers import FakeClock
 
