@@ -23,6 +23,7 @@ from kiosk.deck.deckpath import deck_folder_problem
 from kiosk.deck.model import Deck
 from kiosk.loader import LoadJob, LoadRequest, load_isolated
 from kiosk.loader.check import STANDARD_SIZES, check_deck
+from kiosk.ops.exits import EXIT_RESTART, restart_in_place
 from kiosk.ops.logs import FORMAT, install_excepthooks, log_file, setup_logging
 from kiosk.paths import state_dir
 from kiosk.screen.display import captured_stderr, leave_out_optional_imports, no_display_message
@@ -311,7 +312,10 @@ def _run(
     output: str | None = None,
 ) -> int:
     try:
-        return _start(deck_arg, windowed, first_frame_only=first_frame_only, output=output)
+        status = _start(deck_arg, windowed, first_frame_only=first_frame_only, output=output)
+        if status == EXIT_RESTART:
+            restart_in_place()
+        return status
     except SystemExit as stop:
         return stop.code if isinstance(stop.code, int) else 0
     except Exception:
@@ -542,7 +546,7 @@ def _start(
         screen.close()
         pygame.quit()
     log.info("kiosk stopped%s", f" ({app.stop_reason})" if app.stop_reason else "")
-    return 0
+    return app.navigator.exit_status
 
 
 if __name__ == "__main__":

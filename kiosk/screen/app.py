@@ -17,6 +17,7 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -131,6 +132,7 @@ class KioskApp:
         self._current: FrameRenderer | None = None
         self._present(deck)
         self.navigator = Navigator(self._presentations[False], clock, staff=staff)
+        self.navigator.staff_facts = self.staff_facts
         self.input = InputMapper(
             self._size, windowed=windowed, staff_hold_seconds=deck.staff_exit.hold_seconds
         )
@@ -138,6 +140,24 @@ class KioskApp:
         self._drawn_version = -1
         self._last_frame_at = 0.0
         self._chrome_offset = (0, 0)
+
+    def staff_facts(self) -> tuple[str, ...]:
+        """The lines of the staff menu's "This screen's facts"."""
+        from kiosk.screen.staff import ip_address, screen_facts
+
+        errors = self.recent_errors.entries if self.recent_errors is not None else ()
+        last = errors[-1] if errors else None
+        when = datetime.fromtimestamp(last["at"]).strftime("%H:%M:%S") if last else ""
+        return screen_facts(
+            screen_name=self.screen_name,
+            version=_package_version(),
+            deck_info=self.deck_info,
+            deck_folder=self.deck.root,
+            deck_title=self.deck.title.get(self.deck.default_language),
+            last_error=f"{when} {last['message']}" if last else None,
+            ip=ip_address(),
+            now=datetime.fromtimestamp(self.wall()),
+        )
 
     # -- presentations -----------------------------------------------------------------------
 

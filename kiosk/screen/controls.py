@@ -10,7 +10,7 @@ from enum import Enum
 
 from kiosk.deck.model import Deck
 from kiosk.screen import intents
-from kiosk.screen.intents import Intent
+from kiosk.screen.intents import Intent, StaffChoice
 from kiosk.screen.layout import (
     Rect,
     Screen,
@@ -20,6 +20,7 @@ from kiosk.screen.layout import (
     wrap,
 )
 from kiosk.screen.presentation import Presentation
+from kiosk.screen.staff import MENU, StaffText, staff_text
 from kiosk.screen.strings import UiText, ui_text
 from kiosk.screen.view import Mode, Overlay, View
 
@@ -77,11 +78,17 @@ class Controls:
     page_text: str = ""
     current: Button | None = None  # the topic the visitor is in, shown lit
     under: Controls | None = None  # the bar under an overlay: drawn dimmed, never tapped
+    info_box: Rect | None = None  # lines of plain text in a panel (this screen's facts)
+    info_lines: tuple[str, ...] = ()
+    info_size: int = 0
+    touch_area: Rect | None = None  # the touch test: a tap here is reported where it landed
 
     def hit(self, x: float, y: float) -> Intent | None:
         for button in self.buttons:
             if button.rect.contains(x, y):
                 return button.intent
+        if self.touch_area is not None and self.touch_area.contains(x, y):
+            return intents.touch_point(round(x), round(y))
         if self.panel is not None:
             # Inside an overlay nothing falls through to the slide underneath.
             return intents.WAKE if self.panel.contains(x, y) else self.backdrop_intent
@@ -475,6 +482,152 @@ def keypad_controls(screen: Screen, labels: UiText) -> Controls:
     )
 
 
+# -- the staff menu (kiosk.screen.staff) -------------------------------------------------
+
+STAFF_OVERLAYS = (Overlay.STAFF, Overlay.STAFF_FACTS, Overlay.TOUCH_TEST)
+
+
+def staff_controls(
+    screen: Screen,
+    overlay: Overlay,
+    language: str,
+    measure: TextMeasurer,
+    facts: Sequence[str] = (),
+) -> Controls:
+    """The panel for one of the staff overlays (STAFF, STAFF_FACTS or TOUCH_TEST)."""
+    words = staff_text(language)
+    if overlay is Overlay.STAFF:
+        return _staff_menu(screen, words, measure)
+    if overlay is Overlay.STAFF_FACTS:
+        return _staff_facts(screen, words, measure, facts)
+    if overlay is Overlay.TOUCH_TEST:
+        return _touch_test(screen, words, measure)
+    raise ValueError(f"not a staff overlay: {overlay}")
+
+
+def _staff_menu(screen: Screen, words: StaffText, measure: TextMeasurer) -> Controls:
+    gap = screen.gap
+    row = round(screen.button_size * 1.1)
+    safe = screen.safe
+    width = round(safe.w * (0.9 if screen.portrait else 0.5))
+    title_h = row
+    height = title_h + len(MENU) * (row + gap) + 4 * gap
+    panel = Rect(safe.x + (safe.w - width) // 2, safe.y + (safe.h - height) // 2, width, height)
+    inner = panel.inset(2 * gap)
+    labels = [str(getattr(words, key)) for _choice, key in MENU]
+    pad = max(gap, round(inner.w * 0.04))
+    size = one_size(labels, inner.w - 2 * pad, screen.label_size, _label_floor(screen), measure)
+    buttons: list[Button] = []
+    top = inner.y + title_h + gap
+    for n, ((choice, _key), label) in enumerate(zip(MENU, labels, strict=True)):
+        rect = Rect(inner.x, top + n * (row + gap), inner.w, row)
+        intent = intents.CLOSE if choice is None else intents.staff(choice)
+        buttons.append(
+            Button(rect, intent, label, Icon.NONE, primary=choice is None, lines=(label,))
+        )
+    return Controls(
+        tuple(buttons),
+        None,
+        None,
+        panel=panel,
+        panel_title=Rect(inner.x, inner.y, inner.w, title_h),
+        backdrop_intent=intents.CLOSE,
+        label_size=size,
+        title_text=words.title,
+        title_size=screen.label_size,
+    )
+
+
+def _bottom_buttons(inner: Rect, screen: Screen, words: StaffText) -> tuple[list[Button], Rect]:
+    """Back and Close at the bottom right; returns them and the room left above."""
+    target = screen.button_size
+    width = round(target * 2.6)
+    gap = screen.gap
+    y = inner.bottom - target
+    close = Button(
+        Rect(inner.right - width, y, width, target),
+        intents.CLOSE,
+        words.cancel,
+        Icon.CLOSE,
+        lines=(words.cancel,),
+    )
+    back = Button(
+        Rect(close.rect.x - gap - width, y, width, target),
+        intents.staff(StaffChoice.BACK),
+        words.back,
+        Icon.PREV,
+        primary=True,
+        lines=(words.back,),
+    )
+    return [back, close], Rect(inner.x, inner.y, inner.w, y - gap - inner.y)
+
+
+def _staff_facts(
+    screen: Screen, words: StaffText, measure: TextMeasurer, facts: Sequence[str]
+) -> Controls:
+    panel = screen.content
+    inner = panel.inset(screen.gap * 2)
+    buttons, room = _bottom_buttons(inner, screen, words)
+    title_h = max(round(screen.shorter * 0.09), screen.button_size)
+    box = Rect(room.x, room.y + title_h, room.w, room.h - title_h)
+    lines: list[str] = []
+    size = _label_floor(screen)
+    for candidate in font_sizes(screen.label_size, _label_floor(screen)):
+        lines = [part for fact in facts for part in wrap(fact, box.w, candidate, measure)]
+        if len(lines) * measure.line_height(candidate) <= box.h:
+            size = candidate
+            break
+    label_size = one_size(
+        [b.label for b in buttons],
+        buttons[0].rect.w - 2 * screen.gap,
+        screen.label_size,
+        _label_floor(screen),
+        measure,
+    )
+    return Controls(
+        tuple(buttons),
+        None,
+        None,
+        panel=panel,
+        panel_title=Rect(room.x, room.y, room.w, title_h),
+        backdrop_intent=intents.WAKE,
+        label_size=label_size,
+        title_text=words.facts_title,
+        title_size=round(screen.shorter / 18),
+        info_box=box,
+        info_lines=tuple(lines),
+        info_size=size,
+    )
+
+
+def _touch_test(screen: Screen, words: StaffText, measure: TextMeasurer) -> Controls:
+    # The whole screen, edges included: calibration is most often off near the edges.
+    panel = Rect(0, 0, screen.width, screen.height)
+    inner = screen.safe.inset(screen.gap)
+    buttons, room = _bottom_buttons(inner, screen, words)
+    title_size = one_size(
+        [words.touch_title], room.w, screen.label_size, _label_floor(screen), measure, max_lines=2
+    )
+    label_size = one_size(
+        [b.label for b in buttons],
+        buttons[0].rect.w - 2 * screen.gap,
+        screen.label_size,
+        _label_floor(screen),
+        measure,
+    )
+    return Controls(
+        tuple(buttons),
+        None,
+        None,
+        panel=panel,
+        panel_title=Rect(inner.x, inner.y, inner.w, screen.button_size),
+        label_size=label_size,
+        title_text=words.touch_title,
+        title_size=title_size,
+        touch_area=panel,
+    )
+
+
 def _language_label(deck: Deck, language: str) -> str | None:
     """The language button's label: the next language, named in itself."""
     languages = deck.languages
@@ -525,6 +678,9 @@ def controls_for(
         return replace(menu, under=base)
     if view.overlay is Overlay.KEYPAD:
         return replace(keypad_controls(screen, words), under=base)
+    if view.overlay in STAFF_OVERLAYS:
+        staff = staff_controls(screen, view.overlay, view.language, measure, view.facts)
+        return replace(staff, under=base)
     return base
 
 
@@ -555,6 +711,7 @@ class ControlsCache:
             view.index,
             offset,
             larger_text_available,
+            view.facts,
         )
         found = self._found.get(key)
         if found is not None and found[0] is presentation:
