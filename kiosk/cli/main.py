@@ -370,7 +370,9 @@ def _start(
         pygame.display.quit()
         # The details (SDL's driver talk) go to the log file for IT; the person gets a sentence.
         log.debug("no display: %s; SDL said: %s", error, sdl_said.text.strip())
-        print(f"kiosk: {no_display_message(source.path, os.environ)}", file=sys.stderr)
+        # A deck home with nothing published yet would show the bundled deck.
+        shown = source.path if source.published else bundled
+        print(f"kiosk: {no_display_message(shown, os.environ)}", file=sys.stderr)
         started.cancel()
         started.wait()
         return 2

@@ -42,6 +42,11 @@ class DeckSource:
     path: Path
     home: bool
 
+    @property
+    def published(self) -> bool:
+        """False for a deck home where nothing was published yet."""
+        return not self.home or is_deck_home(self.path)
+
     def folder(self) -> Path:
         """The deck folder to load now (a home's current version, resolved once). A `current`
         that loops is left unresolved: loading it then fails, and the next deck is tried."""
@@ -108,7 +113,7 @@ def choose_deck(
     the bundled deck is always tried. A deck home with nothing published yet is passed over
     without a reason: it is not broken."""
     candidates: list[tuple[str, Path]] = []
-    if source.home and not is_deck_home(source.path):
+    if not source.published:
         log.info(
             "nothing is published in %s yet: showing the %s deck and watching for a publish",
             source.path,
