@@ -55,12 +55,13 @@ from kiosk.deck.model import (
     Transition,
     TransitionStyle,
 )
+from kiosk.deck.unitext import normalise, text_problem
 from kiosk.deck.yamlnodes import BOOL, FLOAT, INT, STR, NotYAMLError, describe, parse
 
 MAX_BULLETS = 8
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
-COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+LANGUAGE_CODE = re.compile(r"[a-z]{2}")
+COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 CLOCK_TIME = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
 WEB_ADDRESS = re.compile(r"https://[^\s]{4,300}")
 
@@ -118,6 +119,9 @@ class _Context:
 
     deck_dir: Path
     languages: tuple[str, ...] = ("en",)
+    # False when deck.yaml could not say which languages (a YAML error, a bad `languages:`):
+    # its problem is the one reported, not one per text about languages that follow from it.
+    languages_known: bool = True
     errors: list[ContentError] = field(default_factory=list)
     limits: Limits = DEFAULT_LIMITS
     image_check: ImageCheck | None = None
@@ -353,14 +357,23 @@ def _by_language(
     """A mapping with one value (read by `each`) for every language of the deck."""
     languages = file.ctx.languages
     found: dict[str, Any] = {}
+    lines: dict[str, int] = {}
     for key, value in node.value:
         code = key.value if isinstance(key, ScalarNode) else ""
-        if code not in languages:
+        if code in lines:
+            file.error(
+                key, f"{path}.{code}", f"'{code}' is given twice (first on line {lines[code]})"
+            )
+            continue
+        lines[code] = key.start_mark.line + 1
+        if code not in languages and file.ctx.languages_known:
             file.error(key, f"{path}.{code}", f"'{code}' is not one of the deck's languages")
             continue
         item = each(value, f"{path}.{code}", file)
         if item is not None:
             found[code] = item
+    if not file.ctx.languages_known:
+        return found or None
     missing = [code for code in languages if code not in found]
     if missing and len(found) + len(missing) == len(languages):
         file.error(node, path, f"missing {what} for {', '.join(missing)}")
@@ -371,10 +384,15 @@ def _plain_text(node: Node, path: str, file: _File) -> str | None:
     if not (isinstance(node, ScalarNode) and node.tag == STR):
         file.error(node, path, f"expected text, got {describe(node)}")
         return None
-    if not node.value.strip():
+    text = normalise(str(node.value)).strip()
+    if not text:
         file.error(node, path, "is empty")
         return None
-    return str(node.value.strip())
+    problem = text_problem(text, file.ctx.limits)
+    if problem is not None:
+        file.error(node, path, problem)
+        return None
+    return text
 
 
 def _text(node: Node, path: str, file: _File) -> Text | None:
@@ -382,9 +400,13 @@ def _text(node: Node, path: str, file: _File) -> Text | None:
     languages = file.ctx.languages
     if isinstance(node, MappingNode):
         texts = _by_language(node, path, file, _plain_text, "translation")
-        return None if texts is None else Text({code: texts[code] for code in languages})
+        if texts is None:
+            return None
+        if not file.ctx.languages_known:
+            return Text(texts, line=node.start_mark.line + 1)
+        return Text({code: texts[code] for code in languages}, line=node.start_mark.line + 1)
     text = _plain_text(node, path, file)
-    if text is not None and len(languages) > 1:
+    if text is not None and len(languages) > 1 and file.ctx.languages_known:
         file.error(
             node,
             path,
@@ -392,7 +414,7 @@ def _text(node: Node, path: str, file: _File) -> Text | None:
             "e.g. {en: ..., es: ...}",
         )
         return None
-    return None if text is None else Text({languages[0]: text})
+    return None if text is None else Text({languages[0]: text}, line=node.start_mark.line + 1)
 
 
 def _texts(node: Node, path: str, file: _File) -> tuple[Text, ...] | None:
@@ -458,7 +480,7 @@ def _choice(options: type[StrEnum]) -> Convert:
 
 
 def _colour(node: Node, path: str, file: _File) -> RGB | None:
-    if isinstance(node, ScalarNode) and node.tag == STR and COLOUR.match(node.value):
+    if isinstance(node, ScalarNode) and node.tag == STR and COLOUR.fullmatch(node.value):
         v = node.value
         return (int(v[1:3], 16), int(v[3:5], 16), int(v[5:7], 16))
     got = f"'{node.value}'" if isinstance(node, ScalarNode) else describe(node)
@@ -474,7 +496,7 @@ def _flag(node: Node, path: str, file: _File) -> bool | None:
 
 
 def _slug(node: Node, path: str, file: _File) -> str | None:
-    if isinstance(node, ScalarNode) and node.tag == STR and SLUG.match(node.value):
+    if isinstance(node, ScalarNode) and node.tag == STR and SLUG.fullmatch(node.value):
         return str(node.value)
     file.error(node, path, "expected lower-case letters, digits and dashes, like 'what-is-cvi'")
     return None
@@ -509,22 +531,23 @@ def _urls(node: Node, path: str, file: _File) -> dict[str, str] | None:
 
 def _languages(node: Node, path: str, file: _File) -> tuple[str, ...] | None:
     """The deck's language codes; every text read after this one must have each of them."""
+    file.ctx.languages_known = False  # until every code below is good
     if not isinstance(node, SequenceNode) or not node.value:
         file.error(node, path, "expected a list of language codes such as [en, es]")
         return None
     codes: list[str] = []
     for n, item in enumerate(node.value):
         code = item.value if isinstance(item, ScalarNode) else None
-        if not (isinstance(code, str) and LANGUAGE_CODE.match(code)):
-            file.error(
-                item, f"{path}[{n}]", f"expected a two-letter language code, got {describe(item)}"
-            )
+        if not (isinstance(code, str) and LANGUAGE_CODE.fullmatch(code)):
+            got = repr(code) if isinstance(code, str) and item.tag == STR else describe(item)
+            file.error(item, f"{path}[{n}]", f"expected a two-letter language code, got {got}")
             return None
         if code in codes:
             file.error(item, f"{path}[{n}]", f"'{code}' is listed twice")
             return None
         codes.append(code)
     file.ctx.languages = tuple(codes)
+    file.ctx.languages_known = True
     return file.ctx.languages
 
 
@@ -788,6 +811,7 @@ def load_deck(
         node = _read(deck_dir / "deck.yaml", deck_file)
         found = _walk_table(node, "", DECK, deck_file) if node is not None else None
         settings = found.values if found is not None else {}
+        ctx.languages_known = ctx.languages_known and found is not None
 
     section_paths = sorted(p for p in deck_dir.glob("*.yaml") if p.name != "deck.yaml")
     for stray in sorted(deck_dir.glob("*.yml")):

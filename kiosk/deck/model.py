@@ -5,14 +5,12 @@ The loader (`kiosk.deck.content`) builds these objects; everything else only rea
 
 from __future__ import annotations
 
-import pickle
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
-from typing import SupportsIndex
 
 RGB = tuple[int, int, int]
 
@@ -26,6 +24,9 @@ class Text:
     """
 
     by_language: Mapping[str, str]
+    # Where it was written (1-based; 0 when not read from a file): the loader child names it
+    # when the text cannot be drawn. Not part of what the text is.
+    line: int = field(default=0, compare=False)
 
     def get(self, language: str) -> str:
         """The text in `language`, or in the first language that has it."""
@@ -205,17 +206,13 @@ LANGUAGE_NAMES = {"en": "English", "es": "Español"}
 class Pixels:
     """An image already decoded (and scaled) by the loader child: RGBA bytes, row by row.
 
-    `rgba` is bytes, or a read-only view of the buffer it arrived in: pickled (protocol 5)
-    it travels out of band, so the megabytes of pixels are never copied on the way."""
+    `rgba` is bytes, or a read-only view of the buffer it arrived in: the loader's answer
+    (`kiosk.loader.wire`) sends it out of band, so the megabytes of pixels are never copied
+    on the way."""
 
     width: int
     height: int
     rgba: bytes | memoryview = field(repr=False)
-
-    def __reduce_ex__(self, protocol: SupportsIndex) -> tuple[object, ...]:
-        if int(protocol) >= 5:
-            return (Pixels, (self.width, self.height, pickle.PickleBuffer(self.rgba)))
-        return (Pixels, (self.width, self.height, bytes(self.rgba)))
 
 
 @dataclass(frozen=True)
@@ -245,7 +242,7 @@ class Deck:
     take_home_url: str = MEDLINEPLUS_CVI  # for any language without its own address below
     alternate_languages: bool = False  # attract loop: each round in the next language
     # The take-home address per language, when the deck gives one for each.
-    # A plain dict (not the read-only proxy): decks cross from the loader child by pickle.
+    # A plain dict (not the read-only proxy), as the loader's answer gives it back.
     take_home_urls: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_TAKE_HOME_URLS))
     # Set by `kiosk.loader`; None for decks read in-process (tests, tools).
     assets: DeckAssets | None = field(default=None, compare=False, repr=False)

@@ -21,9 +21,11 @@ from datetime import datetime
 from typing import Protocol
 
 from kiosk.deck.model import Deck, SlideKind, base_id
-from kiosk.screen.intents import Action, Intent
+from kiosk.ops.exits import EXIT_OK, EXIT_RESTART, EXIT_TO_DESKTOP
+from kiosk.screen.intents import Action, Intent, StaffChoice
 from kiosk.screen.presentation import Presentation
 from kiosk.screen.questions import HELPFUL_BEFORE_IDLE, HELPFUL_SECONDS, Questions, reveal_after
+from kiosk.screen.staff import MAX_TOUCHES
 from kiosk.screen.view import FROM_SCREEN, Animation, Mode, Overlay, View
 
 __all__ = ["FROM_SCREEN", "Animation", "Mode", "Navigator", "Overlay", "View"]
@@ -77,6 +79,11 @@ class Navigator:
         self.animation: Animation | None = None
         self.exit_requested = False
         self.exit_reason = ""  # for the log: who left, and how
+        self.exit_status = EXIT_OK  # kiosk.ops.exits: what systemd is told
+        # "This screen's facts", asked for when staff open them (the app knows them).
+        self.staff_facts: Callable[[], tuple[str, ...]] = lambda: ()
+        self._facts: tuple[str, ...] = ()
+        self._touches: list[tuple[int, int]] = []
         self._shown_at = now  # when the current page was fully on screen
         self._last_input = now
         self._pin = ""
@@ -119,6 +126,8 @@ class Navigator:
             answered=self.questions.answered(slide_id),
             revealed=self.questions.revealed(slide_id),
             helpful_topic=self.questions.helpful_topic,
+            facts=self._facts if self.overlay is Overlay.STAFF_FACTS else (),
+            touches=tuple(self._touches) if self.overlay is Overlay.TOUCH_TEST else (),
         )
 
     @property
@@ -188,6 +197,9 @@ class Navigator:
         if self.overlay is Overlay.KEYPAD:
             self._handle_keypad(intent)
             return
+        if self.overlay in (Overlay.STAFF, Overlay.STAFF_FACTS, Overlay.TOUCH_TEST):
+            self._handle_staff(intent)
+            return
         if self.overlay is Overlay.HELPFUL:
             # One tap on a face answers; any other tap just closes it (skipping costs
             # nothing more), and a key press still does its job.
@@ -256,7 +268,9 @@ class Navigator:
                 self.version += 1
         elif action is Action.KEYPAD_ENTER:
             if self._staff is not None and self._staff.attempt(self._pin):
-                self._exit("staff exit (corner hold and PIN)")
+                self._pin = ""
+                log.info("staff menu opened (corner hold and PIN)")
+                self._set_overlay(Overlay.STAFF)
             else:
                 self._pin = ""
                 self._pin_rejected_at = self._clock()
@@ -265,6 +279,40 @@ class Navigator:
             self._pin = ""
             self._set_overlay(Overlay.NONE)
         # Anything else (arrows, taps beside the keys) is ignored while the keypad is up.
+
+    def _handle_staff(self, intent: Intent) -> None:
+        action = intent.action
+        if self.overlay is Overlay.TOUCH_TEST and action is Action.TOUCH_POINT:
+            if intent.point is not None:
+                self._touches = [*self._touches, intent.point][-MAX_TOUCHES:]
+                log.debug("touch test: a touch at %s", intent.point)
+                self.version += 1
+            return
+        if action in (Action.CLOSE, Action.HOME, Action.MENU):
+            log.info("staff menu: cancel")
+            self._set_overlay(Overlay.NONE)
+            return
+        if action is not Action.STAFF or intent.value is None:
+            return  # the slide's own keys and taps beside the buttons do nothing here
+        choice = StaffChoice(intent.value)
+        if choice is StaffChoice.BACK:
+            self._set_overlay(Overlay.STAFF)
+        elif self.overlay is not Overlay.STAFF:
+            return
+        elif choice is StaffChoice.EXIT_TO_DESKTOP:
+            log.info("staff menu: exit to the desktop")
+            self._exit("staff exit to the desktop (corner hold and PIN)", EXIT_TO_DESKTOP)
+        elif choice is StaffChoice.RESTART:
+            log.info("staff menu: restart the kiosk")
+            self._exit("staff restart (corner hold and PIN)", EXIT_RESTART)
+        elif choice is StaffChoice.FACTS:
+            log.info("staff menu: this screen's facts")
+            self._facts = self.staff_facts()
+            self._set_overlay(Overlay.STAFF_FACTS)
+        elif choice is StaffChoice.TOUCH_TEST:
+            log.info("staff menu: touch test")
+            self._touches = []
+            self._set_overlay(Overlay.TOUCH_TEST)
 
     def use(self, presentation: Presentation) -> None:
         """Show `presentation` from now on: the other text size, an edited deck or a new
@@ -436,9 +484,10 @@ class Navigator:
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _exit(self, reason: str) -> None:
+    def _exit(self, reason: str, status: int = EXIT_OK) -> None:
         self.exit_requested = True
         self.exit_reason = reason
+        self.exit_status = status
 
     def _wake(self) -> None:
         if self.mode is Mode.ATTRACT:

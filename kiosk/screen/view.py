@@ -27,6 +27,9 @@ class Overlay(Enum):
     MENU = "menu"
     KEYPAD = "keypad"
     HELPFUL = "helpful"  # "Was this helpful?" (kiosk.screen.questions)
+    STAFF = "staff"  # the staff menu, after the corner hold and the PIN
+    STAFF_FACTS = "staff_facts"  # this screen's facts, for staff
+    TOUCH_TEST = "touch_test"  # where each touch lands, to check calibration
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -72,3 +75,5 @@ class View:
     answered: int = -1  # on a question: the answer tapped in this visit, -1 none
     revealed: bool = False  # on a question: the attract loop revealed the answer
     helpful_topic: int = -1  # the topic "Was this helpful?" asks about (Overlay.HELPFUL)
+    facts: tuple[str, ...] = ()  # Overlay.STAFF_FACTS: one line per fact
+    touches: tuple[tuple[int, int], ...] = ()  # Overlay.TOUCH_TEST: the latest taps, oldest first
