@@ -230,6 +230,13 @@ def _validate(folder: Path, sizes: Sequence[tuple[int, int]]) -> int:
         f"{folder}: {len(deck.slides)} slides in {len(deck.sections)} topics; "
         f"all fit at {sizes_text}"
     )
+    from kiosk.deck.script import narration_notes
+
+    notes = narration_notes(deck)
+    for line in notes.lines()[: len(notes.lines()) - len(notes.stale)]:
+        print(f"note: {line}", file=sys.stderr)
+    for line in notes.stale:
+        print(f"warning: {line}", file=sys.stderr)
     from kiosk.ops.pin import no_pin_warning
 
     warning = no_pin_warning()
