@@ -130,6 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
     from kiosk.cli.commands import add_commands
 
     add_commands(commands)
+    from kiosk.narrate.cli import add_parser as add_narrate
+
+    add_narrate(commands)
     return parser
 
 
@@ -171,6 +174,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _validate(args.deck or bundled_deck(), args.size or list(STANDARD_SIZES))
     if command == "render":
         return _render(args)
+    if command == "narrate":
+        from kiosk.narrate.cli import run as narrate
+
+        return narrate(args, bundled_deck())
     if command in ("publish", "versions", "rollback", "set-pin"):
         from kiosk.cli.commands import run_command
 

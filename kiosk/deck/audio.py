@@ -316,10 +316,14 @@ def sniff_audio_file(path: Path, roots: list[Path], limits: Limits = DEFAULT_LIM
     return None
 
 
-def find_audio(value: str, deck_dir: Path, check: AudioCheck) -> Path:
+def find_audio(
+    value: str, deck_dir: Path, check: AudioCheck, *, may_be_missing: bool = False
+) -> Path:
     """The resolved file a slide's `narration: {xx: value}` names, looked up like an image: in
     the deck folder, then in `assets/` beside it, after `check` accepted it; or BadAudioError
-    with the whole sentence (the caller adds file, line and field)."""
+    with the whole sentence (the caller adds file, line and field). `may_be_missing` (for
+    `kiosk narrate`, which makes it): a file found nowhere is where it would be made, in the
+    first of the two folders that has its folder, else in the deck folder."""
     if os.path.isabs(value) or value.startswith(("/", "\\", "~")) or re.match(r"^[A-Za-z]:", value):
         raise BadAudioError(f"audio path must be relative (like audio/valves.en.ogg), got {value}")
     if not value.lower().endswith(AUDIO_SUFFIXES):
@@ -340,6 +344,10 @@ def find_audio(value: str, deck_dir: Path, check: AudioCheck) -> Path:
             if problem:
                 raise BadAudioError(f"audio {value}: {problem}")
             return resolved
+    if may_be_missing:
+        roots = [deck_dir.resolve(), (deck_dir.parent / "assets").resolve()]
+        home = next((r for r in roots if (r / value).parent.is_dir()), roots[0])
+        return (home / value).resolve()
     raise BadAudioError(f"audio not found: {value} (looked in {deck_dir.name}/ and assets/)")
 
 

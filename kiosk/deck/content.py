@@ -119,6 +119,7 @@ class _Context:
     image_check: ImageCheck | None = None
     reading: Callable[[Path], None] | None = None
     audio_check: AudioCheck | None = None
+    audio_may_be_missing: bool = False  # kiosk narrate: it makes them
 
     @property
     def roots(self) -> list[Path]:
@@ -490,7 +491,10 @@ def _narration(node: Node, path: str, file: _File) -> tuple[tuple[str, Path], ..
         else:
             try:
                 found[code] = find_audio(
-                    value.value.strip(), file.ctx.deck_dir, file.ctx.check_audio
+                    value.value.strip(),
+                    file.ctx.deck_dir,
+                    file.ctx.check_audio,
+                    may_be_missing=file.ctx.audio_may_be_missing,
                 )
             except BadAudioError as problem:
                 file.error(value, where, str(problem))
@@ -779,16 +783,18 @@ def load_deck(
     image_check: ImageCheck | None = None,
     reading: Callable[[Path], None] | None = None,
     audio_check: AudioCheck | None = None,
+    audio_may_be_missing: bool = False,
 ) -> Deck:
     """Read and check a deck folder. Raises DeckError listing every problem found.
 
     `image_check` replaces the default header sniff (the loader child decodes there);
     `reading` is told each file's path before it is read (the child reports progress so a
     crash can be pinned on a file); `audio_check` replaces the header walk of narration files
-    (the child decodes them and reads their timings)."""
+    (the child decodes them and reads their timings); `audio_may_be_missing` is for `kiosk
+    narrate`, which makes the files."""
     deck_dir = Path(folder)
     ctx = _Context(deck_dir, limits=limits, image_check=image_check, reading=reading)
-    ctx.audio_check = audio_check
+    ctx.audio_check, ctx.audio_may_be_missing = audio_check, audio_may_be_missing
     name = deck_dir.name or str(deck_dir)
 
     def shown(path: Path) -> str:
