@@ -1,9 +1,14 @@
 # Two commands do all the set-up: `make run` and `make test`.
-# Another interpreter gets its own venv: `make test PYTHON=python3.13` builds .venv-3.13.
-# Installs come from the hash-checked lock files in requirements/; `make lock` refreshes them.
+# Another interpreter gets its own venv: `make test PYTHON=python3.13` builds .venv-3.13.1,
+# named by the full version so Debian's /usr/bin/python3 (3.11.2) and pyenv's 3.11.7 never
+# share one. Installs come from the hash-checked lock files in requirements/; `make lock`
+# refreshes them.
 PYTHON ?= python3
-PY_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+PY_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])' 2>/dev/null)
 ifeq ($(origin PYTHON),command line)
+ifeq ($(PY_VERSION),)
+$(error PYTHON=$(PYTHON) does not run here: give the path or name of a Python 3.11 or newer)
+endif
 VENV ?= .venv-$(PY_VERSION)
 else
 VENV ?= .venv

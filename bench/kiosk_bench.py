@@ -556,7 +556,7 @@ def status_and_metrics(deck: Deck, writes: int, scrapes: int) -> dict[str, objec
     from prometheus_client import generate_latest
 
     from kiosk.ops.metrics import build_registry, serve
-    from kiosk.ops.stats import StatsRecorder
+    from kiosk.ops.stats.recorder import StatsRecorder
     from kiosk.ops.status import STATUS_SECONDS, StatusWriter
 
     folder = Path(tempfile.mkdtemp(prefix="kiosk-bench-"))

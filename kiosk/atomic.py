@@ -6,6 +6,9 @@ Every file the kiosk and its tools write goes through here, with one policy:
 - the file's mode is given by the caller (0644 unless it holds a secret: 0600), set before
   the rename, so the file is never visible with other modes;
 - a failure removes the temporary file and raises; the old file is untouched.
+
+Symbolic links that say which copy is live (a deck home's `current`, the last good deck) are
+switched the same way: a new link under a temporary name, renamed over the old one.
 """
 
 from __future__ import annotations
@@ -13,9 +16,10 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import secrets
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 PUBLIC = 0o644
@@ -43,10 +47,17 @@ def fsync_dir(path: Path) -> None:
 
 
 def write_atomic(
-    path: Path, data: bytes | str, *, mode: int = PUBLIC, durable: bool = True
+    path: Path,
+    data: bytes | str,
+    *,
+    mode: int = PUBLIC,
+    durable: bool = True,
+    check: Callable[[Path], None] | None = None,
 ) -> None:
     """Replace `path` with `data` atomically. `durable=False` skips the fsyncs, for files
-    rewritten every few seconds whose loss in a power cut costs nothing (the status file)."""
+    rewritten every few seconds whose loss in a power cut costs nothing (the status file).
+    `check` is called with the finished temporary file before the rename (an upload decoded
+    in a child process); if it raises, nothing is replaced."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -57,6 +68,8 @@ def write_atomic(
                 os.fsync(fd)
         finally:
             os.close(fd)
+        if check is not None:
+            check(Path(temporary))
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -64,6 +77,26 @@ def write_atomic(
         raise
     if durable:
         fsync_dir(path.parent)
+
+
+def replace_symlink(link: Path, target: str) -> None:
+    """Point `link` at `target` (relative to the link's folder) atomically and durably:
+    readers see the old target or the new one, never no link. The temporary link is named
+    `.<link name>-<pid>-<random>`, so a clean-up after a power cut can find it."""
+    while True:
+        temporary = link.with_name(f".{link.name}-{os.getpid()}-{secrets.token_hex(4)}")
+        try:
+            os.symlink(target, temporary)
+            break
+        except FileExistsError:
+            continue
+    try:
+        os.replace(temporary, link)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    fsync_dir(link.parent)
 
 
 def write_durably(path: Path, data: bytes | str, *, mode: int = PUBLIC) -> None:

@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 
 from kiosk.console.app import ConsoleSettings, create_app
 from kiosk.console.auth import set_password
-from kiosk.ops.stats import TABLES
+from kiosk.ops.stats.store import TABLES
 
 REPO = Path(__file__).resolve().parents[1]
 PASSWORD = "correct horse battery"

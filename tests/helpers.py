@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kiosk.deck.model import (
+    Answer,
     Column,
     Deck,
     Origin,
@@ -124,3 +125,42 @@ def make_deck(
         transition=Transition(style, transition_seconds),
         staff_exit=StaffExit(5.0),
     )
+
+
+def make_question(
+    slide_id: str = "check-1",
+    *,
+    section: str = "Topic",
+    answers: int = 3,
+    right: int = 1,
+    teaches: str = "slide-0",
+    two_languages: bool = True,
+    privacy_note: bool = False,
+) -> Slide:
+    """A `check` slide: "Answer n" buttons, answer `right` the right one."""
+
+    def t(value: str) -> Text:
+        return text(value, f"es {value}" if two_languages else None)
+
+    return Slide(
+        id=slide_id,
+        kind=SlideKind.CHECK,
+        title=t("Which answer is right?"),
+        section=t(section),
+        origin=Origin("slides/test.yaml", 1),
+        answers=tuple(Answer(t(f"Answer {n + 1}"), n == right) for n in range(answers)),
+        explanation=t("The second answer is right because the test says so."),
+        teaches=teaches,
+        privacy_note=privacy_note,
+    )
+
+
+def question_deck(**settings: object) -> Deck:
+    """Six pages in three topics; the last page of topics 0 and 1 is a question."""
+    from dataclasses import replace
+
+    deck = make_deck(6, languages=("en", "es"), **settings)  # type: ignore[arg-type]
+    slides = list(deck.slides)
+    slides[1] = make_question("check-a", section="Topic 0", privacy_note=True)
+    slides[3] = make_question("check-b", section="Topic 1", right=0, answers=2)
+    return replace(deck, slides=tuple(slides))

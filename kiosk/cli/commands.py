@@ -56,7 +56,8 @@ def run_command(args: argparse.Namespace, default_source: Path) -> int:
     if args.command == "set-pin":
         return _set_pin(args)
     # Imported here: `kiosk run` builds the same parser, and its start-up path needs none of it.
-    from kiosk.decks.publish import PublishError, default_home, rollback
+    from kiosk.decks.publish import rollback
+    from kiosk.decks.store import PublishError, default_home
 
     home = args.home or default_home()
     try:
@@ -79,13 +80,8 @@ def run_command(args: argparse.Namespace, default_source: Path) -> int:
 
 
 def _publish(args: argparse.Namespace, home: Path, source: Path) -> int:
-    from kiosk.decks.publish import (
-        KEEP_VERSIONS,
-        PublishError,
-        current_id,
-        publish,
-        wait_until_still,
-    )
+    from kiosk.decks.publish import publish, wait_until_still
+    from kiosk.decks.store import KEEP_VERSIONS, PublishError, current_id
 
     if args.settle > 0 and not wait_until_still(source, args.settle):
         raise PublishError([f"{source}: still changing after 10 minutes; nothing published"])
@@ -112,7 +108,7 @@ def _publish(args: argparse.Namespace, home: Path, source: Path) -> int:
 
 
 def _versions(home: Path) -> int:
-    from kiosk.decks.publish import current_id, list_versions
+    from kiosk.decks.store import current_id, list_versions
 
     versions = list_versions(home)
     if not versions:

@@ -23,6 +23,7 @@ from kiosk.deck.deckpath import deck_folder_problem
 from kiosk.deck.model import Deck
 from kiosk.loader import LoadJob, LoadRequest, load_isolated
 from kiosk.loader.check import STANDARD_SIZES, check_deck
+from kiosk.ops.exits import EXIT_RESTART, restart_in_place
 from kiosk.ops.logs import FORMAT, install_excepthooks, log_file, setup_logging
 from kiosk.paths import state_dir
 from kiosk.screen.display import captured_stderr, leave_out_optional_imports, no_display_message
@@ -148,7 +149,7 @@ def entry() -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments[:1] == ["stats"]:
-        from kiosk.ops.stats import stats_main
+        from kiosk.ops.stats.command import stats_main
 
         return stats_main(arguments[1:])
     if arguments[:1] == ["metrics"]:
@@ -325,7 +326,10 @@ def _run(
     output: str | None = None,
 ) -> int:
     try:
-        return _start(deck_arg, windowed, first_frame_only=first_frame_only, output=output)
+        status = _start(deck_arg, windowed, first_frame_only=first_frame_only, output=output)
+        if status == EXIT_RESTART:
+            restart_in_place()
+        return status
     except SystemExit as stop:
         return stop.code if isinstance(stop.code, int) else 0
     except Exception:
@@ -380,7 +384,9 @@ def _start(
         pygame.display.quit()
         # The details (SDL's driver talk) go to the log file for IT; the person gets a sentence.
         log.debug("no display: %s; SDL said: %s", error, sdl_said.text.strip())
-        print(f"kiosk: {no_display_message(source.path, os.environ)}", file=sys.stderr)
+        # A deck home with nothing published yet would show the bundled deck.
+        shown = source.path if source.published else bundled
+        print(f"kiosk: {no_display_message(shown, os.environ)}", file=sys.stderr)
         started.cancel()
         started.wait()
         return 2
@@ -404,10 +410,11 @@ def _start(
     from kiosk.decks.follow import CurrentFollower, Watcher
     from kiosk.decks.lastgood import LastGoodKeeper, last_good_slides
     from kiosk.decks.reload import DeckWatcher, LoadProblemsError
-    from kiosk.decks.startup import choose_deck, version_of
+    from kiosk.decks.startup import ATTEMPTS_FILE, StartAttempts, choose_deck, version_of
     from kiosk.ops.config import ConfigError, MachineConfig, default_screen_name, load_config
     from kiosk.ops.pin import StaffPin, no_pin_warning
-    from kiosk.ops.stats import StatsRecorder, default_stats_path
+    from kiosk.ops.stats.recorder import StatsRecorder
+    from kiosk.ops.stats.store import default_stats_path
     from kiosk.ops.status import RecentErrors, StatusWriter, default_status_path
     from kiosk.ops.watchdog import SystemdNotifier
     from kiosk.screen.app import KioskApp
@@ -438,7 +445,15 @@ def _start(
         # The same, for later decks: started here, polled by the loop, never waited for.
         return LoadJob(LoadRequest(folder, (size,)))
 
-    chosen = choose_deck(source, last_good=last_good_slides(), bundled=bundled, load=load)
+    # A deck that stopped the screen twice before it was drawn whole is passed over.
+    attempts = StartAttempts(state_dir() / ATTEMPTS_FILE)
+    chosen = choose_deck(
+        source,
+        last_good=last_good_slides(),
+        bundled=bundled,
+        load=load,
+        passed_over=attempts.passed_over,
+    )
     if first_load is not None:  # not needed after all: do not leave the child waiting
         first_load.cancel()
         first_load.wait()
@@ -480,8 +495,15 @@ def _start(
     def keep(new: Deck) -> None:
         keeper.submit(new.root, version_of(new.root))
 
-    def live(new: Deck) -> None:
+    def drawn(new: Deck) -> None:
+        # Kept as the last good deck only once every page of it was drawn on this screen.
+        if new is deck:
+            attempts.drawn()
+            if chosen.fallback:
+                return
         keep(new)
+
+    def live(new: Deck) -> None:
         app.deck_info["version"] = version_of(new.root) or ""
         app.deck_info["source"] = "configured"
 
@@ -501,6 +523,7 @@ def _start(
         stats=stats,
         staff=StaffPin(),
         on_deck_live=live,
+        on_deck_drawn=drawn,
         status=StatusWriter(default_status_path()),
         recent_errors=recent_errors,
         screen_name=config.screen_name,
@@ -512,8 +535,7 @@ def _start(
     if chosen.fallback:
         app.fallbacks += 1
         app.fallback_reason = f"showing the {chosen.kind} deck: {chosen.reasons[0]}"
-    else:
-        keep(deck)
+    attempts.starting(chosen.folder)
     signals.app = app
     try:
         app.step()  # the first frame
@@ -530,6 +552,7 @@ def _start(
             print(f"first-frame {time.time():.6f}", flush=True)
         else:
             app.run()
+        attempts.drawn()  # a clean stop is no crash
     finally:
         signals.app = None
         watcher.close()
@@ -539,7 +562,7 @@ def _start(
         screen.close()
         pygame.quit()
     log.info("kiosk stopped%s", f" ({app.stop_reason})" if app.stop_reason else "")
-    return 0
+    return app.navigator.exit_status
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ matplotlib.use("Agg")
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from kiosk.ops.stats import SKIP_SECONDS
+from kiosk.ops.stats.store import SKIP_SECONDS
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 VIEW_COLUMNS = ("minute", "slide_id", "mode", "language", "dwell_seconds")

@@ -100,7 +100,7 @@ def console_main(argv: Sequence[str] | None = None) -> int:
 
     from kiosk.console.app import ConsoleSettings, create_app
     from kiosk.deck.bundled import bundled_deck
-    from kiosk.ops.stats import default_stats_path
+    from kiosk.ops.stats.store import default_stats_path
     from kiosk.ops.status import default_status_path
 
     host, port = args.listen

@@ -16,8 +16,9 @@ from pathlib import Path
 
 from kiosk.deck.fingerprint import deck_fingerprint
 from kiosk.decks import publish as publishing
+from kiosk.decks import store
 from kiosk.decks.lastgood import last_good_id
-from kiosk.decks.publish import PublishedVersion, PublishError
+from kiosk.decks.store import PublishedVersion, PublishError
 from kiosk.loader import check
 
 __all__ = [
@@ -62,7 +63,7 @@ def _info(version: PublishedVersion) -> VersionInfo:
         note=version.note,
         hash=version.deck_hash,
         slides=version.slide_count,
-        folder=publishing.deck_folder(version),
+        folder=store.deck_folder(version),
     )
 
 
@@ -90,10 +91,10 @@ class DeckHome:
 
     def versions(self) -> list[VersionInfo]:
         """Every published version, newest first."""
-        return [_info(version) for version in publishing.list_versions(self.home)]
+        return [_info(version) for version in store.list_versions(self.home)]
 
     def current(self) -> VersionInfo | None:
-        version = publishing.current_version(self.home)
+        version = store.current_version(self.home)
         return _info(version) if version is not None else None
 
     def live_folder(self) -> Path | None:

@@ -35,7 +35,7 @@ def _worker_command(deck: Path, out: Path, size: tuple[int, int], *extra: str) -
     return [
         sys.executable,
         "-m",
-        "kiosk.console.render_worker",
+        "kiosk.console.workers.render_worker",
         str(deck),
         str(out),
         f"{size[0]}x{size[1]}",

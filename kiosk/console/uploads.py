@@ -56,7 +56,7 @@ def decode_problem(path: Path) -> str | None:
     environment = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "kiosk.console.image_check", str(path)],
+            [sys.executable, "-m", "kiosk.console.workers.image_check", str(path)],
             capture_output=True,
             text=True,
             timeout=DECODE_SECONDS,

@@ -41,6 +41,7 @@ from kiosk.deck.model import (
     DAY_NAMES,
     LANGUAGE_NAMES,
     RGB,
+    Answer,
     Column,
     Deck,
     NarrationSettings,
@@ -56,12 +57,13 @@ from kiosk.deck.model import (
     Transition,
     TransitionStyle,
 )
+from kiosk.deck.unitext import normalise, text_problem
 from kiosk.deck.yamlnodes import BOOL, FLOAT, INT, STR, NotYAMLError, describe, parse
 
 MAX_BULLETS = 8
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
-COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+LANGUAGE_CODE = re.compile(r"[a-z]{2}")
+COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 CLOCK_TIME = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
 WEB_ADDRESS = re.compile(r"https://[^\s]{4,300}")
 
@@ -75,7 +77,12 @@ KIND_FIELDS: dict[SlideKind, tuple[frozenset[str], frozenset[str]]] = {
     SlideKind.CALLOUT: (frozenset({"body"}), frozenset({"image"})),
     SlideKind.SOURCES: (frozenset({"bullets"}), frozenset({"body"})),
     SlideKind.DISCLAIMER: (frozenset({"body"}), frozenset({"bullets"})),
+    # The title is the question.
+    SlideKind.CHECK: (frozenset({"answers", "explanation", "teaches"}), frozenset()),
 }
+MIN_ANSWERS, MAX_ANSWERS = 2, 4
+# Where a sentence ends inside a text: . ! ? (or …) followed by a space and more words.
+SENTENCE_BREAK = re.compile(r"[.!?…][\"')»]?\s+\S")
 _BY_KIND: frozenset[str] = frozenset().union(
     *(needed | allowed for needed, allowed in KIND_FIELDS.values())
 )
@@ -114,12 +121,17 @@ class _Context:
 
     deck_dir: Path
     languages: tuple[str, ...] = ("en",)
+    # False when deck.yaml could not say which languages (a YAML error, a bad `languages:`):
+    # its problem is the one reported, not one per text about languages that follow from it.
+    languages_known: bool = True
     errors: list[ContentError] = field(default_factory=list)
     limits: Limits = DEFAULT_LIMITS
     image_check: ImageCheck | None = None
     reading: Callable[[Path], None] | None = None
     audio_check: AudioCheck | None = None
     audio_may_be_missing: bool = False  # kiosk narrate: it makes them
+    # Each question's `teaches:` (file, line, path, slide id), checked once every slide is read.
+    teaches: list[tuple[str, int, str, str]] = field(default_factory=list)
 
     @property
     def roots(self) -> list[Path]:
@@ -316,14 +328,21 @@ class Nested:
 
 @dataclass(frozen=True)
 class ListOf:
-    """A list of mappings with one table: `exactly` items, or at least one. Items that fail
-    are None in the result, so positions still match the YAML."""
+    """A list of mappings with one table: `exactly` items, `between` a range, or at least
+    one. Items that fail are None in the result, so positions still match the YAML."""
 
     table: Table
     noun: str
     exactly: int | None = None
+    between: tuple[int, int] | None = None  # at least, at most
 
     def __call__(self, node: Node, path: str, file: _File) -> tuple[Any, ...] | None:
+        if self.between is not None and isinstance(node, SequenceNode):
+            least, most = self.between
+            if not least <= len(node.value) <= most:
+                count = len(node.value)
+                file.error(node, path, f"expected {least} to {most} {self.noun}, got {count}")
+                return None
         if self.exactly is not None:
             if not isinstance(node, SequenceNode) or len(node.value) != self.exactly:
                 got = f"{len(node.value)} items" if isinstance(node, SequenceNode) else None
@@ -349,14 +368,23 @@ def _by_language(
     """A mapping with one value (read by `each`) for every language of the deck."""
     languages = file.ctx.languages
     found: dict[str, Any] = {}
+    lines: dict[str, int] = {}
     for key, value in node.value:
         code = key.value if isinstance(key, ScalarNode) else ""
-        if code not in languages:
+        if code in lines:
+            file.error(
+                key, f"{path}.{code}", f"'{code}' is given twice (first on line {lines[code]})"
+            )
+            continue
+        lines[code] = key.start_mark.line + 1
+        if code not in languages and file.ctx.languages_known:
             file.error(key, f"{path}.{code}", f"'{code}' is not one of the deck's languages")
             continue
         item = each(value, f"{path}.{code}", file)
         if item is not None:
             found[code] = item
+    if not file.ctx.languages_known:
+        return found or None
     missing = [code for code in languages if code not in found]
     if missing and len(found) + len(missing) == len(languages):
         file.error(node, path, f"missing {what} for {', '.join(missing)}")
@@ -367,10 +395,15 @@ def _plain_text(node: Node, path: str, file: _File) -> str | None:
     if not (isinstance(node, ScalarNode) and node.tag == STR):
         file.error(node, path, f"expected text, got {describe(node)}")
         return None
-    if not node.value.strip():
+    text = normalise(str(node.value)).strip()
+    if not text:
         file.error(node, path, "is empty")
         return None
-    return str(node.value.strip())
+    problem = text_problem(text, file.ctx.limits)
+    if problem is not None:
+        file.error(node, path, problem)
+        return None
+    return text
 
 
 def _text(node: Node, path: str, file: _File) -> Text | None:
@@ -378,9 +411,13 @@ def _text(node: Node, path: str, file: _File) -> Text | None:
     languages = file.ctx.languages
     if isinstance(node, MappingNode):
         texts = _by_language(node, path, file, _plain_text, "translation")
-        return None if texts is None else Text({code: texts[code] for code in languages})
+        if texts is None:
+            return None
+        if not file.ctx.languages_known:
+            return Text(texts, line=node.start_mark.line + 1)
+        return Text({code: texts[code] for code in languages}, line=node.start_mark.line + 1)
     text = _plain_text(node, path, file)
-    if text is not None and len(languages) > 1:
+    if text is not None and len(languages) > 1 and file.ctx.languages_known:
         file.error(
             node,
             path,
@@ -388,7 +425,7 @@ def _text(node: Node, path: str, file: _File) -> Text | None:
             "e.g. {en: ..., es: ...}",
         )
         return None
-    return None if text is None else Text({languages[0]: text})
+    return None if text is None else Text({languages[0]: text}, line=node.start_mark.line + 1)
 
 
 def _texts(node: Node, path: str, file: _File) -> tuple[Text, ...] | None:
@@ -400,6 +437,18 @@ def _texts(node: Node, path: str, file: _File) -> tuple[Text, ...] | None:
         return None
     items = [_text(item, f"{path}[{n}]", file) for n, item in enumerate(node.value)]
     return tuple(t for t in items if t is not None) if all(items) else None
+
+
+def _one_sentence(node: Node, path: str, file: _File) -> Text | None:
+    """A text of one sentence in every language (a question's explanation)."""
+    text = _text(node, path, file)
+    if text is None:
+        return None
+    for language, words in text.by_language.items():
+        if SENTENCE_BREAK.search(words):
+            file.error(node, f"{path}.{language}", "expected one sentence, got several")
+            return None
+    return text
 
 
 def _seconds(low: float, high: float) -> Convert:
@@ -442,7 +491,7 @@ def _choice(options: type[StrEnum]) -> Convert:
 
 
 def _colour(node: Node, path: str, file: _File) -> RGB | None:
-    if isinstance(node, ScalarNode) and node.tag == STR and COLOUR.match(node.value):
+    if isinstance(node, ScalarNode) and node.tag == STR and COLOUR.fullmatch(node.value):
         v = node.value
         return (int(v[1:3], 16), int(v[3:5], 16), int(v[5:7], 16))
     got = f"'{node.value}'" if isinstance(node, ScalarNode) else describe(node)
@@ -458,7 +507,7 @@ def _flag(node: Node, path: str, file: _File) -> bool | None:
 
 
 def _slug(node: Node, path: str, file: _File) -> str | None:
-    if isinstance(node, ScalarNode) and node.tag == STR and SLUG.match(node.value):
+    if isinstance(node, ScalarNode) and node.tag == STR and SLUG.fullmatch(node.value):
         return str(node.value)
     file.error(node, path, "expected lower-case letters, digits and dashes, like 'what-is-cvi'")
     return None
@@ -484,7 +533,7 @@ def _narration(node: Node, path: str, file: _File) -> tuple[tuple[str, Path], ..
     for key, value in node.value:
         code = key.value if isinstance(key, ScalarNode) else ""
         where = f"{path}.{code}"
-        if code not in file.ctx.languages:
+        if code not in file.ctx.languages and file.ctx.languages_known:
             file.error(key, where, f"'{code}' is not one of the deck's languages")
         elif not (isinstance(value, ScalarNode) and value.tag == STR and value.value.strip()):
             file.error(value, where, f"expected an audio file path, got {describe(value)}")
@@ -500,7 +549,8 @@ def _narration(node: Node, path: str, file: _File) -> tuple[tuple[str, Path], ..
                 file.error(value, where, str(problem))
     if len(found) < len(node.value):
         return None
-    return tuple((code, found[code]) for code in file.ctx.languages if code in found)
+    order = [code for code in file.ctx.languages if code in found]
+    return tuple((code, found[code]) for code in order + sorted(found.keys() - set(order)))
 
 
 def _volume(node: Node, path: str, file: _File) -> float | None:
@@ -523,7 +573,7 @@ def _pronounce(node: Node, path: str, file: _File) -> dict[str, dict[str, str]] 
     lists: dict[str, dict[str, str]] = {}
     for key, words in node.value:
         code = key.value if isinstance(key, ScalarNode) else ""
-        if code not in file.ctx.languages:
+        if code not in file.ctx.languages and file.ctx.languages_known:
             file.error(key, f"{path}.{code}", f"'{code}' is not one of the deck's languages")
             continue
         if not isinstance(words, MappingNode):
@@ -555,22 +605,23 @@ def _urls(node: Node, path: str, file: _File) -> dict[str, str] | None:
 
 def _languages(node: Node, path: str, file: _File) -> tuple[str, ...] | None:
     """The deck's language codes; every text read after this one must have each of them."""
+    file.ctx.languages_known = False  # until every code below is good
     if not isinstance(node, SequenceNode) or not node.value:
         file.error(node, path, "expected a list of language codes such as [en, es]")
         return None
     codes: list[str] = []
     for n, item in enumerate(node.value):
         code = item.value if isinstance(item, ScalarNode) else None
-        if not (isinstance(code, str) and LANGUAGE_CODE.match(code)):
-            file.error(
-                item, f"{path}[{n}]", f"expected a two-letter language code, got {describe(item)}"
-            )
+        if not (isinstance(code, str) and LANGUAGE_CODE.fullmatch(code)):
+            got = repr(code) if isinstance(code, str) and item.tag == STR else describe(item)
+            file.error(item, f"{path}[{n}]", f"expected a two-letter language code, got {got}")
             return None
         if code in codes:
             file.error(item, f"{path}[{n}]", f"'{code}' is listed twice")
             return None
         codes.append(code)
     file.ctx.languages = tuple(codes)
+    file.ctx.languages_known = True
     return file.ctx.languages
 
 
@@ -619,6 +670,12 @@ def _kind_fields(found: _Found, file: _File) -> None:
 
 def _take_home(found: _Found, file: _File) -> None:
     values = found.values
+    if values.get("take_home") and values.get("kind") is SlideKind.CHECK:
+        file.error(
+            found.keys["take_home"][0],
+            found.where("take_home"),
+            "a check slide has no room for the take-home code",
+        )
     if values.get("take_home") and "image" in values:
         file.error(
             found.keys["take_home"][0],
@@ -628,6 +685,26 @@ def _take_home(found: _Found, file: _File) -> None:
     if "take_home" not in found.keys:
         # Sources slides are where visitors look for "where can I read more".
         values["take_home"] = values.get("kind") is SlideKind.SOURCES
+
+
+def _one_right_answer(found: _Found, file: _File) -> None:
+    answers = found.values.get("answers")
+    if not answers or None in answers:
+        return  # missing, or an answer with its own problem (already reported)
+    right = sum(1 for answer in answers if answer.right)
+    if right != 1:
+        file.error(
+            found.keys["answers"][1],
+            found.where("answers"),
+            f"exactly one answer must be right (right: true), got {right}",
+        )
+        found.values.pop("answers")
+
+
+def _note_teaches(found: _Found, file: _File) -> None:
+    if "teaches" in found.values:
+        line = found.keys["teaches"][1].start_mark.line + 1
+        file.ctx.teaches.append((file.shown, line, found.where("teaches"), found.values["teaches"]))
 
 
 def _slide_place(found: _Found, file: _File) -> None:
@@ -689,6 +766,9 @@ COLUMN = Table(
     ),
     Column,
 )
+ANSWER = Table((Field("text", _text, required=True), Field("right", _flag)), Answer)
+
+
 SLIDE = Table(
     (
         Field("id", _slug, required=True),
@@ -703,6 +783,11 @@ SLIDE = Table(
         Field("image", _image),
         Field("take_home", _flag),
         Field("narration", _narration),
+        Field("answers", ListOf(ANSWER, "answers", between=(MIN_ANSWERS, MAX_ANSWERS))),
+        Rule(_one_right_answer),
+        Field("explanation", _one_sentence),
+        Field("teaches", _slug),
+        Rule(_note_teaches),
         Rule(_take_home),
         Rule(_slide_place),
     ),
@@ -776,6 +861,26 @@ DECK = Table(
 # -- the deck ----------------------------------------------------------------------------
 
 
+def _check_questions(slides: list[Slide], ctx: _Context) -> list[Slide]:
+    """Every question's `teaches` names a slide of the deck that is not itself a question;
+    the first question carries the line saying answers are anonymous."""
+    kinds = {slide.id: slide.kind for slide in slides}
+    for shown, line, path, slide_id in ctx.teaches:
+        if slide_id not in kinds:
+            close = difflib.get_close_matches(slide_id, list(kinds), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            message = f"no slide has the id '{slide_id}'{hint}"
+        elif kinds[slide_id] is SlideKind.CHECK:
+            message = f"'{slide_id}' is a question: name the slide that teaches the answer"
+        else:
+            continue
+        ctx.errors.append(ContentError(shown, line, path, message))
+    first = next((n for n, s in enumerate(slides) if s.kind is SlideKind.CHECK), None)
+    if first is not None:
+        slides[first] = dataclasses.replace(slides[first], privacy_note=True)
+    return slides
+
+
 def load_deck(
     folder: str | os.PathLike[str],
     *,
@@ -813,6 +918,7 @@ def load_deck(
         node = _read(deck_dir / "deck.yaml", deck_file)
         found = _walk_table(node, "", DECK, deck_file) if node is not None else None
         settings = found.values if found is not None else {}
+        ctx.languages_known = ctx.languages_known and found is not None
 
     section_paths = sorted(p for p in deck_dir.glob("*.yaml") if p.name != "deck.yaml")
     for stray in sorted(deck_dir.glob("*.yml")):
@@ -843,6 +949,7 @@ def load_deck(
                 continue
             seen[slide.id] = slide.origin
             slides.append(slide)
+    slides = _check_questions(slides, ctx)
     if not slides and not ctx.errors:
         deck_file.error(None, "(folder)", "the deck has no slides")
     narration = settings.get("narration")

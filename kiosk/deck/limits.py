@@ -37,6 +37,16 @@ class Limits:
     wall_seconds: float = 120.0
     # What the parent accepts back over the pipe: deck, fonts and scaled pixels.
     result_bytes: int = 500_000_000
+    # One text (a title, a bullet, a body): the longest in the bundled deck is 239 characters,
+    # and a slide holds little more than 400 words on a 1080p screen.
+    text_chars: int = 2000
+    # Combining marks on one letter (after NFC): Spanish needs none, Vietnamese two. Stacked
+    # marks are drawn one above the other: 3,000 of them made one title 28,000 px tall and
+    # took the drawing process from 150 MB to 650 MB.
+    combining_marks: int = 3
+    # A drawn word may be this many times as tall as a line of the font (accents above and
+    # below a capital letter stay well within it).
+    ink_height_ratio: float = 1.6
 
     def megabytes(self, value: int) -> str:
         return f"{value / 1e6:.0f} MB"

@@ -5,14 +5,12 @@ The loader (`kiosk.deck.content`) builds these objects; everything else only rea
 
 from __future__ import annotations
 
-import pickle
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
-from typing import SupportsIndex
 
 RGB = tuple[int, int, int]
 
@@ -26,6 +24,9 @@ class Text:
     """
 
     by_language: Mapping[str, str]
+    # Where it was written (1-based; 0 when not read from a file): the loader child names it
+    # when the text cannot be drawn. Not part of what the text is.
+    line: int = field(default=0, compare=False)
 
     def get(self, language: str) -> str:
         """The text in `language`, or in the first language that has it."""
@@ -46,6 +47,7 @@ class SlideKind(StrEnum):
     CALLOUT = "callout"
     SOURCES = "sources"
     DISCLAIMER = "disclaimer"
+    CHECK = "check"  # a question to check what the visitor learned (kiosk.screen.questions)
 
 
 class Tone(StrEnum):
@@ -75,6 +77,14 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Answer:
+    """One answer of a `check` slide; exactly one of a slide's answers is right."""
+
+    text: Text
+    right: bool = False
+
+
+@dataclass(frozen=True)
 class Slide:
     id: str
     kind: SlideKind
@@ -93,6 +103,32 @@ class Slide:
 
     def narration_file(self, language: str) -> Path | None:
         return next((path for code, path in self.narration if code == language), None)
+
+    # A `check` slide: the title is the question; `teaches` is the id of the slide that
+    # teaches the answer. `privacy_note` is set by the loader on the deck's first question.
+    answers: tuple[Answer, ...] = ()
+    explanation: Text | None = None
+    teaches: str | None = None
+    privacy_note: bool = False
+
+    @property
+    def right_answer(self) -> int:
+        """The position of the right answer of a `check` slide (-1 on other slides)."""
+        return next((n for n, answer in enumerate(self.answers) if answer.right), -1)
+
+    def texts(self) -> tuple[tuple[str, Text], ...]:
+        """Every text a visitor reads on this slide, by field path (for plain-language checks)."""
+        found: list[tuple[str, Text]] = [("title", self.title)]
+        if self.body is not None:
+            found.append(("body", self.body))
+        found += [(f"bullets[{n}]", b) for n, b in enumerate(self.bullets)]
+        for c, column in enumerate(self.columns):
+            found.append((f"columns[{c}].heading", column.heading))
+            found += [(f"columns[{c}].bullets[{n}]", b) for n, b in enumerate(column.bullets)]
+        found += [(f"answers[{n}].text", a.text) for n, a in enumerate(self.answers)]
+        if self.explanation is not None:
+            found.append(("explanation", self.explanation))
+        return tuple(found)
 
 
 @dataclass(frozen=True)
@@ -176,17 +212,13 @@ LANGUAGE_NAMES = {"en": "English", "es": "Español"}
 class Pixels:
     """An image already decoded (and scaled) by the loader child: RGBA bytes, row by row.
 
-    `rgba` is bytes, or a read-only view of the buffer it arrived in: pickled (protocol 5)
-    it travels out of band, so the megabytes of pixels are never copied on the way."""
+    `rgba` is bytes, or a read-only view of the buffer it arrived in: the loader's answer
+    (`kiosk.loader.wire`) sends it out of band, so the megabytes of pixels are never copied
+    on the way."""
 
     width: int
     height: int
     rgba: bytes | memoryview = field(repr=False)
-
-    def __reduce_ex__(self, protocol: SupportsIndex) -> tuple[object, ...]:
-        if int(protocol) >= 5:
-            return (Pixels, (self.width, self.height, pickle.PickleBuffer(self.rgba)))
-        return (Pixels, (self.width, self.height, bytes(self.rgba)))
 
 
 @dataclass(frozen=True)
@@ -195,17 +227,14 @@ class Narration:
     file's bytes as they are (the mixer streams them; nothing is decoded up front), and when
     each sentence of the slide's script (`kiosk.deck.script`) starts, if a timings file says.
 
-    Like `Pixels`, `data` travels out of band when pickled. `kiosk validate` gets no bytes."""
+    Like `Pixels`, `data` travels out of band in the loader's answer (`kiosk.loader.wire`);
+    `kiosk validate` gets no bytes."""
 
     format: str  # "ogg" or "wav": SDL_mixer's type hint
     seconds: float
     data: bytes | memoryview = field(repr=False, default=b"")
     starts: tuple[float, ...] = ()  # one per sentence; () when the file came without timings
     text_hash: str = ""  # the script the file was made from (kiosk narrate); "" when unknown
-
-    def __reduce_ex__(self, protocol: SupportsIndex) -> tuple[object, ...]:
-        data: object = pickle.PickleBuffer(self.data) if int(protocol) >= 5 else bytes(self.data)
-        return (Narration, (self.format, self.seconds, data, self.starts, self.text_hash))
 
 
 @dataclass(frozen=True)
@@ -248,7 +277,7 @@ class Deck:
     take_home_url: str = MEDLINEPLUS_CVI  # for any language without its own address below
     alternate_languages: bool = False  # attract loop: each round in the next language
     # The take-home address per language, when the deck gives one for each.
-    # A plain dict (not the read-only proxy): decks cross from the loader child by pickle.
+    # A plain dict (not the read-only proxy), as the loader's answer gives it back.
     take_home_urls: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_TAKE_HOME_URLS))
     # Set by `kiosk.loader`; None for decks read in-process (tests, tools).
     assets: DeckAssets | None = field(default=None, compare=False, repr=False)

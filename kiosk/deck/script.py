@@ -52,6 +52,9 @@ def _parts(slide: Slide, language: str) -> Iterator[tuple[str, str]]:
         yield f"columns[{c}].heading", column.heading.get(language)
         for n, bullet in enumerate(column.bullets):
             yield f"columns[{c}].bullets[{n}]", bullet.get(language)
+    # A question is read with its answers; never its explanation, which would give it away.
+    for n, answer in enumerate(slide.answers):
+        yield f"answers[{n}].text", answer.text.get(language)
 
 
 def slide_script(

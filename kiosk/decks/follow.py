@@ -1,4 +1,4 @@
-"""The kiosk follows a deck home's `current` link (see kiosk.decks.publish).
+"""The kiosk follows a deck home's `current` link (see kiosk.decks.store).
 
 Published versions are immutable and complete before `current` points at them, so there is
 nothing to debounce: when the link names another version, that version is loaded, checked at
@@ -16,8 +16,9 @@ from typing import Protocol
 
 from kiosk.deck.content import load_deck
 from kiosk.deck.model import Deck
-from kiosk.decks.publish import CURRENT
 from kiosk.decks.reload import PendingLoad, judge, load_and_judge
+from kiosk.decks.startup import resolved
+from kiosk.decks.store import CURRENT
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,8 @@ class CurrentFollower:
         self._handled = self._target()
         self._next = clock() + poll_seconds
         self._problems: tuple[str, ...] = ()
-        self._missing_reported = False
+        # Nothing published yet (a new screen on its bundled deck) is normal, not a warning.
+        self._missing_reported = self._handled is None
 
     @property
     def deck(self) -> Deck:
@@ -113,7 +115,7 @@ class CurrentFollower:
             return self._finish_job(target)
         if target == self._handled:
             return None
-        folder = (self._home / target).resolve() / "slides"
+        folder = resolved(self._home / target) / "slides"
         if self._start is not None:
             self._job = self._start(folder)
             self._job_target = target
@@ -131,7 +133,7 @@ class CurrentFollower:
         self._job = None
         self._handled = target
         self._next = self._clock() + self._poll_seconds
-        folder = (self._home / target).resolve() / "slides"
+        folder = resolved(self._home / target) / "slides"
         return self._conclude(target, judge(folder, outcome.deck, outcome.problems, self._check))
 
     def _conclude(self, target: str, problems: Deck | list[str]) -> Deck | None:

@@ -9,7 +9,6 @@ the configured deck is broken at start.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
@@ -19,8 +18,9 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from kiosk.atomic import fsync_dir, remove_tree, write_durably
-from kiosk.decks.publish import PublishError, copy_deck
+from kiosk.atomic import fsync_dir, remove_tree, replace_symlink, write_durably
+from kiosk.decks.copying import copy_deck
+from kiosk.decks.store import PublishError
 from kiosk.paths import state_dir
 
 log = logging.getLogger(__name__)
@@ -80,12 +80,7 @@ def save_last_good(slides: Path, *, version: str | None = None, state: Path | No
     old = os.readlink(link) if link.is_symlink() else None
     if link.exists() and not link.is_symlink():
         remove_tree(link)  # a plain folder (copied by hand): replaced by the link scheme
-    temporary_link = state / f".last-good-link-{os.getpid()}"
-    with contextlib.suppress(FileNotFoundError):
-        temporary_link.unlink()
-    os.symlink(staging.name, temporary_link)
-    os.replace(temporary_link, link)
-    fsync_dir(state)
+    replace_symlink(link, staging.name)
     if old is not None and old != staging.name:
         remove_tree(state / old)
     return True

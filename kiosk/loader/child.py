@@ -8,7 +8,6 @@ import dataclasses
 import io
 import json
 import os
-import pickle
 import resource
 import signal
 import sys
@@ -18,6 +17,7 @@ from pathlib import Path
 from kiosk.deck.limits import Limits
 from kiosk.deck.model import Deck, Narration
 from kiosk.loader.protocol import EXIT_MEMORY, STARTING, LoadRequest, high_water_mark
+from kiosk.loader.wire import encode_answer
 
 
 def _limit_self(limits: Limits) -> None:
@@ -32,7 +32,7 @@ def _limit_self(limits: Limits) -> None:
         os.nice(10)  # the screen's process comes first
 
 
-def _child(request: LoadRequest, report: Callable[[str], None]) -> tuple[str, object]:
+def _child(request: LoadRequest, report: Callable[[str], None]) -> tuple[str, Deck | list[str]]:
     # Imported here: the parent side above must stay light (no pygame, no Pillow).
     from kiosk.deck.content import DeckError, load_deck
     from kiosk.deck.files import FileRefusedError, read_deck_file
@@ -111,6 +111,7 @@ def _child(request: LoadRequest, report: Callable[[str], None]) -> tuple[str, ob
                 FontBook([], fonts),
                 larger_text=request.larger_text,
                 reading=report,
+                limits=limits,
             )
         )
     if problems or deck is None:
@@ -216,6 +217,7 @@ def main() -> int:
 
         leave_out_optional_imports()
         import pygame  # noqa: F401
+        from fontTools.ttLib import TTFont  # noqa: F401
         from PIL import Image  # noqa: F401
 
         import kiosk.deck.content
@@ -227,12 +229,10 @@ def main() -> int:
             return 0  # the parent no longer wants anything
         request = dataclasses.replace(LoadRequest.from_json(line), limits=limits)
         result = _child(request, report)
-        buffers: list[pickle.PickleBuffer] = []
-        payload = pickle.dumps(result, protocol=5, buffer_callback=buffers.append)
+        payload, buffers = encode_answer(*result)
     except MemoryError:
         os._exit(EXIT_MEMORY)  # nothing more can safely be allocated, not even a message
-    for buffer in buffers:  # image pixels, out of band: the parent reads them in place
-        raw = buffer.raw()
+    for raw in buffers:  # pixels and fonts, out of band: the parent reads pixels in place
         out.write(b"B %d\n" % raw.nbytes)
         out.write(raw)
     out.write(b"M %d\n" % high_water_mark("/proc/self/status"))

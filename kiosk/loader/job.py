@@ -10,16 +10,18 @@ problem naming the file it was reading: it reports "now reading X" as it goes.
 
 What comes back is plain data: the `Deck` (frozen dataclasses) with `DeckAssets` (each
 image's RGBA pixels, already scaled to fit the screen, and each font file's bytes, checked
-to open), or a list of `file:line: message` problems. It is unpickled with an allow-list of
-classes, so even a child subverted by a decoder bug cannot run code in the parent.
+to open), or a list of `file:line: message` problems. It travels as versioned JSON checked
+against the model's own type hints (`kiosk.loader.wire`), never pickle: the answer names no
+class and no function, so even a child subverted by a decoder bug cannot run code in the
+parent, and every Python 3.11+ reads it the same way.
 
 `LoadJob` never blocks: start it, then `poll()` it from the screen loop until it has an
 outcome. `load_isolated` is the blocking form for `kiosk validate` and start-up.
 
 Protocol on the child's stdout: lines `R "<name>"` (progress), `B <length>` and that many
-bytes (an out-of-band pickle buffer: one image's pixels, read straight into its own buffer
-and used in place), `M <bytes>` (its peak resident memory), then `D <length>` and that many
-bytes of pickle (protocol 5). The request comes as
+bytes (an out-of-band buffer: one image's pixels or a font file, read straight into its own
+buffer; pixels are used in place), `M <bytes>` (its peak resident memory), then `D <length>`
+and that many bytes of the JSON answer, which refers to the buffers by number. The request comes as
 JSON on stdin. The parent also samples the child's peak memory from /proc on every poll,
 so a child killed mid-decode still has a measured peak.
 """
@@ -31,7 +33,6 @@ import dataclasses
 import fcntl
 import json
 import os
-import pickle
 import select
 import signal
 import subprocess
@@ -39,7 +40,6 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 from kiosk.deck.limits import DEFAULT_LIMITS, Limits
 from kiosk.deck.model import Deck
@@ -52,64 +52,9 @@ from kiosk.loader.protocol import (
     LoadRequest,
     high_water_mark,
 )
+from kiosk.loader.wire import WireError, decode_answer
 
 # -- the parent side -----------------------------------------------------------------------
-
-
-class DeckUnpickler(pickle.Unpickler):
-    """Builds only the classes a deck is made of: never a function, never anything else."""
-
-    MODEL = "kiosk.deck.model"  # every class in it is plain frozen data
-
-    _SAFE = frozenset(
-        {
-            ("pathlib", "PosixPath"),
-            ("pathlib", "PurePosixPath"),
-            # Python 3.13 made pathlib a package: its paths pickle under pathlib._local.
-            ("pathlib._local", "PosixPath"),
-            ("pathlib._local", "PurePosixPath"),
-            ("datetime", "time"),
-            ("builtins", "frozenset"),
-            ("builtins", "set"),
-            ("builtins", "tuple"),
-            ("builtins", "list"),
-            ("builtins", "dict"),
-            ("builtins", "bytes"),
-            ("copyreg", "_reconstructor"),
-            ("builtins", "object"),
-        }
-    )
-
-    def find_class(self, module: str, name: str) -> Any:
-        if module == self.MODEL or (module, name) in self._SAFE:
-            return super().find_class(module, name)
-        raise pickle.UnpicklingError(f"the loader sent a {module}.{name}, which is not allowed")
-
-
-class _Reader:
-    """A file over a memoryview, for the unpickler: each object's bytes are copied once,
-    straight out of the receive buffer."""
-
-    def __init__(self, view: memoryview) -> None:
-        self._view = view
-        self._at = 0
-
-    def read(self, size: int = -1) -> bytes:
-        end = len(self._view) if size < 0 else min(len(self._view), self._at + size)
-        data = bytes(self._view[self._at : end])
-        self._at = end
-        return data
-
-    def readinto(self, target: bytearray | memoryview) -> int:
-        data = self._view[self._at : self._at + len(target)]
-        target[: len(data)] = data
-        self._at += len(data)
-        return len(data)
-
-    def readline(self) -> bytes:
-        rest = self._view[self._at :]
-        end = bytes(rest[:4096]).find(b"\n")
-        return self.read(end + 1 if end >= 0 else len(rest))
 
 
 def _package_root() -> str:
@@ -137,7 +82,7 @@ class LoadJob:
         self._outcome: LoadOutcome | None = None
         self._head = bytearray()  # stdout before the answer: progress lines
         self._progress: list[str] = []
-        self._blocks: list[bytearray] = []  # out-of-band pickle buffers (image pixels)
+        self._blocks: list[bytearray] = []  # out-of-band buffers (pixels, fonts)
         self._payload: bytearray | None = None  # the answer, filled as it arrives
         self._block: bytearray | None = None  # the block being read now
         self._filled = 0
@@ -358,9 +303,8 @@ class LoadJob:
 
         if payload is not None and self._killed is None:
             try:
-                reader = _Reader(memoryview(payload))
-                kind, value = DeckUnpickler(reader, buffers=self._blocks).load()
-            except Exception as error:
+                kind, value = decode_answer(payload, self._blocks)
+            except WireError as error:
                 damaged = f"{self._where(last)}: the loader's answer was damaged ({error})"
                 return outcome(None, [damaged])
             if kind == "deck" and isinstance(value, Deck):

@@ -223,6 +223,11 @@ class StatusCollector:
             "Starts on the last good deck because the current one was broken.",
             fallbacks or 0.0,
         )
+        yield self._counter(
+            "kiosk_slides_skipped",
+            "Slides left out since start because they could not be laid out or drawn.",
+            _number(counters.get("slides_skipped")) or 0.0,
+        )
 
     def _audience(self, status: Mapping[str, Any]) -> Iterator[Metric]:
         counters = _mapping(status.get("counters"))

@@ -15,8 +15,8 @@ Schema (version 1), all times are Unix seconds:
     last_frame_at, frames_drawn,
     last_reload: {at, result ("ok"|"refused"), problems} | null,
     errors: [{at, level, message}]  (the newest MAX_ERRORS warnings and errors since start),
-    counters: {reloads: {result: n}, fallbacks, larger_text, language_switches, sessions,
-               views: [{slide, language, mode, views, seconds}]},
+    counters: {reloads: {result: n}, fallbacks, slides_skipped, larger_text, language_switches,
+               sessions, views: [{slide, language, mode, views, seconds}]},
     schedule: {hours, resting},
     memory_bytes, cpu_seconds
 """

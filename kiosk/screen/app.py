@@ -16,7 +16,8 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -24,7 +25,7 @@ import pygame
 
 from kiosk.deck.model import DAY_NAMES, Deck, Schedule, base_id
 from kiosk.decks.follow import Watcher
-from kiosk.ops.stats import StatsRecorder
+from kiosk.ops.stats.recorder import StatsRecorder
 from kiosk.ops.status import SCHEMA, RecentErrors, StatusWriter, process_memory_bytes
 from kiosk.ops.watchdog import SystemdNotifier
 from kiosk.screen.controls import Controls, ControlsCache
@@ -70,6 +71,7 @@ class KioskApp:
         wall: Callable[[], float] = time.time,
         staff: StaffCheck | None = None,
         on_deck_live: Callable[[Deck], None] | None = None,
+        on_deck_drawn: Callable[[Deck], None] | None = None,
     ) -> None:
         self.deck = deck
         # A bare surface is the window surface, presented with `flip`.
@@ -104,8 +106,15 @@ class KioskApp:
         self._seen_language = deck.default_language
         self._seen_larger = False
         self._reported_problems: tuple[str, ...] = ()
-        # Called with every deck that replaces the one on screen (decks.lastgood keeps a copy).
+        # Called with every deck that replaces the one on screen.
         self.on_deck_live = on_deck_live
+        # Called once with each deck after every page of it, in every language and text size,
+        # was drawn without an error (decks.lastgood keeps only such a deck).
+        self.on_deck_drawn = on_deck_drawn
+        # Slides that failed to be laid out or drawn, by id: left out of what is shown.
+        self.skipped: dict[str, str] = {}
+        self.slides_skipped = 0
+        self._proof: DrawnProof | None = None
         self.stop_reason: str | None = None  # a signal asked the loop to end
         self._check_requested = False
         big_blocks_get_their_own_pages()
@@ -123,6 +132,7 @@ class KioskApp:
         self._current: FrameRenderer | None = None
         self._present(deck)
         self.navigator = Navigator(self._presentations[False], clock, staff=staff)
+        self.navigator.staff_facts = self.staff_facts
         self.input = InputMapper(
             self._size, windowed=windowed, staff_hold_seconds=deck.staff_exit.hold_seconds
         )
@@ -131,11 +141,32 @@ class KioskApp:
         self._last_frame_at = 0.0
         self._chrome_offset = (0, 0)
 
+    def staff_facts(self) -> tuple[str, ...]:
+        """The lines of the staff menu's "This screen's facts"."""
+        from kiosk.screen.staff import ip_address, screen_facts
+
+        errors = self.recent_errors.entries if self.recent_errors is not None else ()
+        last = errors[-1] if errors else None
+        when = datetime.fromtimestamp(last["at"]).strftime("%H:%M:%S") if last else ""
+        return screen_facts(
+            screen_name=self.screen_name,
+            version=_package_version(),
+            deck_info=self.deck_info,
+            deck_folder=self.deck.root,
+            deck_title=self.deck.title.get(self.deck.default_language),
+            last_error=f"{when} {last['message']}" if last else None,
+            ip=ip_address(),
+            now=datetime.fromtimestamp(self.wall()),
+        )
+
     # -- presentations -----------------------------------------------------------------------
 
     def _present(self, deck: Deck) -> None:
         """Start over with `deck` at the current size: normal text now, larger text built
-        later in idle time (or at once if a visitor asks first)."""
+        later in idle time (or at once if a visitor asks first). Skipped slides stay out."""
+        if self.skipped:
+            deck = replace(deck, slides=tuple(s for s in deck.slides if s.id not in self.skipped))
+        self._proof = DrawnProof(self.deck) if self.on_deck_drawn is not None else None
         self._presentations = {False: Presentation.plain(deck, self._size)}
         self._builder = PresentationBuilder(deck, self._size, self.fonts, larger_text=True)
         self._larger_available = True
@@ -353,6 +384,7 @@ class KioskApp:
             "counters": {
                 "reloads": dict(self.reloads),
                 "fallbacks": self.fallbacks,
+                "slides_skipped": self.slides_skipped,
                 "larger_text": self.larger_text_uses,
                 "language_switches": self.language_switches,
                 "sessions": self.stats.sessions_recorded if self.stats else 0,
@@ -373,6 +405,7 @@ class KioskApp:
             self.deck_info["hash"] = deck.assets.fingerprint
         self.input.staff_hold_seconds = deck.staff_exit.hold_seconds
         self.images.retain(s.image for s in deck.slides if s.image is not None)
+        self.skipped.clear()
         self._present(deck)
         self.navigator.use(self.presentation(self.navigator.larger_text))
         release_memory()
@@ -381,7 +414,15 @@ class KioskApp:
 
     def draw(self) -> None:
         view = self.navigator.view()
-        self.output.show(self.frames, view, self.controls(view))
+        frames = self.frames
+        try:
+            self.output.show(frames, view, self.controls(view))
+        except Exception as error:
+            pages = [view.index]
+            if view.animation is not None:
+                pages += [view.animation.from_index, view.animation.to_index]
+            self._slide_failed(frames, pages, view.language, error)
+            return
         self.frames_drawn += 1
         self.last_frame_at = self.wall()
         self._drawn_version = self.navigator.version
@@ -425,7 +466,7 @@ class KioskApp:
         count = nav.slide_count
         frames = self.frames
         for index in (nav.index + 1, nav.index - 1, 0):
-            if frames.prepare(index % count, nav.language):
+            if self._prepare(frames, index % count, nav.language):
                 return True
         if self._builder is not None and self._larger_available:
             try:
@@ -450,10 +491,10 @@ class KioskApp:
                 ):
                     if not self.cache.room_for(frames.slides.slide_bytes):
                         return False
-                    return frames.prepare(target, nav.language)
+                    return self._prepare(frames, target, nav.language)
             return False
         if nav.mode is Mode.ATTRACT or nav.overlay is not Overlay.NONE:
-            return False
+            return self._prove()
         if not self.cache.room_for(frames.slides.slide_bytes):
             # Beyond the neighbours, only what fits: pushing them out would make the loop
             # redraw the same pictures over and over (at 4K five screens fill the budget).
@@ -465,7 +506,7 @@ class KioskApp:
             return True
         # The same page in the other language (the language button is one tap away).
         for language in nav.deck.languages:
-            if language != nav.language and frames.prepare(nav.index, language):
+            if language != nav.language and self._prepare(frames, nav.index, language):
                 return True
         # The same page in the other text size, and the bar with A+ switched (one page:
         # everything else of larger text is dropped when the visitor leaves).
@@ -477,8 +518,79 @@ class KioskApp:
                 switched, other, self._chrome_offset, larger_text_available=True
             )
             renderer = self._renderer(other)
-            if renderer.chrome.prepare(switched, bar) or renderer.prepare(page, nav.language):
+            if renderer.chrome.prepare(switched, bar) or self._prepare(
+                renderer, page, nav.language
+            ):
                 return True
+        return self._prove()
+
+    # -- slides that cannot be drawn -------------------------------------------------------
+
+    def _prepare(self, frames: FrameRenderer, index: int, language: str) -> bool:
+        """`frames.prepare`, with a slide that fails left out instead of stopping the loop."""
+        try:
+            return frames.prepare(index, language)
+        except Exception as error:
+            self._slide_failed(frames, [index], language, error)
+            return True
+
+    def _slide_failed(
+        self, frames: FrameRenderer, pages: list[int], language: str, error: Exception
+    ) -> None:
+        """A frame or a slide ahead of time failed: find the slide to blame (drawn again on
+        its own), leave it out and go on with the others. Anything else is not a slide's
+        fault and is raised again, as is a deck with no slide left to show."""
+        deck = frames.presentation.deck
+        blamed: list[str] = []
+        for page in dict.fromkeys(p for p in pages if 0 <= p < len(deck.slides)):
+            try:
+                frames.slides.draw(page, language)
+            except Exception as again:
+                blamed.append(base_id(deck.slides[page].id))
+                log.error(
+                    "slide '%s' (%s) cannot be drawn [%s] and is skipped: %s: %s",
+                    base_id(deck.slides[page].id),
+                    deck.slides[page].origin,
+                    language,
+                    type(again).__name__,
+                    again,
+                )
+        remaining = [s for s in self.deck.slides if s.id not in self.skipped and s.id not in blamed]
+        if not blamed or not remaining:
+            raise error
+        for slide_id in blamed:
+            self.skipped[slide_id] = f"{type(error).__name__}: {error}"
+            self.slides_skipped += 1
+        self._present(self.deck)
+        self.navigator.use(self.presentation(self.navigator.larger_text))
+        self._drawn_version = -1
+
+    def _prove(self) -> bool:
+        """Draw, once, the next page not drawn yet of the deck on screen (each language, each
+        text size); when all were drawn without a slide skipped, the deck is known to draw."""
+        proof = self._proof
+        if proof is None or proof.done:
+            return False
+        larger = self._presentations.get(True)
+        if larger is None and self._builder is not None and self._larger_available:
+            return False  # the larger-text layout is still being made
+        shown = [self._presentations[False]] + ([larger] if larger is not None else [])
+        for presentation in shown:
+            renderer = self._renderer(presentation)
+            for page in range(presentation.page_count):
+                for language in presentation.deck.languages:
+                    key = (presentation.larger_text, page, language)
+                    if key in proof.drawn:
+                        continue
+                    proof.drawn.add(key)
+                    try:
+                        renderer.slides.draw(page, language)
+                    except Exception as error:
+                        self._slide_failed(renderer, [page], language, error)
+                    return True
+        proof.done = True
+        if not self.skipped and self.on_deck_drawn is not None:
+            self.on_deck_drawn(proof.deck)
         return False
 
     def run(self, max_steps: int | None = None) -> None:
@@ -494,6 +606,15 @@ class KioskApp:
         elif self.stop_reason is not None:
             log.info("stopping: %s", self.stop_reason)
         log.info("kiosk loop ended after %d steps, %d frames drawn", steps, self.frames_drawn)
+
+
+@dataclass
+class DrawnProof:
+    """Which pages of `deck` were drawn once, as (larger text, page, language)."""
+
+    deck: Deck
+    drawn: set[tuple[bool, int, str]] = field(default_factory=set)
+    done: bool = False
 
 
 @functools.cache

@@ -4,13 +4,13 @@ staff keypad. Pure geometry like `layout`, one step up: it needs the presentatio
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
 
 from kiosk.deck.model import Deck
 from kiosk.screen import intents
-from kiosk.screen.intents import Intent
+from kiosk.screen.intents import Intent, StaffChoice
 from kiosk.screen.layout import (
     Rect,
     Screen,
@@ -20,6 +20,7 @@ from kiosk.screen.layout import (
     wrap,
 )
 from kiosk.screen.presentation import Presentation
+from kiosk.screen.staff import MENU, StaffText, staff_text
 from kiosk.screen.strings import UiText, ui_text
 from kiosk.screen.view import Mode, Overlay, View
 
@@ -77,11 +78,17 @@ class Controls:
     page_text: str = ""
     current: Button | None = None  # the topic the visitor is in, shown lit
     under: Controls | None = None  # the bar under an overlay: drawn dimmed, never tapped
+    info_box: Rect | None = None  # lines of plain text in a panel (this screen's facts)
+    info_lines: tuple[str, ...] = ()
+    info_size: int = 0
+    touch_area: Rect | None = None  # the touch test: a tap here is reported where it landed
 
     def hit(self, x: float, y: float) -> Intent | None:
         for button in self.buttons:
             if button.rect.contains(x, y):
                 return button.intent
+        if self.touch_area is not None and self.touch_area.contains(x, y):
+            return intents.touch_point(round(x), round(y))
         if self.panel is not None:
             # Inside an overlay nothing falls through to the slide underneath.
             return intents.WAKE if self.panel.contains(x, y) else self.backdrop_intent
@@ -139,6 +146,81 @@ def _bar_label_floor(screen: Screen) -> int:
     return max(12, math.ceil(screen.shorter / 54))
 
 
+@dataclass(frozen=True)
+class BarState:
+    """What decides which bar buttons a view shows and what they say."""
+
+    words: UiText
+    language_label: str | None  # the next language, named in itself; None with one language
+    larger_text: bool | None  # None: there is no larger-text layout; else whether it is on
+
+
+@dataclass(frozen=True)
+class BarEntry:
+    """One cell of the browsing bar. The table `BAR` lists them left to right; adding a
+    button to the bar is one more entry there and nothing else."""
+
+    name: str  # for logs and tests
+    intent: Intent | None  # None: the "3 / 24" counter, which is not a button
+    icon: Icon
+    label: Callable[[BarState], str]  # the words on it, in the view's language
+    shown: Callable[[BarState], bool]  # whether this view has it at all
+    lit: Callable[[BarState], bool] = lambda _state: False  # drawn as "on" (a switch)
+    primary: bool = False  # the main action: drawn filled
+    width: float = 1.0  # in cells; the main action gets a wider one
+
+
+def _always(_state: BarState) -> bool:
+    return True
+
+
+def _words(key: str) -> Callable[[BarState], str]:
+    """The label is the UiText field `key`."""
+    return lambda state: str(getattr(state.words, key))
+
+
+BAR: tuple[BarEntry, ...] = (
+    BarEntry("prev", intents.PREV, Icon.PREV, _words("prev"), _always),
+    BarEntry("home", intents.HOME, Icon.HOME, _words("home"), _always),
+    BarEntry("menu", intents.MENU, Icon.MENU, _words("menu"), _always),
+    # Named in the language it switches to, so a reader of that language finds it.
+    BarEntry(
+        "language",
+        intents.LANGUAGE,
+        Icon.LANGUAGE,
+        lambda state: state.language_label or "",
+        lambda state: bool(state.language_label),
+    ),
+    # Lit up while larger text is on, so it reads as a switch.
+    BarEntry(
+        "larger_text",
+        intents.LARGER_TEXT,
+        Icon.LARGER_TEXT,
+        _words("larger_text"),
+        lambda state: state.larger_text is not None,
+        lit=lambda state: bool(state.larger_text),
+    ),
+    BarEntry("counter", None, Icon.NONE, lambda _state: "", _always),
+    BarEntry("next", intents.NEXT, Icon.NEXT, _words("next"), _always, primary=True, width=1.5),
+)
+
+
+def _bar_fits(
+    cells: Sequence[tuple[int, str]],
+    size: int,
+    max_lines: int,
+    height: int | None,
+    measure: TextMeasurer,
+) -> bool:
+    for width, label in cells:
+        lines = wrap(label, width, size, measure, bold=True)
+        if len(lines) > max_lines or not fits_width(lines, width, size, measure, True):
+            return False
+        if height is not None and len(lines) * measure.line_height(size, True) > height:
+            return False
+    return True
+
+
 def bar_controls(
     screen: Screen,
     labels: UiText,
@@ -146,48 +228,55 @@ def bar_controls(
     measure: TextMeasurer,
     larger_text: bool | None = None,
     counter_text: str = "",
+    *,
+    table: Sequence[BarEntry] = BAR,
 ) -> Controls:
-    """The bottom bar while browsing: Back, Home, Topics, [Language], [A+], counter, Next.
+    """The bottom bar while browsing: the entries of `table` this view has, left to right.
     `larger_text` is None when there is no larger-text layout, else whether it is on."""
+    state = BarState(labels, language_label, larger_text)
+    entries = [entry for entry in table if entry.shown(state)]
     bar = screen.bar
-    specs: list[tuple[Intent, str, Icon, bool]] = [
-        (intents.PREV, labels.prev, Icon.PREV, False),
-        (intents.HOME, labels.home, Icon.HOME, False),
-        (intents.MENU, labels.menu, Icon.MENU, False),
-    ]
-    if language_label:
-        # Named in the language it switches to, so a reader of that language finds it.
-        specs.append((intents.LANGUAGE, language_label, Icon.LANGUAGE, False))
-    if larger_text is not None:
-        # Lit up while larger text is on, so it reads as a switch.
-        specs.append((intents.LARGER_TEXT, labels.larger_text, Icon.LARGER_TEXT, larger_text))
-    specs.append((intents.NEXT, labels.next, Icon.NEXT, True))
-    cells = len(specs) + 1  # one cell for the counter
     gap = screen.gap
-    # Next is the main action: it gets a wider cell.
-    unit = (bar.w - gap * (cells - 1)) / (cells + 0.5)
+    unit = (bar.w - gap * (len(entries) - 1)) / sum(entry.width for entry in entries)
     x = float(bar.x)
-    rects: list[Rect] = []
-    counter = None
-    for i, (intent, *_rest) in enumerate(specs):
-        if i == len(specs) - 1:
-            counter = Rect(round(x), bar.y, round(unit), bar.h)
-            x += unit + gap
-        width = unit * (1.5 if intent == intents.NEXT else 1.0)
-        rects.append(Rect(round(x), bar.y, round(width), bar.h))
+    counter: Rect | None = None
+    placed: list[tuple[Rect, BarEntry, str]] = []
+    for entry in entries:
+        width = unit * entry.width
+        rect = Rect(round(x), bar.y, round(width), bar.h)
         x += width + gap
+        if entry.intent is None:
+            counter = rect
+        else:
+            placed.append((rect, entry, entry.label(state)))
     pad = max(8, gap // 2)
-    narrowest = min(r.w for r, spec in zip(rects, specs, strict=True) if not spec[3]) - 2 * pad
-    size = one_size(
-        [label for _i, label, _c, primary in specs if not primary],
-        narrowest,
-        screen.label_size,
-        _bar_label_floor(screen),
-        measure,
+    # One size for the whole row: the largest at which every label fits its own cell on one
+    # line; when a long word ("Más grande" in a portrait bar) does not fit even at the floor,
+    # labels may take two lines under the icon rather than run over the button's edges.
+    floor = _bar_label_floor(screen)
+    cells = [(rect.w - 2 * pad, label) for rect, _entry, label in placed]
+    max_lines = 1 if _bar_fits(cells, floor, 1, None, measure) else 2
+    room = round(bar.h * 0.5)  # under the icon (a third of the height) and its gap
+    height = room if max_lines > 1 else None
+    size = next(
+        (
+            candidate
+            for candidate in font_sizes(screen.label_size, floor)
+            if _bar_fits(cells, candidate, max_lines, height, measure)
+        ),
+        floor,
     )
     buttons = tuple(
-        Button(rect, intent, label, icon, primary, (label,))
-        for rect, (intent, label, icon, primary) in zip(rects, specs, strict=True)
+        Button(
+            rect,
+            entry.intent,
+            label,
+            entry.icon,
+            entry.primary or entry.lit(state),
+            tuple(wrap(label, rect.w - 2 * pad, size, measure, bold=True)[:max_lines]),
+        )
+        for rect, entry, label in placed
+        if entry.intent is not None
     )
     return Controls(buttons, counter, None, label_size=size, strip=bar, counter_text=counter_text)
 
@@ -393,6 +482,152 @@ def keypad_controls(screen: Screen, labels: UiText) -> Controls:
     )
 
 
+# -- the staff menu (kiosk.screen.staff) -------------------------------------------------
+
+STAFF_OVERLAYS = (Overlay.STAFF, Overlay.STAFF_FACTS, Overlay.TOUCH_TEST)
+
+
+def staff_controls(
+    screen: Screen,
+    overlay: Overlay,
+    language: str,
+    measure: TextMeasurer,
+    facts: Sequence[str] = (),
+) -> Controls:
+    """The panel for one of the staff overlays (STAFF, STAFF_FACTS or TOUCH_TEST)."""
+    words = staff_text(language)
+    if overlay is Overlay.STAFF:
+        return _staff_menu(screen, words, measure)
+    if overlay is Overlay.STAFF_FACTS:
+        return _staff_facts(screen, words, measure, facts)
+    if overlay is Overlay.TOUCH_TEST:
+        return _touch_test(screen, words, measure)
+    raise ValueError(f"not a staff overlay: {overlay}")
+
+
+def _staff_menu(screen: Screen, words: StaffText, measure: TextMeasurer) -> Controls:
+    gap = screen.gap
+    row = round(screen.button_size * 1.1)
+    safe = screen.safe
+    width = round(safe.w * (0.9 if screen.portrait else 0.5))
+    title_h = row
+    height = title_h + len(MENU) * (row + gap) + 4 * gap
+    panel = Rect(safe.x + (safe.w - width) // 2, safe.y + (safe.h - height) // 2, width, height)
+    inner = panel.inset(2 * gap)
+    labels = [str(getattr(words, key)) for _choice, key in MENU]
+    pad = max(gap, round(inner.w * 0.04))
+    size = one_size(labels, inner.w - 2 * pad, screen.label_size, _label_floor(screen), measure)
+    buttons: list[Button] = []
+    top = inner.y + title_h + gap
+    for n, ((choice, _key), label) in enumerate(zip(MENU, labels, strict=True)):
+        rect = Rect(inner.x, top + n * (row + gap), inner.w, row)
+        intent = intents.CLOSE if choice is None else intents.staff(choice)
+        buttons.append(
+            Button(rect, intent, label, Icon.NONE, primary=choice is None, lines=(label,))
+        )
+    return Controls(
+        tuple(buttons),
+        None,
+        None,
+        panel=panel,
+        panel_title=Rect(inner.x, inner.y, inner.w, title_h),
+        backdrop_intent=intents.CLOSE,
+        label_size=size,
+        title_text=words.title,
+        title_size=screen.label_size,
+    )
+
+
+def _bottom_buttons(inner: Rect, screen: Screen, words: StaffText) -> tuple[list[Button], Rect]:
+    """Back and Close at the bottom right; returns them and the room left above."""
+    target = screen.button_size
+    width = round(target * 2.6)
+    gap = screen.gap
+    y = inner.bottom - target
+    close = Button(
+        Rect(inner.right - width, y, width, target),
+        intents.CLOSE,
+        words.cancel,
+        Icon.CLOSE,
+        lines=(words.cancel,),
+    )
+    back = Button(
+        Rect(close.rect.x - gap - width, y, width, target),
+        intents.staff(StaffChoice.BACK),
+        words.back,
+        Icon.PREV,
+        primary=True,
+        lines=(words.back,),
+    )
+    return [back, close], Rect(inner.x, inner.y, inner.w, y - gap - inner.y)
+
+
+def _staff_facts(
+    screen: Screen, words: StaffText, measure: TextMeasurer, facts: Sequence[str]
+) -> Controls:
+    panel = screen.content
+    inner = panel.inset(screen.gap * 2)
+    buttons, room = _bottom_buttons(inner, screen, words)
+    title_h = max(round(screen.shorter * 0.09), screen.button_size)
+    box = Rect(room.x, room.y + title_h, room.w, room.h - title_h)
+    lines: list[str] = []
+    size = _label_floor(screen)
+    for candidate in font_sizes(screen.label_size, _label_floor(screen)):
+        lines = [part for fact in facts for part in wrap(fact, box.w, candidate, measure)]
+        if len(lines) * measure.line_height(candidate) <= box.h:
+            size = candidate
+            break
+    label_size = one_size(
+        [b.label for b in buttons],
+        buttons[0].rect.w - 2 * screen.gap,
+        screen.label_size,
+        _label_floor(screen),
+        measure,
+    )
+    return Controls(
+        tuple(buttons),
+        None,
+        None,
+        panel=panel,
+        panel_title=Rect(room.x, room.y, room.w, title_h),
+        backdrop_intent=intents.WAKE,
+        label_size=label_size,
+        title_text=words.facts_title,
+        title_size=round(screen.shorter / 18),
+        info_box=box,
+        info_lines=tuple(lines),
+        info_size=size,
+    )
+
+
+def _touch_test(screen: Screen, words: StaffText, measure: TextMeasurer) -> Controls:
+    # The whole screen, edges included: calibration is most often off near the edges.
+    panel = Rect(0, 0, screen.width, screen.height)
+    inner = screen.safe.inset(screen.gap)
+    buttons, room = _bottom_buttons(inner, screen, words)
+    title_size = one_size(
+        [words.touch_title], room.w, screen.label_size, _label_floor(screen), measure, max_lines=2
+    )
+    label_size = one_size(
+        [b.label for b in buttons],
+        buttons[0].rect.w - 2 * screen.gap,
+        screen.label_size,
+        _label_floor(screen),
+        measure,
+    )
+    return Controls(
+        tuple(buttons),
+        None,
+        None,
+        panel=panel,
+        panel_title=Rect(inner.x, inner.y, inner.w, screen.button_size),
+        label_size=label_size,
+        title_text=words.touch_title,
+        title_size=title_size,
+        touch_area=panel,
+    )
+
+
 def _language_label(deck: Deck, language: str) -> str | None:
     """The language button's label: the next language, named in itself."""
     languages = deck.languages
@@ -443,6 +678,9 @@ def controls_for(
         return replace(menu, under=base)
     if view.overlay is Overlay.KEYPAD:
         return replace(keypad_controls(screen, words), under=base)
+    if view.overlay in STAFF_OVERLAYS:
+        staff = staff_controls(screen, view.overlay, view.language, measure, view.facts)
+        return replace(staff, under=base)
     return base
 
 
@@ -473,6 +711,7 @@ class ControlsCache:
             view.index,
             offset,
             larger_text_available,
+            view.facts,
         )
         found = self._found.get(key)
         if found is not None and found[0] is presentation:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum, auto
+from enum import Enum, IntEnum, auto
 
 
 class Action(Enum):
@@ -22,14 +22,31 @@ class Action(Enum):
     KEYPAD_DELETE = auto()
     KEYPAD_ENTER = auto()
     QUIT = auto()  # only produced in windowed (development) mode
+    ANSWER = auto()  # answer `value` of the question on screen
+    RATE = auto()  # face `value` of "Was this helpful?" (kiosk.screen.questions.Rating)
+    STAFF = auto()  # choice `value` of the staff menu (StaffChoice)
+    TOUCH_POINT = auto()  # a tap at `point` during the staff touch test
+
+
+class StaffChoice(IntEnum):
+    """The staff menu, opened by the corner hold and the PIN. Cancel is plain CLOSE."""
+
+    EXIT_TO_DESKTOP = 1
+    RESTART = 2
+    FACTS = 3
+    TOUCH_TEST = 4
+    BACK = 5  # from the facts or the touch test to the menu
 
 
 @dataclass(frozen=True)
 class Intent:
     action: Action
     value: int | None = None
+    point: tuple[int, int] | None = None  # TOUCH_POINT: where on the screen
 
     def __str__(self) -> str:
+        if self.point is not None:
+            return f"{self.action.name}{self.point}"
         return self.action.name if self.value is None else f"{self.action.name}({self.value})"
 
 
@@ -57,3 +74,19 @@ def menu_page(page: int) -> Intent:
 
 def keypad_digit(digit: int) -> Intent:
     return Intent(Action.KEYPAD_DIGIT, digit)
+
+
+def answer(choice: int) -> Intent:
+    return Intent(Action.ANSWER, choice)
+
+
+def rate(choice: int) -> Intent:
+    return Intent(Action.RATE, choice)
+
+
+def staff(choice: StaffChoice) -> Intent:
+    return Intent(Action.STAFF, int(choice))
+
+
+def touch_point(x: int, y: int) -> Intent:
+    return Intent(Action.TOUCH_POINT, point=(x, y))

@@ -322,6 +322,13 @@ def layout_slide(
     content = screen.content
     title_box = Rect(content.x, content.y, content.w, content.h // 3)
     title = _fit_title(slide.title.get(language), title_box, measure, screen, hero=False)
+    if not title.ok:
+        # Cut at the screen's edge otherwise (a long web address): refused like a bullet.
+        raise LayoutError(
+            f"{slide.origin}: slide '{slide.id}': the title does not fit on a "
+            f"{screen.width}×{screen.height} screen even at the smallest title size "
+            f"({screen.text(MIN_TITLE_FRACTION)}px): shorten it, or break a long word or address"
+        )
     rule_h = max(4, round(screen.shorter * 0.008))
     rule_y = title.y - round(title.size * 0.3)
     rule = Rect(content.x, rule_y, round(screen.shorter * 0.12), rule_h)

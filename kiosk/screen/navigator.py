@@ -20,9 +20,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
-from kiosk.deck.model import Deck, base_id
-from kiosk.screen.intents import Action, Intent
+from kiosk.deck.model import Deck, SlideKind, base_id
+from kiosk.ops.exits import EXIT_OK, EXIT_RESTART, EXIT_TO_DESKTOP
+from kiosk.screen.intents import Action, Intent, StaffChoice
 from kiosk.screen.presentation import Presentation
+from kiosk.screen.questions import HELPFUL_BEFORE_IDLE, HELPFUL_SECONDS, Questions, reveal_after
+from kiosk.screen.staff import MAX_TOUCHES
 from kiosk.screen.view import FROM_SCREEN, Animation, Mode, Overlay, View
 
 __all__ = ["FROM_SCREEN", "Animation", "Mode", "Navigator", "Overlay", "View"]
@@ -76,10 +79,17 @@ class Navigator:
         self.animation: Animation | None = None
         self.exit_requested = False
         self.exit_reason = ""  # for the log: who left, and how
+        self.exit_status = EXIT_OK  # kiosk.ops.exits: what systemd is told
+        # "This screen's facts", asked for when staff open them (the app knows them).
+        self.staff_facts: Callable[[], tuple[str, ...]] = lambda: ()
+        self._facts: tuple[str, ...] = ()
+        self._touches: list[tuple[int, int]] = []
         self._shown_at = now  # when the current page was fully on screen
         self._last_input = now
         self._pin = ""
         self._pin_rejected_at: float | None = None
+        # Answers, the attract reveal and "Was this helpful?" for this visit.
+        self.questions = Questions()
         # Bumped on every visible change, so the app redraws only when this moves.
         self.version = 0
 
@@ -100,6 +110,7 @@ class Navigator:
 
     def view(self) -> View:
         now = self._clock()
+        slide_id = self._deck.slides[self.index].id
         return View(
             index=self.index,
             language=self.language,
@@ -112,6 +123,11 @@ class Navigator:
             resting=self.resting,
             larger_text=self._presentation.larger_text,
             menu_page=-1 if self.menu_page is None else self.menu_page,
+            answered=self.questions.answered(slide_id),
+            revealed=self.questions.revealed(slide_id),
+            helpful_topic=self.questions.helpful_topic,
+            facts=self._facts if self.overlay is Overlay.STAFF_FACTS else (),
+            touches=tuple(self._touches) if self.overlay is Overlay.TOUCH_TEST else (),
         )
 
     @property
@@ -133,8 +149,17 @@ class Navigator:
             pass  # nothing moves until a touch or the next schedule check
         elif self.mode is Mode.ATTRACT:
             candidates.append(self._shown_at + self._deck.duration_of(self.index))
+            reveal = self._reveal_at()
+            if reveal is not None:
+                candidates.append(reveal)
         else:
             candidates.append(self._last_input + self._deck.idle_timeout)
+            if self.overlay is Overlay.HELPFUL:
+                candidates.append(self.questions.helpful_since + HELPFUL_SECONDS)
+            elif self.overlay is Overlay.NONE and self.questions.may_offer_before_leaving(
+                self._deck
+            ):
+                candidates.append(self._leaving_at())
         if self._pin_rejected_at is not None:
             candidates.append(self._pin_rejected_at + PIN_ERROR_SECONDS)
         return min(candidates)
@@ -172,13 +197,32 @@ class Navigator:
         if self.overlay is Overlay.KEYPAD:
             self._handle_keypad(intent)
             return
+        if self.overlay in (Overlay.STAFF, Overlay.STAFF_FACTS, Overlay.TOUCH_TEST):
+            self._handle_staff(intent)
+            return
+        if self.overlay is Overlay.HELPFUL:
+            # One tap on a face answers; any other tap just closes it (skipping costs
+            # nothing more), and a key press still does its job.
+            if action is Action.RATE and intent.value is not None:
+                self.questions.rate(self._deck, intent.value, self.language)
+            else:
+                self.questions.close_prompt()
+            self._set_overlay(Overlay.NONE)
+            if action in (Action.RATE, Action.CLOSE, Action.WAKE):
+                return
         self._handle_browsing(intent)
 
     def _handle_browsing(self, intent: Intent) -> None:
         action = intent.action
         if action is Action.NEXT:
             self._set_overlay(Overlay.NONE)
+            ask = self.questions.offer_at_topic_end(self._deck, self.index, self._clock())
             self._go((self.index + 1) % self.slide_count, direction=+1)
+            if ask:
+                self._set_overlay(Overlay.HELPFUL)
+        elif action is Action.ANSWER and intent.value is not None:
+            if self.questions.answer(self._deck, self.index, intent.value, self.language):
+                self.version += 1
         elif action is Action.PREV:
             self._set_overlay(Overlay.NONE)
             self._go((self.index - 1) % self.slide_count, direction=-1)
@@ -224,7 +268,9 @@ class Navigator:
                 self.version += 1
         elif action is Action.KEYPAD_ENTER:
             if self._staff is not None and self._staff.attempt(self._pin):
-                self._exit("staff exit (corner hold and PIN)")
+                self._pin = ""
+                log.info("staff menu opened (corner hold and PIN)")
+                self._set_overlay(Overlay.STAFF)
             else:
                 self._pin = ""
                 self._pin_rejected_at = self._clock()
@@ -233,6 +279,40 @@ class Navigator:
             self._pin = ""
             self._set_overlay(Overlay.NONE)
         # Anything else (arrows, taps beside the keys) is ignored while the keypad is up.
+
+    def _handle_staff(self, intent: Intent) -> None:
+        action = intent.action
+        if self.overlay is Overlay.TOUCH_TEST and action is Action.TOUCH_POINT:
+            if intent.point is not None:
+                self._touches = [*self._touches, intent.point][-MAX_TOUCHES:]
+                log.debug("touch test: a touch at %s", intent.point)
+                self.version += 1
+            return
+        if action in (Action.CLOSE, Action.HOME, Action.MENU):
+            log.info("staff menu: cancel")
+            self._set_overlay(Overlay.NONE)
+            return
+        if action is not Action.STAFF or intent.value is None:
+            return  # the slide's own keys and taps beside the buttons do nothing here
+        choice = StaffChoice(intent.value)
+        if choice is StaffChoice.BACK:
+            self._set_overlay(Overlay.STAFF)
+        elif self.overlay is not Overlay.STAFF:
+            return
+        elif choice is StaffChoice.EXIT_TO_DESKTOP:
+            log.info("staff menu: exit to the desktop")
+            self._exit("staff exit to the desktop (corner hold and PIN)", EXIT_TO_DESKTOP)
+        elif choice is StaffChoice.RESTART:
+            log.info("staff menu: restart the kiosk")
+            self._exit("staff restart (corner hold and PIN)", EXIT_RESTART)
+        elif choice is StaffChoice.FACTS:
+            log.info("staff menu: this screen's facts")
+            self._facts = self.staff_facts()
+            self._set_overlay(Overlay.STAFF_FACTS)
+        elif choice is StaffChoice.TOUCH_TEST:
+            log.info("staff menu: touch test")
+            self._touches = []
+            self._set_overlay(Overlay.TOUCH_TEST)
 
     def use(self, presentation: Presentation) -> None:
         """Show `presentation` from now on: the other text size, an edited deck or a new
@@ -271,6 +351,10 @@ class Navigator:
         self.index = target
         if self.overlay is Overlay.MENU:
             self.version += 1  # the topics may have changed: redraw the menu
+        if self.overlay is Overlay.HELPFUL:
+            # The topics may have changed: the prompt goes (the visitor loses nothing).
+            self.questions.close_prompt()
+            self._set_overlay(Overlay.NONE)
         self._fade_from_screen(self._clock())
 
     def _fade_from_screen(self, now: float) -> None:
@@ -330,9 +414,14 @@ class Navigator:
             if now >= self._last_input + self._deck.idle_timeout:
                 self._return_to_attract(now)
                 return True
-            return False
+            return self._step_helpful(now)
         if self.resting:
             return False
+        reveal = self._reveal_at()
+        if reveal is not None and now >= reveal:
+            self.questions.reveal(self._deck.slides[self.index].id)
+            self.version += 1
+            return True
         due = self._shown_at + self._deck.duration_of(self.index)
         if now < due:
             return False
@@ -349,12 +438,42 @@ class Navigator:
         self._go(following, direction=+1, language=language, at=start)
         return True
 
+    def _reveal_at(self) -> float | None:
+        """When the attract loop reveals the answer of the question on screen (None: not a
+        question, or revealed already)."""
+        slide = self._deck.slides[self.index]
+        if slide.kind is not SlideKind.CHECK or self.questions.revealed(slide.id):
+            return None
+        return self._shown_at + reveal_after(self._deck.duration_of(self.index))
+
+    def _leaving_at(self) -> float:
+        """When a visitor who stopped touching the screen may be leaving: "Was this helpful?"
+        is offered then, well before the idle timeout."""
+        idle = self._deck.idle_timeout
+        return self._last_input + max(idle / 2, idle - HELPFUL_BEFORE_IDLE)
+
+    def _step_helpful(self, now: float) -> bool:
+        if self.overlay is Overlay.HELPFUL:
+            if now >= self.questions.helpful_since + HELPFUL_SECONDS:
+                self.questions.close_prompt()
+                self._set_overlay(Overlay.NONE)
+                return True
+        elif (
+            self.overlay is Overlay.NONE
+            and now >= self._leaving_at()
+            and self.questions.offer_before_leaving(self._deck, self.index, now)
+        ):
+            self._set_overlay(Overlay.HELPFUL)
+            return True
+        return False
+
     def _return_to_attract(self, now: float) -> None:
         # The next visitor starts with normal text (the app hands that presentation over).
         self.larger_text = False
         self.mode = Mode.ATTRACT
         self._pin = ""
         self._pin_rejected_at = None
+        self.questions.end_visit()
         self._set_overlay(Overlay.NONE)
         default = self._deck.default_language
         if self.index != 0 or self.language != default:
@@ -365,9 +484,10 @@ class Navigator:
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _exit(self, reason: str) -> None:
+    def _exit(self, reason: str, status: int = EXIT_OK) -> None:
         self.exit_requested = True
         self.exit_reason = reason
+        self.exit_status = status
 
     def _wake(self) -> None:
         if self.mode is Mode.ATTRACT:
@@ -406,6 +526,7 @@ class Navigator:
         )
         self.index = target
         self.language = language
+        self.questions.left(self._deck.slides[target].id)
         self.version += 1
         if seconds <= 0:
             self.animation = None

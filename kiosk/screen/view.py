@@ -26,6 +26,10 @@ class Overlay(Enum):
     NONE = "none"
     MENU = "menu"
     KEYPAD = "keypad"
+    HELPFUL = "helpful"  # "Was this helpful?" (kiosk.screen.questions)
+    STAFF = "staff"  # the staff menu, after the corner hold and the PIN
+    STAFF_FACTS = "staff_facts"  # this screen's facts, for staff
+    TOUCH_TEST = "touch_test"  # where each touch lands, to check calibration
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,3 +72,8 @@ class View:
     resting: bool = False  # outside clinic hours, nobody here: dim or dark, no cycling
     larger_text: bool = False  # the "A+" layout is on
     menu_page: int = 0  # which page of topics the menu shows
+    answered: int = -1  # on a question: the answer tapped in this visit, -1 none
+    revealed: bool = False  # on a question: the attract loop revealed the answer
+    helpful_topic: int = -1  # the topic "Was this helpful?" asks about (Overlay.HELPFUL)
+    facts: tuple[str, ...] = ()  # Overlay.STAFF_FACTS: one line per fact
+    touches: tuple[tuple[int, int], ...] = ()  # Overlay.TOUCH_TEST: the latest taps, oldest first

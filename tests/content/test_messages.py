@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.deck.content import DeckError, load_deck
-from kiosk.ops.stats import parse_since
+from kiosk.ops.stats.report import parse_since
 
 ROOT = Path(__file__).resolve().parents[2]
 FONTS = ROOT / "assets" / "fonts"
@@ -220,7 +220,7 @@ def test_since_accepts_plain_days(text, day):
 def test_since_yesterday_works_on_the_command_line(tmp_path):
     db = tmp_path / "stats.sqlite3"
     sqlite3.connect(db).close()
-    from kiosk.ops.stats import StatsRecorder
+    from kiosk.ops.stats.recorder import StatsRecorder
 
     StatsRecorder(db).close()
     result = kiosk("stats", "--db", str(db), "--since", "yesterday", cwd=tmp_path)

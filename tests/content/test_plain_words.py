@@ -48,13 +48,7 @@ FIRST_IN_DECK: dict[str, dict[str, str]] = {
 
 
 def slide_text(slide: Slide, language: str) -> str:
-    parts = [slide.title.get(language)]
-    if slide.body:
-        parts.append(slide.body.get(language))
-    parts += [b.get(language) for b in slide.bullets]
-    for column in slide.columns:
-        parts.append(column.heading.get(language))
-        parts += [b.get(language) for b in column.bullets]
+    parts = [text.get(language) for _path, text in slide.texts()]
     return "\n".join(parts).lower()
 
 

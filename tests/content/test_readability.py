@@ -49,15 +49,7 @@ SLIDE_IDS = [slide.id for slide in DECK.slides]
 def texts(slide: Slide) -> Iterator[tuple[str, Text]]:
     """Every visitor-facing text of a slide, with its field path, in reading order."""
     yield "section", slide.section
-    yield "title", slide.title
-    if slide.body is not None:
-        yield "body", slide.body
-    for n, bullet in enumerate(slide.bullets):
-        yield f"bullets[{n}]", bullet
-    for c, column in enumerate(slide.columns):
-        yield f"columns[{c}].heading", column.heading
-        for n, bullet in enumerate(column.bullets):
-            yield f"columns[{c}].bullets[{n}]", bullet
+    yield from slide.texts()  # a question's answers and explanation too
 
 
 def in_language(text: Text, language: str) -> str:

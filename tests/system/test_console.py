@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 
 from kiosk.console import editing
-from kiosk.console.app import verdict
 from kiosk.console.auth import LOCKOUT_SECONDS, MAX_FAILURES, read_users
 from kiosk.console.cli import console_main, parse_listen
 from kiosk.console.decks import DeckHome
+from kiosk.console.views.status import verdict
 from kiosk.deck.content import load_deck
-from kiosk.decks import publish as publishing
+from kiosk.decks import store
 from kiosk.ops.pin import verify_pin
 from tests.console_helpers import (
     PASSWORD,
@@ -462,7 +462,7 @@ def test_an_invalid_edit_shows_validate_messages_and_cannot_be_published(client,
     answer = client.post("/publish", data={"csrf": token, "note": "broken"})
     assert answer.status_code == 409
     assert "Not published" in answer.text and "slides[2].title.en: is empty" in answer.text
-    assert publishing.current_version(settings.home) is None
+    assert store.current_version(settings.home) is None
     assert "disabled" in client.get("/publish").text
 
 
@@ -676,9 +676,9 @@ def test_publish_then_roll_back_restores_the_exact_files(client, settings, caplo
     assert version_one.id in page and version_two.id in page and "Make live again" in page
     back = client.post("/rollback", data={"csrf": token, "version": version_one.id})
     assert back.status_code == 303
-    live = publishing.current_version(settings.home)
+    live = store.current_version(settings.home)
     assert live is not None
-    assert snapshot(publishing.deck_folder(live).parent) == published_one  # the exact bytes
+    assert snapshot(store.deck_folder(live).parent) == published_one  # the exact bytes
     assert snapshot((settings.home / "current").resolve()) == published_one
     history = client.get("/publish").text
     assert "alice: rollback " + version_one.id in history and "alice: publish" in history

@@ -244,6 +244,19 @@ def test_every_unit_file_is_strictly_well_formed():
         assert unit.one("Unit", "Description"), unit.name
 
 
+def test_the_staff_exit_to_the_desktop_is_the_only_status_systemd_does_not_restart():
+    from kiosk.ops import exits
+
+    unit = load("cvi-kiosk.service")
+    prevented = {int(v) for v in unit.one("Service", "RestartPreventExitStatus").split()}
+    assert prevented == {exits.EXIT_TO_DESKTOP}
+    # A crash, a failed start or a missing display must still be restarted.
+    for status in (exits.EXIT_OK, exits.EXIT_FAILED, exits.EXIT_NO_DISPLAY, exits.EXIT_RESTART):
+        assert status not in prevented
+    # The status fits a process exit status and is not one systemd or the shell gives meaning.
+    assert 3 < exits.EXIT_TO_DESKTOP < 126 and exits.EXIT_TO_DESKTOP != exits.EXIT_RESTART
+
+
 def test_the_kiosk_service_restarts_on_crash_and_on_hang():
     unit = load("cvi-kiosk.service")
     assert unit.one("Service", "Type") == "notify"

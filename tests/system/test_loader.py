@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from kiosk.deck.limits import Limits
-from kiosk.loader.job import DeckUnpickler, LoadJob, LoadRequest, load_isolated
+from kiosk.loader.job import LoadJob, LoadRequest, load_isolated
+from kiosk.loader.wire import WireError, decode_answer
 from tests.attacks import ATTACKS, Attack, image_section, make_deck, png, png_chunk
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -165,13 +166,12 @@ def test_cancel_stops_the_child(tmp_path):
     assert outcome.deck is None and "cancelled" in outcome.problems[0]
 
 
-def test_the_answer_is_unpickled_with_an_allow_list():
-    import io
+def test_a_pickle_for_an_answer_is_refused_without_being_run():
     import pickle
 
     evil = pickle.dumps(("deck", os.system))
-    with pytest.raises(pickle.UnpicklingError):
-        DeckUnpickler(io.BytesIO(evil)).load()
+    with pytest.raises(WireError, match="not JSON"):
+        decode_answer(evil, [])
 
 
 def test_the_request_survives_the_trip_to_the_child(tmp_path):

@@ -28,7 +28,7 @@ KIOSK_METRICS = {
     "kiosk_last_frame_timestamp_seconds", "kiosk_frames_drawn_total", "kiosk_mode",
     "kiosk_deck_info", "kiosk_deck_slides", "kiosk_deck_reloads_total",
     "kiosk_deck_last_reload_success", "kiosk_deck_last_reload_timestamp_seconds",
-    "kiosk_fallback_to_last_good_total", "kiosk_slide_views_total",
+    "kiosk_fallback_to_last_good_total", "kiosk_slides_skipped_total", "kiosk_slide_views_total",
     "kiosk_slide_reading_seconds_total", "kiosk_visitor_sessions_total", "kiosk_larger_text_total",
     "kiosk_language_switches_total", "kiosk_resident_memory_bytes", "kiosk_cpu_seconds_total",
 }  # fmt: skip
@@ -61,6 +61,7 @@ def test_the_rules_cover_what_the_issue_asks_for():
         "KioskRefusingDeck",
         "KioskDeckDiffersFromFleet",  # for over an hour
         "KioskOnLastGoodDeck",
+        "KioskSkippingSlides",  # a slide the screen could not draw (issue 24)
     }
     by_name = {rule["alert"]: rule for rule in alerts()}
     assert "> 120" in by_name["KioskNotDrawing"]["expr"]

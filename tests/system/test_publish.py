@@ -15,16 +15,16 @@ import pytest
 
 from kiosk.cli.main import main
 from kiosk.deck.content import load_deck
+from kiosk.decks import copying, store
 from kiosk.decks import publish as pub
-from kiosk.decks.publish import (
+from kiosk.decks.publish import publish, rollback
+from kiosk.decks.store import (
     PublishError,
     current_id,
     current_version,
     deck_folder,
     history,
     list_versions,
-    publish,
-    rollback,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -116,7 +116,7 @@ def test_a_deck_that_does_not_fit_the_screen_is_not_published(source, home):
 
 
 def test_a_source_that_changes_while_being_copied_is_refused(source, home, monkeypatch):
-    original = pub._copy_file
+    original = copying._copy_file
     touched = []
 
     def copy_then_edit(src, target, name, before, problems):
@@ -126,7 +126,7 @@ def test_a_source_that_changes_while_being_copied_is_refused(source, home, monke
             (source / "85-when-to-call.yaml").write_text("section: Half\n", encoding="utf-8")
         return digest
 
-    monkeypatch.setattr(pub, "_copy_file", copy_then_edit)
+    monkeypatch.setattr(copying, "_copy_file", copy_then_edit)
     with pytest.raises(PublishError) as caught:
         publish(source, home, who="ana", validate=no_checks)
     assert "changed while they were being copied" in caught.value.problems[0]
@@ -145,7 +145,7 @@ def test_a_file_changing_during_its_own_copy_is_refused(source, home, monkeypatc
                 handle.write("# more\n")
         return data
 
-    monkeypatch.setattr(pub.os, "read", read_and_grow)
+    monkeypatch.setattr(copying.os, "read", read_and_grow)
     with pytest.raises(PublishError) as caught:
         publish(source, home, who="ana", validate=no_checks)
     assert any("changed" in p for p in caught.value.problems), caught.value.problems
@@ -288,8 +288,8 @@ def test_concurrent_publishes_take_turns(source, home):
         thread.start()
     for thread in threads:
         thread.join()
-    assert all(isinstance(r, pub.PublishedVersion) for r in results), results
-    assert len({r.id for r in results if isinstance(r, pub.PublishedVersion)}) == 3
+    assert all(isinstance(r, store.PublishedVersion) for r in results), results
+    assert len({r.id for r in results if isinstance(r, store.PublishedVersion)}) == 3
     assert len(list_versions(home)) == 3
 
 
@@ -327,8 +327,8 @@ def test_publish_versions_and_rollback_commands(source, home, capsys, monkeypatc
 
 
 def test_default_home_follows_xdg():
-    assert pub.default_home({"XDG_DATA_HOME": "/d"}) == Path("/d/cvi-kiosk/decks")
-    assert pub.default_home({"HOME": "/h"}) == Path("/h/.local/share/cvi-kiosk/decks")
+    assert store.default_home({"XDG_DATA_HOME": "/d"}) == Path("/d/cvi-kiosk/decks")
+    assert store.default_home({"HOME": "/h"}) == Path("/h/.local/share/cvi-kiosk/decks")
 
 
 def test_wait_until_still_waits_for_a_sync_to_stop(source):
@@ -369,8 +369,10 @@ def test_the_version_the_kiosk_keeps_as_last_good_is_never_pruned(
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     shown = publish(source, home, who="ana", validate=no_checks)
     save_last_good(deck_folder(shown), version=shown.id, state=tmp_path / "state" / "cvi-kiosk")
+    # `kiosk publish` tells pruning which version this kiosk keeps (publish() never looks).
     for _ in range(4):
-        publish(source, home, who="ana", force=True, keep=1, validate=no_checks)
+        args = ["publish", str(source), "--home", str(home), "--force", "--keep", "1"]
+        assert main(args) == 0
     assert shown.id in {v.id for v in list_versions(home)}
     assert len(list_versions(home)) == 3  # newest, the one before it, and the shown one
 

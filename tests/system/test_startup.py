@@ -3,6 +3,8 @@ last good deck; log every failure; shut down cleanly on signals."""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 import os
 import shutil
@@ -20,7 +22,7 @@ from kiosk.deck.content import DeckError, load_deck
 from kiosk.deck.model import Deck
 from kiosk.decks.follow import CurrentFollower
 from kiosk.decks.lastgood import LastGoodKeeper, last_good_id, save_last_good
-from kiosk.decks.publish import PublishError, publish, rollback
+from kiosk.decks.publish import publish, rollback
 from kiosk.decks.startup import (
     BUNDLED,
     CONFIGURED,
@@ -30,6 +32,7 @@ from kiosk.decks.startup import (
     resolve_source,
     version_of,
 )
+from kiosk.decks.store import PublishError
 from kiosk.ops.logs import install_excepthooks
 from tests.helpers import FakeClock
 
@@ -66,9 +69,10 @@ def title_of(deck: Deck) -> str:
 def test_resolve_source(tmp_path):
     home = tmp_path / "data" / "cvi-kiosk" / "decks"
     env = {"XDG_DATA_HOME": str(tmp_path / "data")}
-    assert resolve_source(None, BUNDLED_DECK, env) == DeckSource(BUNDLED_DECK, False)
+    # Without --deck the screen follows the default home from the start, published or not.
+    assert resolve_source(None, BUNDLED_DECK, env) == DeckSource(home, True)
     home.mkdir(parents=True)
-    assert resolve_source(None, BUNDLED_DECK, env) == DeckSource(BUNDLED_DECK, False)
+    assert resolve_source(None, BUNDLED_DECK, env) == DeckSource(home, True)
     (home / "current").symlink_to("versions/x")  # something was published here
     assert resolve_source(None, BUNDLED_DECK, env) == DeckSource(home, True)
     assert resolve_source(home, BUNDLED_DECK, env).home
@@ -129,7 +133,40 @@ def test_when_nothing_loads_there_is_no_deck_and_the_log_says_why(tmp_path, capl
     assert "no deck can be shown" in caplog.text and "MemoryError: decoder blew up" in caplog.text
 
 
+def test_a_home_with_nothing_published_yet_shows_the_bundled_deck_without_a_fallback(
+    tmp_path, caplog
+):
+    caplog.set_level(logging.INFO)
+    home = tmp_path / "home"
+    chosen = choose_deck(DeckSource(home, True), no_checks, last_good=None, bundled=BUNDLED_DECK)
+    assert chosen is not None and chosen.kind == BUNDLED
+    assert not chosen.fallback and chosen.reasons == []
+    assert f"nothing is published in {home} yet: showing the bundled deck" in caplog.text
+    assert "FALLBACK" not in caplog.text and "problem" not in caplog.text
+    last_good = copy_deck(tmp_path / "last")
+    chosen = choose_deck(
+        DeckSource(home, True), no_checks, last_good=last_good, bundled=BUNDLED_DECK
+    )
+    assert chosen is not None and chosen.kind == LAST_GOOD and not chosen.fallback
+
+
 # -- following a deck home ---------------------------------------------------------------------
+
+
+def test_a_follower_started_before_the_first_publish_switches_to_it(home_and_source, caplog):
+    home, source = home_and_source
+    clock = FakeClock()
+    bundled = load_deck(BUNDLED_DECK)
+    follower = CurrentFollower(home, bundled, clock=clock)
+    for _ in range(3):
+        clock.advance(1)
+        assert follower.poll() is None
+    assert "no current version" not in caplog.text  # not yet published is not a warning
+    version = publish_titled(source, home, "First publish")
+    follower.wake()  # SIGHUP: looks now, not at the next second
+    deck = follower.poll()
+    assert deck is not None and title_of(deck) == "First publish"
+    assert deck.root.parent.name == version
 
 
 @pytest.fixture
@@ -359,6 +396,57 @@ def test_run_starts_on_the_last_good_deck_after_a_broken_sync(tmp_path):
         assert "FALLBACK: showing the last good deck" in text
         assert "slides/deck.yaml:2" in text
     assert "(last good), 1280x800" in result.stderr
+
+
+def test_a_running_kiosk_switches_to_the_first_publish(tmp_path):
+    """A new screen: the service starts on the bundled deck with nothing published; the first
+    `kiosk publish` (the console's, or the git sync's two minutes after boot) reaches it."""
+    notify = tmp_path / "notify.sock"
+    home = tmp_path / "data" / "cvi-kiosk" / "decks"
+    slides = copy_deck(tmp_path / "edit")
+    retitle(slides, "The first publish")
+    state = tmp_path / "state" / "cvi-kiosk"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+        sock.bind(str(notify))
+        sock.settimeout(60)
+        process = start_kiosk(tmp_path, notify)
+        try:
+            assert (
+                sock.recv(4096)
+                == f"READY=1\nSTATUS=showing {len(load_deck(BUNDLED_DECK).slides)} slides".encode()
+            )
+            published = subprocess.run(
+                [sys.executable, "-m", "kiosk.cli.main", "publish", str(slides)],
+                capture_output=True, text=True, cwd=ROOT, env=kiosk_env(tmp_path), timeout=120,
+                check=False,
+            )  # fmt: skip
+            assert published.returncode == 0, published.stderr
+            version = os.readlink(home / "current").split("/")[-1]
+            process.send_signal(signal.SIGHUP)
+            deadline = time.monotonic() + 60
+            status: dict[str, object] = {}
+            while time.monotonic() < deadline:
+                with contextlib.suppress(OSError, ValueError):
+                    status = json.loads((state / "status.json").read_text())
+                deck = status.get("deck")
+                if isinstance(deck, dict) and deck.get("version") == version:
+                    break
+                time.sleep(0.2)
+            assert isinstance(deck, dict), status
+            assert deck["version"] == version and deck["title"] == "The first publish"
+            assert deck["source"] == "configured"
+            process.send_signal(signal.SIGTERM)
+            out, err = process.communicate(timeout=60)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
+    log_text = (state / "kiosk.log").read_text()
+    assert f"nothing is published in {home} yet: showing the bundled deck" in log_text
+    assert "(bundled), 1280x800" in log_text and "(configured)" not in log_text
+    assert "FALLBACK" not in log_text
+    assert f"now showing published version {version}" in log_text
+    assert "Traceback" not in err
 
 
 def start_kiosk(tmp_path: Path, notify: Path) -> subprocess.Popen[str]:

@@ -8,6 +8,7 @@ import pygame
 import pytest
 
 from kiosk.deck.content import load_deck
+from kiosk.ops.exits import EXIT_TO_DESKTOP
 from kiosk.screen.app import KioskApp
 from kiosk.screen.controls import controls_for
 from kiosk.screen.layout import Screen, chrome_offset
@@ -220,4 +221,9 @@ def test_keypad_works_while_something_rests_on_the_staff_corner(app_and_script):
     assert app.navigator.view().pin_digits == 4
     script.tap(*keys["KEYPAD_ENTER"], finger=9)
     app.run(max_steps=20)
-    assert not app.running
+    assert app.navigator.overlay is Overlay.STAFF
+    menu = app.controls(app.navigator.view())
+    choice = {str(b.intent): b.rect.center for b in menu.buttons}
+    script.tap(*choice["STAFF(1)"], finger=10)  # Exit to the desktop
+    app.run(max_steps=20)
+    assert not app.running and app.navigator.exit_status == EXIT_TO_DESKTOP

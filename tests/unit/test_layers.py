@@ -55,11 +55,12 @@ def test_every_package_folder_is_listed_in_pyproject() -> None:
     assert folders == listed
 
 
-def test_the_loader_allow_list_names_the_model_module_that_exists() -> None:
+def test_the_loader_answer_can_carry_every_field_of_the_model() -> None:
     import kiosk.deck.model
-    from kiosk.loader.job import DeckUnpickler
+    from kiosk.loader.wire import schema
 
-    assert kiosk.deck.model.__name__ == DeckUnpickler.MODEL
+    # Building the schema reads every field's type hint, down to the last nested class.
+    assert kiosk.deck.model.Deck in schema()
 
 
 def test_child_processes_are_started_with_module_names_that_exist() -> None:

@@ -158,9 +158,9 @@ def test_bar_labels_share_one_size_and_fit_with_padding(size, language):
     size_ = controls.label_size
     assert size_ >= screen.shorter / 54
     for button in controls.buttons:
-        assert button.lines == (button.label,)
-        if not button.primary:
-            assert M.width(button.label, size_, True) <= button.rect.w - 2 * max(8, screen.gap // 2)
+        assert " ".join(button.lines) == button.label
+        for line in button.lines:
+            assert M.width(line, size_, True) <= button.rect.w - 2 * max(8, screen.gap // 2)
 
 
 def test_bar_hit_testing():

@@ -30,7 +30,7 @@ from kiosk.ops.metrics import (
     parse_listen,
     write_textfile,
 )
-from kiosk.ops.stats import StatsRecorder
+from kiosk.ops.stats.recorder import StatsRecorder
 from kiosk.ops.status import SCHEMA, StatusWriter
 from kiosk.screen.app import KioskApp
 from kiosk.screen.intents import LANGUAGE, LARGER_TEXT, NEXT, WAKE
@@ -144,6 +144,7 @@ def test_a_kiosks_status_becomes_its_metrics(kiosk):
     assert value(found, "kiosk_deck_reloads_total", result="ok") == 0
     assert value(found, "kiosk_deck_reloads_total", result="refused") == 0
     assert value(found, "kiosk_fallback_to_last_good_total") == 0
+    assert value(found, "kiosk_slides_skipped_total") == status["counters"]["slides_skipped"] == 0
     assert value(found, "kiosk_language_switches_total") == 1
     assert value(found, "kiosk_larger_text_total") == 1
     assert value(found, "kiosk_visitor_sessions_total") == status["counters"]["sessions"]

@@ -18,18 +18,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kiosk.ops import stats
-from kiosk.ops.stats import (
-    MAX_QUEUE,
+from kiosk.ops.stats import store
+from kiosk.ops.stats.command import stats_main
+from kiosk.ops.stats.recorder import StatsRecorder
+from kiosk.ops.stats.report import (
     SessionSummary,
     SlideSummary,
-    StatsRecorder,
-    default_stats_path,
     export_csv,
     sessions_summary,
-    stats_main,
     summary,
 )
+from kiosk.ops.stats.store import MAX_QUEUE, default_stats_path
 from tests.helpers import FakeClock
 
 START = datetime(2026, 11, 24, 9, 0)
@@ -212,7 +211,7 @@ def test_observe_never_waits_for_a_stalled_writer(tmp_path, monkeypatch):
     """The writer is held inside its SQLite work for the whole loop below. Had observe()
     waited on it (a lock, the queue, anything), the loop could not have finished first."""
     entered, release, returned = threading.Event(), threading.Event(), threading.Event()
-    real_write = stats._Writer._write
+    real_write = store.Writer._write
 
     def stalled_write(self, connection, rows):
         entered.set()
@@ -222,7 +221,7 @@ def test_observe_never_waits_for_a_stalled_writer(tmp_path, monkeypatch):
         finally:
             returned.set()
 
-    monkeypatch.setattr(stats._Writer, "_write", stalled_write)
+    monkeypatch.setattr(store.Writer, "_write", stalled_write)
     rec, clock = make_recorder(tmp_path / "s.sqlite3")
     try:
         rec.observe("first", "attract", "en")
@@ -253,16 +252,16 @@ def test_an_unwritable_location_is_logged_once_and_the_kiosk_carries_on(
     # A file where the folder should be: fails for root too (unlike chmod).
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    monkeypatch.setattr(stats, "FLUSH_SECONDS", 0.01)
-    monkeypatch.setattr(stats, "RETRY_SECONDS", 0.0)
+    monkeypatch.setattr(store, "FLUSH_SECONDS", 0.01)
+    monkeypatch.setattr(store, "RETRY_SECONDS", 0.0)
     attempts = threading.Semaphore(0)
-    real_open = stats._open_for_writing
+    real_open = store.open_for_writing
 
     def counting_open(path):
         attempts.release()
         return real_open(path)
 
-    monkeypatch.setattr(stats, "_open_for_writing", counting_open)
+    monkeypatch.setattr(store, "open_for_writing", counting_open)
     rec, clock = make_recorder(blocker / "stats.sqlite3")
     for n in range(5):
         rec.observe(f"s{n}", "attract", "en")
@@ -295,7 +294,7 @@ def test_a_read_only_folder_does_not_stop_the_kiosk(tmp_path, caplog):
 
 def test_a_failed_write_is_retried_and_nothing_is_lost(tmp_path, monkeypatch, caplog):
     failed = threading.Event()
-    real_write = stats._Writer._write
+    real_write = store.Writer._write
 
     def full_once(self, connection, rows):
         if not failed.is_set():
@@ -303,7 +302,7 @@ def test_a_failed_write_is_retried_and_nothing_is_lost(tmp_path, monkeypatch, ca
             raise sqlite3.OperationalError("database or disk is full")
         real_write(self, connection, rows)
 
-    monkeypatch.setattr(stats._Writer, "_write", full_once)
+    monkeypatch.setattr(store.Writer, "_write", full_once)
     rec, clock = make_recorder(tmp_path / "s.sqlite3")
     visit(rec, clock)
     rec.flush()

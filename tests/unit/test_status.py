@@ -15,7 +15,7 @@ import pytest
 from kiosk.deck.content import load_deck
 from kiosk.deck.fingerprint import deck_fingerprint
 from kiosk.ops.config import ConfigError, load_config
-from kiosk.ops.stats import StatsRecorder
+from kiosk.ops.stats.recorder import StatsRecorder
 from kiosk.ops.status import SCHEMA, RecentErrors, StatusWriter, read_status
 from kiosk.screen.app import KioskApp
 from kiosk.screen.intents import LANGUAGE, LARGER_TEXT, WAKE

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -92,6 +93,8 @@ class ChromeRenderer:
             pin = self._pin_piece(view, controls)
             if pin is not None:
                 found.append(pin)
+        if view.overlay is Overlay.TOUCH_TEST:
+            found += self._touch_pieces(view)
         return found
 
     def draw_panel(self, target: pygame.Surface, controls: Controls) -> None:
@@ -247,6 +250,44 @@ class ChromeRenderer:
         if local.page_label is not None and local.page_text:
             words = self._text(local.page_text, local.label_size, True, self.theme.muted_text)
             layer.blit(words, words.get_rect(center=local.page_label.center))
+        if local.info_box is not None:
+            step = self.fonts.font(local.info_size, False).get_linesize()
+            for n, line in enumerate(local.info_lines):
+                words = self._text(line, local.info_size, False, self.theme.text)
+                layer.blit(words, (local.info_box.x, local.info_box.y + n * step))
+        return layer
+
+    def _touch_pieces(self, view: View) -> list[Piece]:
+        """The touch test's marks: a cross where each touch landed, with its coordinates;
+        the newest one in the accent colour."""
+        found: list[Piece] = []
+        arm = max(12, self.screen.shorter // 40)
+        size = max(12, self.screen.shorter // 50)
+        for n, point in enumerate(view.touches):
+            newest = n == len(view.touches) - 1
+            colour = self.theme.accent if newest else self.theme.muted_text
+            mark = self._layer(
+                ("touch", point, colour, arm, size),
+                functools.partial(self._draw_touch, point, colour, arm, size),
+            )
+            found.append((mark, (point[0] - arm, point[1] - arm)))
+        return found
+
+    def _draw_touch(
+        self, point: tuple[int, int], colour: tuple[int, int, int], arm: int, size: int
+    ) -> pygame.Surface:
+        words = self._text(f"{point[0]}, {point[1]}", size, True, colour)
+        # The coordinates sit beside the cross, on the side with room (never off the screen).
+        left = point[0] + arm + words.get_width() + 4 > self.screen.width
+        width = 2 * arm + 4 + words.get_width()
+        layer = pygame.Surface((width, 2 * arm + 1), pygame.SRCALPHA)
+        cx = width - arm - 1 if left else arm
+        thick = max(2, arm // 8)
+        pygame.draw.line(layer, colour, (cx - arm, arm), (cx + arm, arm), thick)
+        pygame.draw.line(layer, colour, (cx, 0), (cx, 2 * arm), thick)
+        pygame.draw.circle(layer, colour, (cx, arm), arm // 2, thick)
+        at = (0, 0) if left else (2 * arm + 4, 0)
+        layer.blit(words, at)
         return layer
 
     def _draw_highlight(self, button: Button, size: int) -> pygame.Surface:
@@ -305,6 +346,8 @@ def _relative(controls: Controls, origin: Rect) -> Controls:
         panel_title=shift(controls.panel_title),
         pin_box=shift(controls.pin_box),
         page_label=shift(controls.page_label),
+        info_box=shift(controls.info_box),
+        touch_area=shift(controls.touch_area),
         counter=None,
         counter_text="",
         current=None,

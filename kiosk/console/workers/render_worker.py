@@ -1,4 +1,5 @@
-"""Child process that draws previews for the console: `python -m kiosk.console.render_worker`.
+"""Child process that draws previews for the console:
+`python -m kiosk.console.workers.render_worker`.
 
 The console never imports pygame or decodes deck images itself: a bad image or font can at
 worst take down this short-lived child. It writes PNGs and a `manifest.json` into OUT:
@@ -89,7 +90,7 @@ def render(deck_folder: Path, out: Path, size: tuple[int, int], slide_id: str | 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="kiosk.console.render_worker")
+    parser = argparse.ArgumentParser(prog="kiosk.console.workers.render_worker")
     parser.add_argument("deck", type=Path)
     parser.add_argument("out", type=Path)
     parser.add_argument("size", type=parse_size)

@@ -1,4 +1,4 @@
-"""Child process: `python -m kiosk.console.image_check FILE` decodes one image as the deck
+"""Child process: `python -m kiosk.console.workers.image_check FILE` decodes one image as the deck
 loader would, under the same memory limit, and prints why it cannot be shown (exit 1), or
 nothing (exit 0)."""
 
@@ -15,7 +15,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
-        print("usage: python -m kiosk.console.image_check FILE")
+        print("usage: python -m kiosk.console.workers.image_check FILE")
         return 2
     import resource
 

@@ -1,0 +1,269 @@
+"""The Edit pages: the draft's slides by section, one slide's form with its live preview,
+adding, moving and deleting slides, the deck settings, and throwing the draft away."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+
+from kiosk.console import editing
+from kiosk.console.auth import Session
+from kiosk.console.state import State, problems, screen_size, state_of
+from kiosk.console.views.common import problem_lines, redirect, redirect_error, render, text
+from kiosk.console.views.images import draft_images
+from kiosk.deck.model import LANGUAGE_NAMES
+
+log = logging.getLogger("kiosk.console")
+
+
+def _slides_by_file(state: State) -> tuple[list[str], list[dict[str, Any]], str]:
+    draft = state.decks.ensure_draft()
+    langs = editing.languages(draft / "deck.yaml")
+    files = []
+    problem = ""
+    for name in state.decks.section_files():
+        try:
+            data = editing.load(draft / name)
+            section = data.get("section") if isinstance(data, Mapping) else None
+            files.append(
+                {
+                    "name": name,
+                    "section": editing._text(section, langs[0]) or name,
+                    "slides": editing.read_slides(draft / name, langs),
+                }
+            )
+        except editing.EditError as error:
+            problem = str(error)
+    return langs, files, problem
+
+
+async def edit_page(request: Request, session: Session) -> Response:
+    state = state_of(request)
+    langs, files, problem = await run_in_threadpool(_slides_by_file, state)
+    found = await problems(state, state.decks.draft)
+    context = {
+        "langs": langs,
+        "files": files,
+        "problem": problem,
+        "problems": found,
+        "base": state.decks.draft_base(),
+        "live": state.decks.current(),
+        "changed": await run_in_threadpool(state.decks.draft_changed),
+        "kinds": editing.TEMPLATE_KINDS,
+    }
+    return render(request, "edit.html", context, session)
+
+
+def _slide_or_404(state: State, file: str, slide_id: str) -> tuple[Path, editing.SlideText]:
+    path = state.decks.section_path(file)  # ValueError for any name not in the deck
+    langs = editing.languages(state.decks.draft / "deck.yaml")
+    for slide in editing.read_slides(path, langs):
+        if slide.id == slide_id:
+            return path, slide
+    raise ValueError(f"there is no slide {slide_id!r} in {file}")
+
+
+async def slide_page(request: Request, session: Session) -> Response:
+    state = state_of(request)
+    file, slide_id = request.path_params["file"], request.path_params["slide"]
+    try:
+        _, slide = _slide_or_404(state, file, slide_id)
+    except (ValueError, editing.EditError) as error:
+        return PlainTextResponse(str(error), status_code=404)
+    found = await problems(state, state.decks.draft)
+    size = screen_size(state)
+    # The draft's whole-deck previews, when drawn already, hold this slide as saved.
+    key = await run_in_threadpool(state.previews.key, state.decks.draft, size)
+    drawn = state.previews.manifest(key) or {}
+    mine = [shot for shot in drawn.get("slides", []) if shot.get("id") == slide_id]
+    if mine:
+        preview: dict[str, Any] = {**drawn, "slides": mine, "problems": []}
+    else:
+        key, preview = await run_in_threadpool(
+            state.previews.live, state.decks.draft, size, slide_id
+        )
+    context = {
+        "slide": slide,
+        "langs": editing.languages(state.decks.draft / "deck.yaml"),
+        "problems": problem_lines(found, file, slide.index),
+        "file_problems": [p for p in found if f"/{file}:" not in p][:10],
+        "images": draft_images(state),
+        "preview_key": key,
+        "preview": preview,
+        "error": request.query_params.get("error", "")[:300],
+    }
+    return render(request, "slide.html", context, session)
+
+
+def _edit_form(form: FormData, langs: list[str]) -> dict[str, str]:
+    fields = {}
+    for lang in langs:
+        for part in ("title", "body", "bullets"):
+            fields[f"{part}.{lang}"] = text(form, f"{part}.{lang}")
+    return fields
+
+
+def _chosen_image(state: State, form: FormData) -> str | None:
+    """The picked image, only if it is one of the draft's images ("" = no picture)."""
+    if "image" not in form:
+        return None
+    image = text(form, "image", 200)
+    if image and image not in draft_images(state):
+        raise editing.EditError("choose one of the deck's images")
+    return image
+
+
+def _apply_image(path: Path, slide_id: str, image: str | None) -> None:
+    if image is None:
+        return
+    data = editing.load(path)
+    for slide in data.get("slides", []):
+        if isinstance(slide, Mapping) and slide.get("id") == slide_id:
+            if image:
+                slide["image"] = image  # type: ignore[index]
+            elif "image" in slide:
+                del slide["image"]  # type: ignore[attr-defined]
+    editing.save(path, data)
+
+
+async def save_slide(request: Request, session: Session, form: FormData) -> Response:
+    state = state_of(request)
+    file, slide_id = request.path_params["file"], request.path_params["slide"]
+    target = f"/edit/slide/{file}/{slide_id}"
+    try:
+        path, _ = _slide_or_404(state, file, slide_id)
+        langs = editing.languages(state.decks.draft / "deck.yaml")
+        image = _chosen_image(state, form)
+        editing.edit_slide(path, slide_id, langs, _edit_form(form, langs))
+        _apply_image(path, slide_id, image)
+    except ValueError as error:
+        if not isinstance(error, editing.EditError):
+            return PlainTextResponse(str(error), status_code=404)
+        return redirect_error(target, str(error))
+    log.info("draft edited: slide %s in %s by %s", slide_id, file, session.user)
+    return redirect(target, "Saved to the draft.")
+
+
+async def live_preview(request: Request, session: Session, form: FormData) -> Response:
+    """The slide as the form says now, drawn from a scratch copy of the draft (nothing is
+    saved): JSON with the problems and one image URL per language."""
+    state = state_of(request)
+    file, slide_id = request.path_params["file"], request.path_params["slide"]
+    try:
+        _slide_or_404(state, file, slide_id)
+    except (ValueError, editing.EditError) as error:
+        return JSONResponse({"error": str(error)}, status_code=404)
+    langs = editing.languages(state.decks.draft / "deck.yaml")
+    scratch = Path(tempfile.mkdtemp(prefix="preview.", dir=state.settings.cache_dir))
+    try:
+        shutil.copytree(state.decks.draft, scratch / "slides")
+        # The images are only read: the scratch deck shares the draft's assets.
+        (scratch / "assets").symlink_to(state.decks.draft_assets.resolve())
+        try:
+            image = _chosen_image(state, form)
+            editing.edit_slide(scratch / "slides" / file, slide_id, langs, _edit_form(form, langs))
+            _apply_image(scratch / "slides" / file, slide_id, image)
+        except editing.EditError as error:
+            return JSONResponse({"error": str(error), "problems": [], "images": {}})
+        key, manifest = await run_in_threadpool(
+            state.previews.live, scratch / "slides", screen_size(state), slide_id
+        )
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    slides = manifest.get("slides") or []
+    images = {
+        lang: f"/preview-img/{key}/{name}"
+        for lang, name in (slides[0]["files"].items() if slides else [])
+    }
+    return JSONResponse({"error": "", "problems": manifest.get("problems", []), "images": images})
+
+
+async def add_slide(request: Request, session: Session, form: FormData) -> Response:
+    state = state_of(request)
+    file, slide_id = text(form, "file", 100), text(form, "id", 100).strip()
+    try:
+        path = state.decks.section_path(file)
+        langs, files, _ = _slides_by_file(state)
+        taken = {s.id for f in files for s in f["slides"]}
+        editing.add_slide(path, slide_id, text(form, "kind", 40), langs, taken)
+    except ValueError as error:
+        return redirect("/edit", f"Not added: {error}.")
+    log.info("draft edited: slide %s added to %s by %s", slide_id, file, session.user)
+    return redirect(f"/edit/slide/{file}/{slide_id}", "Added from the template: write its text.")
+
+
+async def move_slide(request: Request, session: Session, form: FormData) -> Response:
+    state = state_of(request)
+    file, slide_id = request.path_params["file"], request.path_params["slide"]
+    step = -1 if text(form, "direction", 10) == "up" else 1
+    try:
+        path, _ = _slide_or_404(state, file, slide_id)
+        editing.move_slide(path, slide_id, step)
+    except ValueError as error:
+        return redirect("/edit", f"Not moved: {error}.")
+    return redirect("/edit", f"Moved {slide_id} {'up' if step < 0 else 'down'}.")
+
+
+async def delete_slide(request: Request, session: Session, form: FormData) -> Response:
+    state = state_of(request)
+    file, slide_id = request.path_params["file"], request.path_params["slide"]
+    try:
+        path, _ = _slide_or_404(state, file, slide_id)
+        editing.delete_slide(path, slide_id)
+    except ValueError as error:
+        return redirect("/edit", f"Not deleted: {error}.")
+    log.info("draft edited: slide %s deleted from %s by %s", slide_id, file, session.user)
+    return redirect("/edit", f"Deleted {slide_id} from the draft.")
+
+
+async def discard_draft(request: Request, session: Session, form: FormData) -> Response:
+    state = state_of(request)
+    await run_in_threadpool(state.decks.reset_draft)
+    log.info("draft discarded by %s", session.user)
+    return redirect("/edit", "The draft now matches the live deck again.")
+
+
+async def settings_page(request: Request, session: Session) -> Response:
+    state = state_of(request)
+    deck_yaml = state.decks.ensure_draft() / "deck.yaml"
+    found = await problems(state, state.decks.draft)
+    context = {
+        "settings": editing.read_settings(deck_yaml),
+        "language_names": LANGUAGE_NAMES,
+        "problems": problem_lines(found, "deck.yaml"),
+        "error": request.query_params.get("error", "")[:300],
+    }
+    return render(request, "settings.html", context, session)
+
+
+async def save_settings(request: Request, session: Session, form: FormData) -> Response:
+    state = state_of(request)
+    deck_yaml = state.decks.ensure_draft() / "deck.yaml"
+    days = tuple(day for day in editing.DAYS if form.get(f"day.{day}") == "on")
+    settings = editing.DeckSettings(
+        idle_timeout=text(form, "idle_timeout", 10).strip(),
+        always_open=form.get("always_open") == "on",
+        opens=text(form, "open", 10).strip(),
+        closes=text(form, "close", 10).strip(),
+        days=days,
+        outside_hours=text(form, "outside_hours", 10),
+        take_home_urls=tuple(
+            (language, text(form, f"take_home_url.{language}", 400).strip())
+            for language, _ in editing.read_settings(deck_yaml).take_home_urls
+        ),
+    )
+    try:
+        editing.edit_settings(deck_yaml, settings)
+    except editing.EditError as error:
+        return redirect_error("/edit/settings", str(error))
+    log.info("draft edited: deck settings by %s", session.user)
+    return redirect("/edit/settings", "Saved to the draft.")

@@ -1,0 +1,236 @@
+"""The statistics file: its SQLite schema, the writer thread that fills it, read-only queries.
+
+The file lives in the state folder next to the kiosk's log. The writer thread owns the only
+connection that writes (WAL mode, so reports never block it); reports open the file
+read-only and never create it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sqlite3
+import threading
+import time
+from collections import deque
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from kiosk.paths import state_dir
+
+log = logging.getLogger(__name__)
+
+# Bounded so a stuck disk costs at most a few MB of memory; the oldest rows go first.
+MAX_QUEUE = 10_000
+# Several views per commit spare the SD card; a crash loses at most this much.
+FLUSH_SECONDS = 10.0
+# A failed disk is retried this often (and once more on close), not on every flush.
+RETRY_SECONDS = 60.0
+# Shorter than this, a view is a visitor flicking past: counted, but flagged as skipped.
+SKIP_SECONDS = 1.0
+
+# Version 1 (the first release) had no `skipped` column; `_migrate` adds it to old files.
+SCHEMA_VERSION = 2
+TABLES = (
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    """CREATE TABLE IF NOT EXISTS views (
+        minute TEXT NOT NULL,               -- when the view started, e.g. 2026-11-24 09:41
+        slide_id TEXT NOT NULL,
+        mode TEXT NOT NULL,                 -- attract | browsing (| rest, outside hours)
+        language TEXT NOT NULL,
+        dwell_seconds REAL NOT NULL,
+        skipped INTEGER NOT NULL DEFAULT 0  -- 1: on screen for less than a second
+    )""",
+    """CREATE TABLE IF NOT EXISTS sessions (
+        minute TEXT NOT NULL,               -- when the visitor first touched the screen
+        seconds REAL NOT NULL,              -- until the kiosk went back to attract mode
+        slides INTEGER NOT NULL,            -- different slides shown while browsing
+        languages TEXT NOT NULL             -- e.g. "en,es"
+    )""",
+)
+# Columns named, so a file written by a newer kiosk (more columns) still takes our rows.
+INSERT = {
+    "views": "INSERT INTO views (minute, slide_id, mode, language, dwell_seconds, skipped) "
+    "VALUES (?, ?, ?, ?, ?, ?)",
+    "sessions": "INSERT INTO sessions (minute, seconds, slides, languages) VALUES (?, ?, ?, ?)",
+}
+
+Row = tuple[str, tuple[object, ...]]  # (table, values)
+
+
+def default_stats_path(environ: Mapping[str, str] = os.environ) -> Path:
+    """`$XDG_STATE_HOME/cvi-kiosk/stats.sqlite3`, or `~/.local/state/cvi-kiosk/...`; next to
+    the kiosk's log file."""
+    return state_dir(environ) / "stats.sqlite3"
+
+
+def minute_of(moment: datetime) -> str:
+    """The minute a row is filed under: rounded down, nothing finer is ever kept."""
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+# -- writing (the writer thread) -----------------------------------------------------------
+
+
+class Writer:
+    """The writer thread. Everything but `wake`, `stopping` and `lost` is touched by that
+    thread only (an sqlite3 connection must stay on the thread that opened it)."""
+
+    def __init__(self, path: Path, queue: deque[Row]) -> None:
+        self.path = path
+        self.wake = threading.Event()
+        self.stopping = False
+        self.lost = 0
+        self._queue = queue
+        self._connection: sqlite3.Connection | None = None
+        # Rows taken from the queue but not yet saved: kept for the retry after a disk error.
+        self._unsent: list[Row] = []
+        self._retry_at = 0.0
+        self._warned = False
+        self.thread = threading.Thread(target=self._run, name="kiosk-stats", daemon=True)
+
+    def _run(self) -> None:
+        try:
+            # Open the file at once, so a disk problem shows in the log when the kiosk starts.
+            self._connect()
+            while True:
+                self.wake.wait(FLUSH_SECONDS)
+                self.wake.clear()
+                # Read before draining: every row queued before `stopping` was set is drained.
+                stopping = self.stopping
+                self._save(final=stopping)
+                if stopping:
+                    return
+        except Exception as error:  # a bug here must not take the kiosk down; say so once
+            self._warn(error)
+        finally:
+            # Whatever could not be saved by now is gone with the process: count it.
+            self.lost += len(self._unsent)
+            self._unsent.clear()
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
+    def _save(self, *, final: bool) -> None:
+        while self._queue:
+            self._unsent.append(self._queue.popleft())
+        excess = len(self._unsent) - MAX_QUEUE
+        if excess > 0:
+            del self._unsent[:excess]
+            self.lost += excess
+        if not self._unsent:
+            return
+        if self._connection is None:
+            if not final and time.monotonic() < self._retry_at:
+                return
+            self._connect()
+            if self._connection is None:
+                return
+        try:
+            self._write(self._connection, self._unsent)
+        except (sqlite3.Error, OSError) as error:
+            # Drop the connection too: the file may have gone (unplugged stick, deleted).
+            self._connection.close()
+            self._connection = None
+            self._failed(error)
+            return
+        self._unsent.clear()
+
+    def _connect(self) -> None:
+        try:
+            self._connection = open_for_writing(self.path)
+        except (sqlite3.Error, OSError) as error:
+            self._failed(error)
+
+    def _write(self, connection: sqlite3.Connection, rows: Sequence[Row]) -> None:
+        """All rows in one transaction: on error nothing is half-written and all are retried."""
+        connection.execute("BEGIN")
+        try:
+            for table, sql in INSERT.items():
+                connection.executemany(sql, [values for name, values in rows if name == table])
+            connection.execute("COMMIT")
+        except BaseException:
+            _roll_back(connection)
+            raise
+
+    def _failed(self, error: Exception) -> None:
+        self._retry_at = time.monotonic() + RETRY_SECONDS
+        self._warn(error)
+
+    def _warn(self, error: Exception) -> None:
+        if not self._warned:  # once: a full or read-only disk must not flood the log
+            self._warned = True
+            log.warning(
+                "view statistics are not being saved to %s (the kiosk carries on): %s",
+                self.path,
+                error,
+            )
+
+
+def open_for_writing(path: Path) -> sqlite3.Connection:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Autocommit mode: transactions are explicit, so schema changes are atomic too.
+    connection = sqlite3.connect(path, timeout=5, isolation_level=None)
+    try:
+        # Readers (`kiosk stats`) then never block the writer, nor the writer them.
+        connection.execute("PRAGMA journal_mode=WAL")
+        _migrate(connection)
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+def _migrate(connection: sqlite3.Connection) -> None:
+    """Create missing tables and bring an older file up to SCHEMA_VERSION, in one go."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        for statement in TABLES:
+            connection.execute(statement)
+        # Checked by column, not by version number: the change is made exactly when needed.
+        columns = {info[1] for info in connection.execute("PRAGMA table_info(views)")}
+        if "skipped" not in columns:  # a version 1 file
+            connection.execute("ALTER TABLE views ADD COLUMN skipped INTEGER NOT NULL DEFAULT 0")
+            connection.execute(f"UPDATE views SET skipped = dwell_seconds < {SKIP_SECONDS}")
+        row = connection.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        # Never lowered: a file a newer kiosk wrote stays marked as such.
+        version = max(int(row[0]) if row else 0, SCHEMA_VERSION)
+        connection.execute(
+            "INSERT INTO meta (key, value) VALUES ('schema', ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (str(version),),
+        )
+        connection.execute("COMMIT")
+    except BaseException:
+        _roll_back(connection)
+        raise
+
+
+def _roll_back(connection: sqlite3.Connection) -> None:
+    # A failed COMMIT may already have ended the transaction; the original error matters more.
+    if connection.in_transaction:
+        with contextlib.suppress(sqlite3.Error):
+            connection.execute("ROLLBACK")
+
+
+# -- reading (reports) ---------------------------------------------------------------------
+
+
+def query(path: Path, sql: str, args: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+    """Rows from the statistics file, opened read-only (never created, never changed)."""
+    if not path.exists():
+        raise FileNotFoundError(path)
+    # A URI, percent-encoded by as_uri(), so "?" or "#" in a folder name cannot break it.
+    connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        return connection.execute(sql, args).fetchall()
+    finally:
+        connection.close()
+
+
+def since_clause(since: datetime | None) -> tuple[str, tuple[str, ...]]:
+    """The WHERE clause and its arguments for rows from `since` on (all rows for None)."""
+    return ("WHERE minute >= ?", (minute_of(since),)) if since else ("", ())
