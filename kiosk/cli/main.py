@@ -131,6 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
     from kiosk.cli.commands import add_commands
 
     add_commands(commands)
+    from kiosk.narrate.cli import add_parser as add_narrate
+
+    add_narrate(commands)
     return parser
 
 
@@ -172,6 +175,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _validate(args.deck or bundled_deck(), args.size or list(STANDARD_SIZES))
     if command == "render":
         return _render(args)
+    if command == "narrate":
+        from kiosk.narrate.cli import run as narrate
+
+        return narrate(args, bundled_deck())
     if command in ("publish", "versions", "rollback", "set-pin"):
         from kiosk.cli.commands import run_command
 
@@ -231,6 +238,13 @@ def _validate(folder: Path, sizes: Sequence[tuple[int, int]]) -> int:
         f"{folder}: {len(deck.slides)} slides in {len(deck.sections)} topics; "
         f"all fit at {sizes_text}"
     )
+    from kiosk.deck.script import narration_notes
+
+    notes = narration_notes(deck)
+    for line in notes.lines()[: len(notes.lines()) - len(notes.stale)]:
+        print(f"note: {line}", file=sys.stderr)
+    for line in notes.stale:
+        print(f"warning: {line}", file=sys.stderr)
     from kiosk.ops.pin import no_pin_warning
 
     warning = no_pin_warning()

@@ -33,6 +33,7 @@ from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from kiosk.deck.audio import AudioCheck, BadAudioError, find_audio, sniff_audio_file
 from kiosk.deck.files import FileRefusedError, FileTooLargeError, read_deck_file
 from kiosk.deck.images import BadImageError, ImageCheck, find_image, sniff_file
 from kiosk.deck.limits import DEFAULT_LIMITS, Limits
@@ -43,6 +44,7 @@ from kiosk.deck.model import (
     Answer,
     Column,
     Deck,
+    NarrationSettings,
     Origin,
     RestStyle,
     Schedule,
@@ -126,6 +128,8 @@ class _Context:
     limits: Limits = DEFAULT_LIMITS
     image_check: ImageCheck | None = None
     reading: Callable[[Path], None] | None = None
+    audio_check: AudioCheck | None = None
+    audio_may_be_missing: bool = False  # kiosk narrate: it makes them
     # Each question's `teaches:` (file, line, path, slide id), checked once every slide is read.
     teaches: list[tuple[str, int, str, str]] = field(default_factory=list)
 
@@ -140,6 +144,13 @@ class _Context:
         if self.image_check is not None:
             return self.image_check(path)
         return sniff_file(path, self.roots, self.limits)
+
+    def check_audio(self, path: Path) -> str | None:
+        if self.reading is not None:
+            self.reading(path)
+        if self.audio_check is not None:
+            return self.audio_check(path)
+        return sniff_audio_file(path, self.roots, self.limits)
 
 
 @dataclass
@@ -513,6 +524,69 @@ def _image(node: Node, path: str, file: _File) -> Path | None:
         return None
 
 
+def _narration(node: Node, path: str, file: _File) -> tuple[tuple[str, Path], ...] | None:
+    """A slide's audio file per language; a slide may have it in some languages only."""
+    if not isinstance(node, MappingNode) or not node.value:
+        file.error(node, path, "expected one audio file per language, e.g. {en: audio/x.en.ogg}")
+        return None
+    found: dict[str, Path] = {}
+    for key, value in node.value:
+        code = key.value if isinstance(key, ScalarNode) else ""
+        where = f"{path}.{code}"
+        if code not in file.ctx.languages and file.ctx.languages_known:
+            file.error(key, where, f"'{code}' is not one of the deck's languages")
+        elif not (isinstance(value, ScalarNode) and value.tag == STR and value.value.strip()):
+            file.error(value, where, f"expected an audio file path, got {describe(value)}")
+        else:
+            try:
+                found[code] = find_audio(
+                    value.value.strip(),
+                    file.ctx.deck_dir,
+                    file.ctx.check_audio,
+                    may_be_missing=file.ctx.audio_may_be_missing,
+                )
+            except BadAudioError as problem:
+                file.error(value, where, str(problem))
+    if len(found) < len(node.value):
+        return None
+    order = [code for code in file.ctx.languages if code in found]
+    return tuple((code, found[code]) for code in order + sorted(found.keys() - set(order)))
+
+
+def _volume(node: Node, path: str, file: _File) -> float | None:
+    if isinstance(node, ScalarNode) and node.tag in (INT, FLOAT):
+        try:
+            value = float(node.value.replace("_", ""))
+        except ValueError:
+            value = -1.0
+        if 0 <= value <= 1:
+            return value
+    file.error(node, path, f"expected a volume from 0 to 1 (like 0.8), got {describe(node)}")
+    return None
+
+
+def _pronounce(node: Node, path: str, file: _File) -> dict[str, dict[str, str]] | None:
+    """Per language, `word: how to say it`, for `kiosk narrate` (CVI as letters and so on)."""
+    if not isinstance(node, MappingNode):
+        file.error(node, path, "expected a word list per language, e.g. {en: {CVI: C V I}}")
+        return None
+    lists: dict[str, dict[str, str]] = {}
+    for key, words in node.value:
+        code = key.value if isinstance(key, ScalarNode) else ""
+        if code not in file.ctx.languages and file.ctx.languages_known:
+            file.error(key, f"{path}.{code}", f"'{code}' is not one of the deck's languages")
+            continue
+        if not isinstance(words, MappingNode):
+            file.error(words, f"{path}.{code}", "expected `word: how to say it` lines")
+            continue
+        lists[code] = {}
+        for word, say in words.value:
+            text = _plain_text(say, f"{path}.{code}.{getattr(word, 'value', '?')}", file)
+            if isinstance(word, ScalarNode) and word.value.strip() and text is not None:
+                lists[code][str(word.value).strip()] = text
+    return lists
+
+
 def _url(node: Node, path: str, file: _File) -> str | None:
     value = node.value if isinstance(node, ScalarNode) and node.tag == STR else ""
     if WEB_ADDRESS.fullmatch(value):
@@ -641,6 +715,23 @@ def _slide_place(found: _Found, file: _File) -> None:
     found.values.setdefault("section", file.section)
 
 
+def _narration_required(slides: list[Slide], ctx: _Context) -> None:
+    """deck.yaml's `narration: {required: true}`: every slide read in every language."""
+    for slide in slides:
+        missing = [code for code in ctx.languages if slide.narration_file(code) is None]
+        if missing:
+            ctx.errors.append(
+                ContentError(
+                    slide.origin.file,
+                    slide.origin.line,
+                    "narration",
+                    f"slide '{slide.id}' has no narration in {', '.join(missing)}, and "
+                    "deck.yaml says narration is "
+                    "required (run `kiosk narrate`, or add recordings)",
+                )
+            )
+
+
 def _slide(section: Text | None = None, **values: Any) -> Slide | None:
     # No section of its own and none for the file: the file's problem is already reported.
     return None if section is None else Slide(section=section, **values)
@@ -691,6 +782,7 @@ SLIDE = Table(
         Field("columns", ListOf(COLUMN, "columns", exactly=2)),
         Field("image", _image),
         Field("take_home", _flag),
+        Field("narration", _narration),
         Field("answers", ListOf(ANSWER, "answers", between=(MIN_ANSWERS, MAX_ANSWERS))),
         Rule(_one_right_answer),
         Field("explanation", _one_sentence),
@@ -737,6 +829,15 @@ SCHEDULE = Table(
     ),
     Schedule,
 )
+NARRATION = Table(
+    (
+        Field("required", _flag),
+        Field("attract", _flag),
+        Field("volume", _volume),
+        Field("pronounce", _pronounce),
+    ),
+    NarrationSettings,
+)
 DECK = Table(
     (
         Field("languages", _languages, first=True),  # every text is read in these
@@ -751,6 +852,7 @@ DECK = Table(
         Field("take_home_url", _urls, attr="take_home_urls"),
         Rule(_take_home_urls),
         Field("system_font", _flag),
+        Field("narration", Nested(NARRATION)),
     ),
     Deck,
 )
@@ -785,14 +887,19 @@ def load_deck(
     limits: Limits = DEFAULT_LIMITS,
     image_check: ImageCheck | None = None,
     reading: Callable[[Path], None] | None = None,
+    audio_check: AudioCheck | None = None,
+    audio_may_be_missing: bool = False,
 ) -> Deck:
     """Read and check a deck folder. Raises DeckError listing every problem found.
 
     `image_check` replaces the default header sniff (the loader child decodes there);
     `reading` is told each file's path before it is read (the child reports progress so a
-    crash can be pinned on a file)."""
+    crash can be pinned on a file); `audio_check` replaces the header walk of narration files
+    (the child decodes them and reads their timings); `audio_may_be_missing` is for `kiosk
+    narrate`, which makes the files."""
     deck_dir = Path(folder)
-    ctx = _Context(deck_dir=deck_dir, limits=limits, image_check=image_check, reading=reading)
+    ctx = _Context(deck_dir, limits=limits, image_check=image_check, reading=reading)
+    ctx.audio_check, ctx.audio_may_be_missing = audio_check, audio_may_be_missing
     name = deck_dir.name or str(deck_dir)
 
     def shown(path: Path) -> str:
@@ -845,6 +952,9 @@ def load_deck(
     slides = _check_questions(slides, ctx)
     if not slides and not ctx.errors:
         deck_file.error(None, "(folder)", "the deck has no slides")
+    narration = settings.get("narration")
+    if narration is not None and narration.required:
+        _narration_required(slides, ctx)
     if ctx.errors:
         raise DeckError(ctx.errors, system_font=bool(settings.get("system_font")))
     settings = {**settings, "languages": ctx.languages}

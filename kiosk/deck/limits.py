@@ -20,6 +20,16 @@ class Limits:
     image_pixels: int = 40_000_000
     # A font with full Latin coverage is well under 1 MB; CJK fonts reach ~20 MB.
     font_bytes: int = 24_000_000
+    # Narration, per slide and language: speech in Ogg Vorbis is ~4 kB a second; 16 MB holds
+    # the longest allowed reading even as 16-bit WAV at 22 kHz. Rates and channels are what
+    # speech needs and SDL_mixer plays without trouble.
+    audio_file_bytes: int = 16_000_000
+    audio_seconds: float = 180.0
+    audio_min_rate: int = 8000
+    audio_max_rate: int = 48000
+    audio_channels: int = 2
+    # A timings sidecar (sentence start times, text hash) is a few hundred bytes.
+    timings_bytes: int = 64 * 1024
     # The loader child: address space (RLIMIT_AS), CPU seconds (RLIMIT_CPU), and the wall time
     # after which the parent kills it (a read stuck on a network share uses no CPU).
     memory_bytes: int = 1_500_000_000

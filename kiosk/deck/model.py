@@ -98,6 +98,12 @@ class Slide:
     duration: float | None = None  # seconds in attract mode; None means the deck default
     take_home: bool = False  # show the "scan to take this home" QR code
     image_origin: Origin | None = None  # where `image:` was written, for error messages
+    # (language, audio file) pairs, absolute paths checked like `image`; see `Narration`.
+    narration: tuple[tuple[str, Path], ...] = ()
+
+    def narration_file(self, language: str) -> Path | None:
+        return next((path for code, path in self.narration if code == language), None)
+
     # A `check` slide: the title is the question; `teaches` is the id of the slide that
     # teaches the answer. `privacy_note` is set by the loader on the deck's first question.
     answers: tuple[Answer, ...] = ()
@@ -216,6 +222,33 @@ class Pixels:
 
 
 @dataclass(frozen=True)
+class Narration:
+    """A slide's reading in one language, checked whole by the loader child: the compressed
+    file's bytes as they are (the mixer streams them; nothing is decoded up front), and when
+    each sentence of the slide's script (`kiosk.deck.script`) starts, if a timings file says.
+
+    Like `Pixels`, `data` travels out of band in the loader's answer (`kiosk.loader.wire`);
+    `kiosk validate` gets no bytes."""
+
+    format: str  # "ogg" or "wav": SDL_mixer's type hint
+    seconds: float
+    data: bytes | memoryview = field(repr=False, default=b"")
+    starts: tuple[float, ...] = ()  # one per sentence; () when the file came without timings
+    text_hash: str = ""  # the script the file was made from (kiosk narrate); "" when unknown
+
+
+@dataclass(frozen=True)
+class NarrationSettings:
+    """deck.yaml's `narration:`: what the deck asks of read-aloud."""
+
+    required: bool = False  # a slide without narration in a language is an error, not a note
+    attract: bool = False  # read aloud in the attract loop too (off: a waiting room is shared)
+    volume: float = 0.8  # 0..1 of the mixer's full scale; a machine may cap it (kiosk.ops.config)
+    # Per language: word as written -> how the engine should be told to say it (kiosk narrate).
+    pronounce: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class DeckAssets:
     """What the loader child read besides the YAML, as plain data, so the drawing process
     never opens a deck file: each slide image's pixels (by `Slide.image` path) and the bytes
@@ -223,6 +256,8 @@ class DeckAssets:
 
     images: Mapping[Path, Pixels] = field(default_factory=dict)
     fonts: Mapping[str, bytes] = field(default_factory=dict, repr=False)
+    # Each narration file's checked bytes and timings, by `Slide.narration` path.
+    narrations: Mapping[Path, Narration] = field(default_factory=dict, repr=False)
     # `kiosk.deck.fingerprint.deck_fingerprint` of the files read: the same on every screen.
     fingerprint: str = ""
 
@@ -247,6 +282,7 @@ class Deck:
     # Set by `kiosk.loader`; None for decks read in-process (tests, tools).
     assets: DeckAssets | None = field(default=None, compare=False, repr=False)
     system_font: bool = False  # on purpose: the built-in font, no font files needed
+    narration: NarrationSettings = field(default_factory=NarrationSettings)
 
     @property
     def default_language(self) -> str:

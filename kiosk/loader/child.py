@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from kiosk.deck.limits import Limits
-from kiosk.deck.model import Deck
+from kiosk.deck.model import Deck, Narration
 from kiosk.loader.protocol import EXIT_MEMORY, STARTING, LoadRequest, high_water_mark
 from kiosk.loader.wire import encode_answer
 
@@ -73,11 +73,23 @@ def _child(request: LoadRequest, report: Callable[[str], None]) -> tuple[str, De
         verdicts[path] = None
         return None
 
+    narrations: dict[Path, Narration] = {}
+    heard: dict[Path, str | None] = {}
+
+    def check_audio(path: Path) -> str | None:
+        if path not in heard:
+            heard[path] = _check_narration(path, roots, limits, request.pixels, narrations)
+        return heard[path]
+
     problems: list[str] = []
     deck: Deck | None = None
     try:
         deck = load_deck(
-            folder, limits=limits, image_check=check_image, reading=lambda p: report(shown(p))
+            folder,
+            limits=limits,
+            image_check=check_image,
+            reading=lambda p: report(shown(p)),
+            audio_check=check_audio,
         )
         system_font = deck.system_font
     except DeckError as error:
@@ -91,7 +103,7 @@ def _child(request: LoadRequest, report: Callable[[str], None]) -> tuple[str, De
         from kiosk.loader.preflight import preflight
         from kiosk.screen.render import FontBook
 
-        checked = dataclasses.replace(deck, assets=DeckAssets(images, fonts))
+        checked = dataclasses.replace(deck, assets=DeckAssets(images, fonts, narrations))
         problems.extend(
             preflight(
                 checked,
@@ -106,8 +118,37 @@ def _child(request: LoadRequest, report: Callable[[str], None]) -> tuple[str, De
         return "problems", problems
     from kiosk.deck.fingerprint import deck_fingerprint
 
-    assets = DeckAssets(images, fonts, fingerprint=deck_fingerprint(folder))
+    assets = DeckAssets(images, fonts, narrations, fingerprint=deck_fingerprint(folder))
     return "deck", dataclasses.replace(deck, assets=assets)
+
+
+def _check_narration(
+    path: Path, roots: list[Path], limits: Limits, keep: bool, into: dict[Path, Narration]
+) -> str | None:
+    """Read, walk and decode one narration file and read its timings; on success it goes in
+    `into` (its bytes only when `keep`: `kiosk validate` needs none)."""
+    from kiosk.deck.audio import BadAudioError, decode_check, parse_timings, sniff_audio
+    from kiosk.deck.audio import timings_path as sidecar
+    from kiosk.deck.files import FileRefusedError, read_deck_file
+
+    try:
+        data = read_deck_file(path, limit=limits.audio_file_bytes, roots=roots)
+        info = sniff_audio(data, limits)
+        decode_check(data, info, limits)
+    except (FileRefusedError, BadAudioError) as problem:
+        return str(problem)
+    starts: tuple[float, ...] = ()
+    text_hash = ""
+    timings = sidecar(path)
+    if os.path.lexists(timings):
+        try:
+            raw = read_deck_file(timings, limit=limits.timings_bytes, roots=roots)
+            found = parse_timings(raw, info.seconds)
+        except (FileRefusedError, BadAudioError) as problem:
+            return f"its timings {timings.name}: {problem}"
+        starts, text_hash = found.starts, found.text_hash
+    into[path] = Narration(info.format, info.seconds, data if keep else b"", starts, text_hash)
+    return None
 
 
 def _check_fonts(
