@@ -23,7 +23,7 @@ from kiosk.deck.deckpath import deck_folder_problem
 from kiosk.deck.model import Deck
 from kiosk.loader import LoadJob, LoadRequest, load_isolated
 from kiosk.loader.check import STANDARD_SIZES, check_deck
-from kiosk.ops.exits import EXIT_RESTART, restart_in_place
+from kiosk.ops.exits import EXIT_RESTART, restart_in_place, started_by_hand
 from kiosk.ops.logs import FORMAT, install_excepthooks, log_file, setup_logging
 from kiosk.paths import state_dir
 from kiosk.screen.display import captured_stderr, leave_out_optional_imports, no_display_message
@@ -524,6 +524,7 @@ def _start(
         staff=StaffPin(),
         on_deck_live=live,
         on_deck_drawn=drawn,
+        escape_quits=started_by_hand(os.environ, sys.stdin is not None and sys.stdin.isatty()),
         status=StatusWriter(default_status_path()),
         recent_errors=recent_errors,
         screen_name=config.screen_name,

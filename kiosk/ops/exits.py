@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import NoReturn
 
 log = logging.getLogger(__name__)
@@ -44,3 +44,13 @@ def restart_in_place(argv: Sequence[str] | None = None) -> NoReturn:
     sys.stdout.flush()
     sys.stderr.flush()
     os.execv(command[0], command)
+
+
+# What systemd sets for every service it starts (INVOCATION_ID) and for Type=notify units.
+SYSTEMD_MARKS = ("INVOCATION_ID", "NOTIFY_SOCKET")
+
+
+def started_by_hand(environ: Mapping[str, str], interactive: bool) -> bool:
+    """Started from an interactive terminal (`make run`) and not by systemd: then Esc quits
+    even full-screen. A screen started by the service never allows it."""
+    return interactive and not any(environ.get(name) for name in SYSTEMD_MARKS)

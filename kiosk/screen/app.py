@@ -45,6 +45,9 @@ FRAME_RATE = 60
 # How often a still screen looks for input: 30 ms keeps a touch feeling immediate
 # while the process sleeps >95 % of the time.
 IDLE_POLL_SECONDS = 0.03
+# Started from a terminal, not by the service: Esc quits, and the first frames say so.
+ESCAPE_NOTICE = "Esc quits (started from a terminal)"
+NOTICE_SECONDS = 8.0
 
 EventSource = Callable[[], Iterable[pygame.event.Event]]
 
@@ -72,6 +75,7 @@ class KioskApp:
         staff: StaffCheck | None = None,
         on_deck_live: Callable[[Deck], None] | None = None,
         on_deck_drawn: Callable[[Deck], None] | None = None,
+        escape_quits: bool = False,
     ) -> None:
         self.deck = deck
         # A bare surface is the window surface, presented with `flip`.
@@ -134,8 +138,14 @@ class KioskApp:
         self.navigator = Navigator(self._presentations[False], clock, staff=staff)
         self.navigator.staff_facts = self.staff_facts
         self.input = InputMapper(
-            self._size, windowed=windowed, staff_hold_seconds=deck.staff_exit.hold_seconds
+            self._size,
+            windowed=windowed,
+            escape_quits=escape_quits,
+            staff_hold_seconds=deck.staff_exit.hold_seconds,
         )
+        # A developer's way out, said in a corner of the first frames (kiosk.ops.exits).
+        self._notice = ESCAPE_NOTICE if escape_quits and not windowed else ""
+        self._notice_until = clock() + NOTICE_SECONDS if self._notice else None
         self.frames_drawn = 0
         self._drawn_version = -1
         self._last_frame_at = 0.0
@@ -273,6 +283,10 @@ class KioskApp:
         if offset != self._chrome_offset:
             self._chrome_offset = offset
             self._drawn_version = -1  # redraw with the controls in their new place
+        if self._notice_until is not None and now >= self._notice_until:
+            self._notice_until = None  # the notice goes: the whole frame again
+            self.output.exposed()
+            self._drawn_version = -1
         nav = self.navigator
         controls = self.controls()
         for event in self.events():
@@ -414,6 +428,8 @@ class KioskApp:
 
     def draw(self) -> None:
         view = self.navigator.view()
+        if self._notice_until is not None:
+            view = replace(view, notice=self._notice)
         frames = self.frames
         try:
             self.output.show(frames, view, self.controls(view))
@@ -454,6 +470,8 @@ class KioskApp:
             hold = self.input.next_deadline()
             if hold is not None:
                 deadlines.append(hold)
+            if self._notice_until is not None:
+                deadlines.append(self._notice_until)
             delay = min(now + IDLE_POLL_SECONDS, *deadlines) - self.clock()
         if delay > 0:
             self.sleep(delay)

@@ -94,6 +94,7 @@ class InputMapper:
         screen_size: tuple[int, int],
         *,
         windowed: bool,
+        escape_quits: bool = False,
         staff_hold_seconds: float = 5.0,
         tap_slop: float = 0.03,
         swipe_min_distance: float = 0.08,
@@ -102,6 +103,9 @@ class InputMapper:
         staff_corner: float = 0.10,
     ) -> None:
         self.windowed = windowed
+        # Started by a developer from a terminal (never by the service): Esc quits even
+        # full-screen, where the terminal is hidden behind the window.
+        self.escape_quits = escape_quits
         self.staff_hold_seconds = staff_hold_seconds
         self._tap_slop = tap_slop
         self._swipe_min_distance = swipe_min_distance
@@ -152,7 +156,7 @@ class InputMapper:
     def _key(self, event: pygame.event.Event) -> list[Intent]:
         key = getattr(event, "key", None)
         if key == pygame.K_ESCAPE:
-            return [intents.QUIT] if self.windowed else [intents.CLOSE]
+            return [intents.QUIT] if self.windowed or self.escape_quits else [intents.CLOSE]
         intent = _KEYS.get(key) if isinstance(key, int) else None
         return [intent] if intent is not None else []
 

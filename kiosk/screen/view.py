@@ -77,3 +77,4 @@ class View:
     helpful_topic: int = -1  # the topic "Was this helpful?" asks about (Overlay.HELPFUL)
     facts: tuple[str, ...] = ()  # Overlay.STAFF_FACTS: one line per fact
     touches: tuple[tuple[int, int], ...] = ()  # Overlay.TOUCH_TEST: the latest taps, oldest first
+    notice: str = ""  # a short line in the top corner (set by the app: "Esc quits")

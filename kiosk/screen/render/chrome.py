@@ -77,7 +77,7 @@ class ChromeRenderer:
         DIM_BELOW where everything drawn so far is dimmed by OVERLAY_DIM. The texture output
         draws the same pieces as textures, so both paths show the same pixels."""
         if controls.panel is None:
-            return list(self.bar_pieces(controls))
+            return [*self.bar_pieces(controls), *self._notice_pieces(view)]
         found: list[Piece | None] = []
         if not dimmed:
             found += self.bar_pieces(controls.under or controls)
@@ -97,7 +97,25 @@ class ChromeRenderer:
                 found.append(pin)
         if view.overlay is Overlay.TOUCH_TEST:
             found += self._touch_pieces(view)
+        found += self._notice_pieces(view)
         return found
+
+    def _notice_pieces(self, view: View) -> list[Piece]:
+        if not view.notice:
+            return []
+        text = view.notice
+        size = max(12, self.screen.shorter // 45)
+        picture = self._layer(("notice", text, size), lambda: self._draw_notice(text, size))
+        safe = self.screen.safe
+        return [(picture, (safe.right - picture.get_width(), safe.y))]
+
+    def _draw_notice(self, text: str, size: int) -> pygame.Surface:
+        words = self._text(text, size, True, self.theme.accent_text)
+        pad = size // 2
+        layer = pygame.Surface((words.get_width() + 2 * pad, words.get_height() + pad))
+        layer.fill(self.theme.accent)
+        layer.blit(words, (pad, pad // 2))
+        return layer
 
     def draw_panel(self, target: pygame.Surface, controls: Controls) -> None:
         """The overlay panel with its title and buttons (no highlight, no PIN dots)."""
