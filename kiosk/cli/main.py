@@ -551,6 +551,7 @@ def _start(
         notifier.ready(f"{status} (FALLBACK: {chosen.kind} deck)" if chosen.fallback else status)
         if first_frame_only:
             print(f"first-frame {time.time():.6f}", flush=True)
+            app.prove_all()  # what the loop does in idle time, so last good is kept as in a run
         else:
             app.run()
         attempts.drawn()  # a clean stop is no crash

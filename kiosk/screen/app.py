@@ -611,6 +611,12 @@ class KioskApp:
             self.on_deck_drawn(proof.deck)
         return False
 
+    def prove_all(self) -> None:
+        """Draw every page not drawn yet now, rather than one per idle moment."""
+        self.presentation(True)  # the larger-text layout, made now if it is not yet
+        while self._prove():
+            pass
+
     def run(self, max_steps: int | None = None) -> None:
         steps = 0
         while self.running and (max_steps is None or steps < max_steps):

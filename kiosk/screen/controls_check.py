@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from kiosk.deck.model import SlideKind
+from kiosk.deck.model import Slide, SlideKind
 from kiosk.screen import intents
 from kiosk.screen.intents import Intent
 from kiosk.screen.layout import Rect, Screen, TextMeasurer, font_sizes, wrap
@@ -65,8 +65,34 @@ def question_controls(
     slide = deck.slides[view.index]
     if slide.kind is not SlideKind.CHECK:
         return None
-    layout = layout_question(slide, view.language, presentation.screen, measure)
+    layout = _QUESTION_LAYOUTS.get(slide, view.language, presentation.screen, measure)
     return QuestionControls(layout, slide.right_answer, view.answered, view.revealed)
+
+
+class _LayoutMemo:
+    """Question layouts already made: a layout searches font sizes (milliseconds), and the
+    controls of a question are asked for on every state change and every burn-in move."""
+
+    def __init__(self, limit: int = 64) -> None:
+        self._limit = limit
+        self._found: dict[tuple[int, str, Screen, int], tuple[Slide, object, QuestionLayout]] = {}
+
+    def get(
+        self, slide: Slide, language: str, screen: Screen, measure: TextMeasurer
+    ) -> QuestionLayout:
+        key = (id(slide), language, screen, id(measure))
+        found = self._found.get(key)
+        # Identity, not equality: an id can be reused once its object is gone.
+        if found is not None and found[0] is slide and found[1] is measure:
+            return found[2]
+        if len(self._found) >= self._limit:
+            self._found.clear()
+        layout = layout_question(slide, language, screen, measure)
+        self._found[key] = (slide, measure, layout)
+        return layout
+
+
+_QUESTION_LAYOUTS = _LayoutMemo()
 
 
 # -- was this helpful? ---------------------------------------------------------------------

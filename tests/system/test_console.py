@@ -458,7 +458,7 @@ def test_an_invalid_edit_shows_validate_messages_and_cannot_be_published(client,
     token = csrf(client)
     client.post(SLIDE, data=edit_form(client, token, **{"title.en": ""}))
     page = client.get(SLIDE).text
-    assert "slides/20-what-is-cvi.yaml:35: slides[2].title.en: is empty" in page
+    assert "slides/20-what-is-cvi.yaml:37: slides[2].title.en: is empty" in page
     answer = client.post("/publish", data={"csrf": token, "note": "broken"})
     assert answer.status_code == 409
     assert "Not published" in answer.text and "slides[2].title.en: is empty" in answer.text
