@@ -85,7 +85,14 @@ FACTS: list[tuple[str, str, list[str]]] = [
     ("Risk factors", "long sitting or standing", [r"sitting or standing for a long time"]),
     ("Risk factors", "tight clothing such as girdles or belts", [r"tight.*girdles or belts"]),
     ("Symptoms", "swollen legs", [r"swollen legs"]),
-    ("Symptoms", "leg pain especially after walking", [r"pain.*after (you )?walk"]),
+    # The source says "especially after walking"; the deck says what MedlinePlus says (worse
+    # when standing, better with the legs raised), since pain that comes with walking and stops
+    # with rest is a sign of artery disease, which the deck names on its own slide.
+    (
+        "Symptoms",
+        "leg pain (worse when standing, per MedlinePlus)",
+        [r"pain.*worse when you stand"],
+    ),
     ("Symptoms", "aching", [r"\bach(y|ing)\b"]),
     ("Symptoms", "dullness", [r"\bdull\b"]),
     ("Symptoms", "tiredness", [r"\btired\b"]),
@@ -173,10 +180,8 @@ FACTS: list[tuple[str, str, list[str]]] = [
     ),
     (
         "When to call",
-        "added (Baylor Scott & White): a bleeding varicose vein: lie down, raise the leg, press with a clean cloth, bandage, get help if it does not stop",
-        [
-            r"lie down and raise your leg.*press .*clean cloth.*bandage.*does not stop, get medical help"
-        ],
+        "added (St John Ambulance): a bleeding varicose vein: lie down, leg up, press, socks off, 911",
+        [r"lie down and raise your leg.*press .*clean cloth.*call 911 if it bleeds a lot"],
     ),
     (
         "Disclaimer",
@@ -246,7 +251,7 @@ FACTS: list[tuple[str, str, list[str]]] = [
         [
             r"medlineplus, “pulmonary embolism”.*cdc, “know the risks, signs & symptoms of blood clots”"
             r".*nhlbi, “venous thromboembolism”.*webmd, “symptoms of pulmonary embolism.*"
-            r"medlineplus, “varicose veins”.*baylor scott & white health library, “varicose veins”"
+            r"medlineplus, “varicose veins”.*st john ambulance"
         ],
     ),
     (
