@@ -31,7 +31,6 @@ PER_TOPIC: dict[str, dict[str, str]] = {
     "es": {
         r"\bivc\b": r"insuficiencia venosa crónica",
         r"\btvp\b": r"trombosis venosa profunda",
-        r"\bproveedor\b": r"médico o enfermera",
         r"\bvárices?\b": r"venas? hinchadas? y torcidas? que se (pueden ver|ven)",
     },
 }
@@ -39,10 +38,18 @@ FIRST_IN_DECK: dict[str, dict[str, str]] = {
     "en": {
         r"\bchronic\b": r"chronic means it lasts a long time",
         r"\binflamed\b": r"inflamed \(red and sore\)",
+        r"\bvenous\b": r"venous means it is about the veins",
+        r"\binsufficiency\b": r"insufficiency means they do not work well enough",
+        r"\bsyndrome\b": r"a syndrome is a group of signs",
+        r"\bablation\b": r"ablation is another way to close a damaged vein",
     },
     "es": {
         r"\bcrónica\b": r"crónica quiere decir que dura mucho tiempo",
         r"\binflamad[ao]s?\b": r"inflamad[ao]s? \(roj[ao]s? y adolorid[ao]s?\)",
+        r"\bvenosa\b": r"venosa quiere decir que es de las venas",
+        r"\binsuficiencia\b": r"insuficiencia quiere decir que no funcionan",
+        r"\bsíndrome\b": r"un síndrome es un grupo de señales",
+        r"\bablación\b": r"la ablación es otra forma de cerrar una vena dañada",
     },
 }
 
@@ -105,11 +112,12 @@ HEDGES = {
     "habits-that-raise-risk": r"\bmay\b",
     "other-risks": r"\bmay\b",
     "skin-changes": r"\bmay\b",
-    "compression-stockings": r"may be advised",
-    "raise-your-legs": r"you may be told",
-    "massage-and-movement": r"may be advised.*trained therapist",
-    "skin-care": r"mineral bath treatments.*help prevent",
-    "sclerotherapy": r"may be advised",
+    # Active voice ("your doctor or nurse may suggest") that keeps the source's "may".
+    "compression-stockings": r"your doctor or nurse may suggest",
+    "raise-your-legs": r"your doctor or nurse may ask you",
+    "massage-and-movement": r"may suggest.*trained therapist",
+    "skin-care": r"mineral bath treatments may help.*may suggest.*help prevent",
+    "sclerotherapy": r"your doctor or nurse may suggest sclerotherapy",
     "surgery": r"some possibilities include",
     "how-the-pain-feels": r"a dull ache",
 }
@@ -133,14 +141,28 @@ def test_only_women_and_age_are_stated_as_facts():
 # -- Spanish wording -------------------------------------------------------------------------
 
 
-def test_spanish_uses_one_term_for_the_provider():
+def test_spanish_says_doctor_or_nurse_not_provider():
+    """ "Proveedor (de atención médica)" is US-government Spanish and reads as "supplier" in
+    Mexican Spanish: patients say "su médico o enfermera"."""
+    for slide in DECK.slides:
+        assert "proveedor" not in slide_text(slide, "es"), slide.id
+    said = [s.id for s in PATIENT_SLIDES if "médico o enfermera" in slide_text(s, "es")]
+    assert len(said) >= 10, said
+
+
+def test_english_says_damaged_vein_not_bad_vein():
+    for slide in DECK.slides:
+        assert not re.search(r"\bbad (vein|part)", slide_text(slide, "en")), slide.id
+
+
+def test_spanish_uses_one_verb_pair_for_risk():
+    """Risk goes up with "subir" and down with "bajar" (short, everyday words), never with
+    "aumentar", "reducir", "elevar" or "disminuir" as well."""
     for slide in DECK.slides:
         text = slide_text(slide, "es")
-        assert "proveedor de salud" not in text, slide.id
-        if "proveedor" in text:
-            assert (
-                "proveedor de atención médica" in text
-            ), f"{slide.id}: say 'proveedor de atención médica' (at least once per slide)"
+        assert not re.search(r"\b(aument|reduc|elev|disminu)\w* su riesgo", text), slide.id
+    risk = " ".join(slide_text(s, "es") for s in DECK.slides)
+    assert "subir su riesgo" in risk and "bajar su riesgo" in risk
 
 
 @pytest.mark.parametrize(
@@ -157,7 +179,18 @@ def test_spanish_polish(slide_id, spanish):
     assert re.search(spanish, slide_text(slide, "es")), slide_id
 
 
-@pytest.mark.parametrize("wrong", ["hacen avanzar", "se escapa", "se atasca", "tejido de cicatriz"])
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        "hacen avanzar",
+        "se escapa",
+        "se atasca",
+        "tejido de cicatriz",
+        "baños minerales",  # reads as sparkling water
+        "el mismo día",  # "hoy mismo" says today
+        "en una emergencia,",  # drops "if you think you have an emergency"
+    ],
+)
 def test_spanish_avoids_misleading_words(wrong):
     for slide in DECK.slides:
         assert wrong not in slide_text(slide, "es"), f"{slide.id}: {wrong!r}"
