@@ -170,7 +170,7 @@ def test_spanish_uses_one_verb_pair_for_risk():
     [
         ("how-cvi-is-found", r"cómo se diagnostica"),
         ("sclerotherapy", r"tejido cicatricial"),
-        ("sources-organizations", r"para saber más, consulte:"),
+        ("where-this-comes-from", r"añadimos datos de seguridad de:"),
         ("how-the-pain-feels", r"puede tener:"),
     ],
 )
