@@ -72,10 +72,28 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: igno
     if not scores:
         return
     terminalreporter.section("readability per slide")
-    terminalreporter.write_line(f"{'slide':28} {'FK grade (en)':>14} {'Fernández-Huerta (es)':>22}")
+    # Prose: the grade the tests check. Fragments: each bullet a sentence (the old split).
+    # One sentence: a lead-in and its fragments read as one sentence (how a patient meets it).
+    columns = [
+        ("prose en", "FK prose"),
+        ("fragments en", "FK frag"),
+        ("one sentence en", "FK 1-sent"),
+        ("long words en", "3+syl en"),
+        ("prose es", "FH prose"),
+        ("INFLESZ es", "INFLESZ"),
+        ("fragments es", "FH frag"),
+        ("one sentence es", "FH 1-sent"),
+        ("long words es", "3+syl es"),
+    ]
+    terminalreporter.write_line(f"{'slide':28}" + "".join(f"{h:>10}" for _k, h in columns))
     for slide_id, row in scores.items():
-        en, es = row.get("en"), row.get("es")
-        terminalreporter.write_line(
-            f"{slide_id:28} {'' if en is None else f'{en:.1f}':>14} "
-            f"{'' if es is None else f'{es:.1f}':>22}"
-        )
+        cells = []
+        for key, _heading in columns:
+            value = row.get(key)
+            text = (
+                ""
+                if value is None
+                else (f"{value:.0%}" if key.startswith("long") else f"{value:.1f}")
+            )
+            cells.append(f"{text:>10}")
+        terminalreporter.write_line(f"{slide_id:28}" + "".join(cells))

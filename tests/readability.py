@@ -17,6 +17,10 @@ read numbers as words. The formulas:
 - Flesch-Kincaid grade = 0.39 x words/sentences + 11.8 x syllables/words - 15.59
 - Fernández-Huerta = 206.84 - 60 x syllables/words - 1.02 x words/sentences (the corrected
   form, as used by legible.es and textstat)
+- INFLESZ (Szigriszt-Pazos perspicuity, on the scale of Barrio-Cantalejo et al. 2008) =
+  206.835 - 62.3 x syllables/words - words/sentences; 55-65 "normal", 65-80 "bastante fácil"
+- long-word share: words of three or more syllables over all words (acronyms and numbers,
+  which are read out letter by letter or digit by digit, are not long words)
 
 `textstat` 0.7.3, used before, guessed syllables from hyphenation patterns, which split
 words where a printer may break a line, not where a speaker does: it counted "varicose" as
@@ -256,3 +260,17 @@ def flesch_kincaid_grade(text: str) -> float:
 def fernandez_huerta(text: str) -> float:
     c = counts(text, "es")
     return 206.84 - 60.0 * c.syllables_per_word - 1.02 * c.words_per_sentence
+
+
+def inflesz(text: str) -> float:
+    """Szigriszt-Pazos perspicuity, read on the INFLESZ scale."""
+    c = counts(text, "es")
+    return 206.835 - 62.3 * c.syllables_per_word - c.words_per_sentence
+
+
+def long_word_share(text: str, language: str) -> float:
+    """Share of words with three or more syllables (acronyms and numbers left out)."""
+    tokens = [t for t in words(text) if not is_acronym(t) and not t.isdigit()]
+    if not tokens:
+        return 0.0
+    return sum(syllables(t, language) >= 3 for t in tokens) / len(tokens)

@@ -78,7 +78,7 @@ FACTS: list[tuple[str, str, list[str]]] = [
     (
         "Risk factors",
         "family history of DVT or varicose veins",
-        [r"family members who had varicose veins.*family members who had dvt"],
+        [r"family with varicose veins.*family with dvt"],
     ),
     ("Risk factors", "smoking", [r"smoking"]),
     ("Risk factors", "pregnancy", [r"pregnan"]),

@@ -116,7 +116,7 @@ HEDGES = {
     "compression-stockings": r"your doctor or nurse may suggest",
     "raise-your-legs": r"your doctor or nurse may ask you",
     "massage-and-movement": r"may suggest.*trained therapist",
-    "skin-care": r"mineral bath treatments may help.*may suggest.*help prevent",
+    "skin-care": r"mineral bath treatments may help.*may suggest bandages",
     "sclerotherapy": r"your doctor or nurse may suggest sclerotherapy",
     "surgery": r"some possibilities include",
     "how-the-pain-feels": r"a dull ache",

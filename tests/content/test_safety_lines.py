@@ -56,8 +56,8 @@ SAFETY: list[tuple[str, str, str, str]] = [
     (
         "skin-care",
         "stockings for skin: ask first",
-        r"stockings may help skin heal\. ask your doctor or nurse first",
-        r"medias de compresión pueden ayudar.*consulte a su médico o enfermera",
+        r"stockings may help skin heal\.\nask your doctor or nurse before you use them",
+        r"medias de compresión pueden ayudar.*pregunte a su médico o enfermera antes de usarlas",
     ),
     (
         "signs-in-your-legs",
@@ -122,12 +122,12 @@ SAFETY: list[tuple[str, str, str, str]] = [
     (
         "if-a-vein-bleeds",
         "bleeding vein, in St John Ambulance's order",
-        r"lie down and raise your leg.*press hard with a clean cloth for 10 minutes\. do not lift"
+        r"lie down and raise your leg.*press hard with a clean cloth for 10 minutes without lifting"
         r".*take off tight socks or garters.*call 911 if it bleeds a lot or does not stop"
-        r".*see your doctor or nurse even if it stops\. it can bleed again",
+        r".*even if it stops, see your doctor or nurse.*it can bleed again",
         r"acuéstese y levante la pierna.*presione fuerte con un paño limpio por 10 minutos\. no"
         r" lo levante.*quítese los calcetines apretados o las ligas.*llame al 911 si sangra mucho"
-        r" o no para.*vea a su médico o enfermera aunque pare\. puede volver a sangrar",
+        r" o no para.*aunque pare, vea a su médico o enfermera.*puede volver a sangrar",
     ),
     (
         "disclaimer",

@@ -107,3 +107,15 @@ def test_fernandez_huerta_on_hand_counted_text():
 def test_text_without_words_is_refused():
     with pytest.raises(ValueError, match="no words"):
         r.counts(" ... ", "en")
+
+
+def test_inflesz_on_hand_counted_text():
+    # 4 words, 6 syllables (la, ca-sa, es, ro-ja), 1 sentence: 206.835 - 62.3 x 1.5 - 4.
+    assert r.inflesz("La casa es roja.") == pytest.approx(206.835 - 62.3 * 1.5 - 4)
+
+
+def test_long_word_share_leaves_out_acronyms_and_numbers():
+    # "enfermera" (en-fer-me-ra) is the one long word of five; IVC and 911 are not counted.
+    assert r.long_word_share("Llame a su enfermera hoy", "es") == pytest.approx(1 / 5)
+    assert r.long_word_share("Llame a su enfermera hoy: IVC, 911", "es") == pytest.approx(1 / 5)
+    assert r.long_word_share("Call your provider", "en") == pytest.approx(1 / 3)
