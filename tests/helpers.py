@@ -161,6 +161,11 @@ def question_deck(**settings: object) -> Deck:
 
     deck = make_deck(6, languages=("en", "es"), **settings)  # type: ignore[arg-type]
     slides = list(deck.slides)
-    slides[1] = make_question("check-a", section="Topic 0", privacy_note=True)
-    slides[3] = make_question("check-b", section="Topic 1", right=0, answers=2)
+    # 10 s on screen like the other pages (their words would give a question a little more).
+    slides[1] = replace(
+        make_question("check-a", section="Topic 0", privacy_note=True), duration=10.0
+    )
+    slides[3] = replace(
+        make_question("check-b", section="Topic 1", right=0, answers=2), duration=10.0
+    )
     return replace(deck, slides=tuple(slides))

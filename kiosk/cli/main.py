@@ -238,6 +238,10 @@ def _validate(folder: Path, sizes: Sequence[tuple[int, int]]) -> int:
         f"{folder}: {len(deck.slides)} slides in {len(deck.sections)} topics; "
         f"all fit at {sizes_text}"
     )
+    from kiosk.deck.pace import pace_lines
+
+    for line in pace_lines(deck):
+        print(line)
     from kiosk.deck.script import narration_notes
 
     notes = narration_notes(deck)

@@ -12,6 +12,8 @@ from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
 
+from kiosk.deck.pace import Pace, reading_seconds
+
 RGB = tuple[int, int, int]
 
 
@@ -298,9 +300,15 @@ class Deck:
                 seen[key] = Section(slide.section, index)
         return tuple(seen.values())
 
-    def duration_of(self, index: int) -> float:
-        own = self.slides[index].duration
-        return self.slide_duration if own is None else own
+    def duration_of(self, index: int, language: str | None = None) -> float:
+        """Attract-mode seconds of a slide in a language: its own `duration` when it sets
+        one, else worked out from its words in that language (`kiosk.deck.pace`), never less
+        than the deck's `slide_duration`."""
+        slide = self.slides[index]
+        if slide.duration is not None:
+            return slide.duration
+        pace = Pace(minimum_seconds=self.slide_duration)
+        return reading_seconds(slide, language or self.default_language, pace)
 
     def take_home_url_for(self, language: str) -> str:
         """What the take-home QR code opens for a visitor reading in `language`."""

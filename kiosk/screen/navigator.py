@@ -148,7 +148,7 @@ class Navigator:
         if self.resting:
             pass  # nothing moves until a touch or the next schedule check
         elif self.mode is Mode.ATTRACT:
-            candidates.append(self._shown_at + self._deck.duration_of(self.index))
+            candidates.append(self._shown_at + self._deck.duration_of(self.index, self.language))
             reveal = self._reveal_at()
             if reveal is not None:
                 candidates.append(reveal)
@@ -422,7 +422,7 @@ class Navigator:
             self.questions.reveal(self._deck.slides[self.index].id)
             self.version += 1
             return True
-        due = self._shown_at + self._deck.duration_of(self.index)
+        due = self._shown_at + self._deck.duration_of(self.index, self.language)
         if now < due:
             return False
         # Start exactly at the deadline unless we are badly late (suspend, a stall): then
@@ -444,7 +444,7 @@ class Navigator:
         slide = self._deck.slides[self.index]
         if slide.kind is not SlideKind.CHECK or self.questions.revealed(slide.id):
             return None
-        return self._shown_at + reveal_after(self._deck.duration_of(self.index))
+        return self._shown_at + reveal_after(self._deck.duration_of(self.index, self.language))
 
     def _leaving_at(self) -> float:
         """When a visitor who stopped touching the screen may be leaving: "Was this helpful?"

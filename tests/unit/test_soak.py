@@ -66,13 +66,14 @@ def test_thirty_days_of_attract_and_visitors_keep_exact_time():
                 checked_changes += 1
             # Slide N shows for its own duration after the fade-in ends, then N+1 starts.
             following = (t.to_index + 1) % len(DECK.slides)
-            expected_next = (following, t.ends_at + DECK.duration_of(t.to_index))
+            expected_next = (following, t.ends_at + DECK.duration_of(t.to_index, t.to_language))
         if before[1] is Mode.BROWSING and nav.mode is Mode.ATTRACT:
             attract_runs += 1
             assert nav.index == 0
     assert visits > DAYS * 20
     assert attract_runs >= visits * 0.9  # every visit ended in attract mode again
-    assert checked_changes > DAYS * 86400 / 30  # thousands of slide changes checked exactly
+    # Thousands of slide changes checked exactly (slides stay up ~25 s: their reading time).
+    assert checked_changes > DAYS * 86400 / 60
 
 
 def _rss_mb() -> float:
@@ -127,7 +128,9 @@ def test_rendering_for_a_simulated_month_does_not_grow_memory():
     """The cache is bounded, so resident memory after warm-up stays flat. Measured in a
     process of its own, as the kiosk is: the test runner's own heap (over a gigabyte by the
     end of the suite) would move by more than the bound for reasons of its own."""
-    code = "import json; from tests.unit.test_soak import month_of_frames as m; print(json.dumps(m()))"
+    code = (
+        "import json; from tests.unit.test_soak import month_of_frames as m; print(json.dumps(m()))"
+    )
     env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
     done = subprocess.run(
         [sys.executable, "-c", code],
