@@ -20,7 +20,9 @@ XDG = ("XDG_STATE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME")
 # (real subprocesses, Chromium, promtool, Xvfb, the wheel) is slow by folder; these files and
 # every 4K case are slow too. A new long test elsewhere can say @pytest.mark.slow itself.
 SLOW_FOLDERS = frozenset({"system"})
-SLOW_FILES = frozenset({"test_soak.py", "test_storm.py", "test_fuzz_content.py"})
+SLOW_FILES = frozenset(
+    {"test_soak.py", "test_storm.py", "test_fuzz_content.py", "test_fuzz_hostile.py"}
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

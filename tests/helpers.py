@@ -46,6 +46,10 @@ class FakeStaff:
     def configured(self) -> bool:
         return self.pin is not None
 
+    @property
+    def why_closed(self) -> str:
+        return "no staff PIN is set on this machine (a test)"
+
     def attempt(self, pin: str) -> bool:
         self.attempts.append(pin == self.pin)
         return self.attempts[-1]

@@ -22,6 +22,7 @@ from kiosk.atomic import fsync_dir, remove_tree, replace_symlink, write_durably
 from kiosk.decks.copying import copy_deck
 from kiosk.decks.store import PublishError
 from kiosk.paths import state_dir
+from kiosk.statefile import DamagedStateError, check_folder, read_state_file
 
 log = logging.getLogger(__name__)
 
@@ -34,15 +35,25 @@ def last_good_dir(environ: Mapping[str, str] = os.environ) -> Path:
 
 
 def last_good_slides(environ: Mapping[str, str] = os.environ) -> Path | None:
-    """The saved deck's `slides/`, or None when none was saved yet."""
-    slides = last_good_dir(environ) / "slides"
-    return slides if slides.is_dir() else None
+    """The saved deck's `slides/`, or None when none was saved yet or it is no folder (a
+    link that loops, a file in its place: said in the log, then the bundled deck is next)."""
+    link = last_good_dir(environ)
+    if not os.path.lexists(link):
+        return None
+    slides = link / "slides"
+    problem = check_folder(slides)
+    if problem is not None:
+        log.error("the last good deck %s %s; it is passed over", slides, problem)
+        return None
+    return slides
 
 
 def _record(folder: Path) -> dict[str, object]:
+    # Read as hostile input: a pipe or a link in its place must not hang the keeper.
     try:
-        value = json.loads((folder / RECORD).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        raw = read_state_file(folder / RECORD, limit=64 * 1024)
+        value = json.loads(raw.decode("utf-8")) if raw is not None else {}
+    except (DamagedStateError, OSError, ValueError, RecursionError):
         return {}
     return value if isinstance(value, dict) else {}
 

@@ -17,7 +17,6 @@ import contextlib
 import json
 import logging
 import os
-import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +26,7 @@ from kiosk.deck.content import load_deck
 from kiosk.deck.model import Deck
 from kiosk.decks.reload import load_and_judge
 from kiosk.decks.store import CURRENT, VERSIONS, default_home, is_deck_home
+from kiosk.statefile import DamagedStateError, move_aside, read_state_file
 
 log = logging.getLogger(__name__)
 
@@ -156,25 +156,21 @@ class StartAttempts:
     kiosk stopped cleanly. A crash in between (a deck that darkens the screen under
     `Restart=always`) leaves it counting up, and after two the deck is passed over.
 
-    The file is read as hostile input: anything but what this class writes counts as none."""
+    The file is read as hostile input (kiosk.statefile): anything but what this class writes
+    is moved aside with a warning and counts as none."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
 
     def _read(self) -> tuple[str, int]:
         try:
-            with open(self.path, "rb", opener=_no_follow_opener) as file:
-                if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
-                    return "", 0
-                value = json.loads(file.read(4096))
-        except (OSError, ValueError, RecursionError):
-            return "", 0
-        if not isinstance(value, dict):
-            return "", 0
-        folder, count = value.get("folder"), value.get("count")
-        if not isinstance(folder, str) or type(count) is not int or not 0 < count < 1000:
-            return "", 0
-        return folder, count
+            raw = read_state_file(self.path, limit=4096)
+            return ("", 0) if raw is None else _parse_attempts(raw)
+        except DamagedStateError as error:
+            move_aside(self.path, str(error))
+        except OSError as error:  # an unreadable disk: the start goes on without the count
+            log.warning("cannot read %s: %s", self.path, error)
+        return "", 0
 
     def failed_starts(self, folder: Path) -> int:
         """Starts on `folder` that ended before its every page was drawn."""
@@ -209,6 +205,14 @@ class StartAttempts:
             log.warning("cannot note the start in %s: %s", self.path, error)
 
 
-def _no_follow_opener(path: str, flags: int) -> int:
-    # O_NONBLOCK: a FIFO put in its place must not hang the start.
-    return os.open(path, flags | os.O_NOFOLLOW | os.O_NONBLOCK)
+def _parse_attempts(raw: bytes) -> tuple[str, int]:
+    try:
+        value = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise DamagedStateError("it is not JSON") from None
+    if not isinstance(value, dict):
+        raise DamagedStateError("it is not a JSON object")
+    folder, count = value.get("folder"), value.get("count")
+    if not isinstance(folder, str) or type(count) is not int or not 0 < count < 1000:
+        raise DamagedStateError("it does not name a folder and a count of starts")
+    return folder, count

@@ -41,7 +41,7 @@ from prometheus_client import CollectorRegistry, make_wsgi_app, write_to_textfil
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from kiosk.ops.config import ConfigError, default_screen_name, load_config
-from kiosk.ops.status import STATUS_SECONDS, default_status_path, read_status
+from kiosk.ops.status import STATUS_SECONDS, StatusDamagedError, default_status_path, load_status
 
 log = logging.getLogger(__name__)
 
@@ -92,13 +92,28 @@ class StatusCollector:
         self.wall = wall
         self.stale_after = stale_after
         self._warned_name: object = None
+        self._warned_damage: str | None = None
 
     def describe(self) -> list[Metric]:
         # Nothing to declare up front: registering must not read the file.
         return []
 
     def collect(self) -> Iterator[Metric]:
-        status = read_status(self.status_path)
+        try:
+            status = load_status(self.status_path)
+            damaged = None
+        except StatusDamagedError as error:  # said as damage, not as a kiosk that is off
+            status, damaged = None, str(error)
+        if damaged != self._warned_damage:
+            self._warned_damage = damaged
+            if damaged is not None:
+                log.warning("the status file is damaged: %s", damaged)
+        yield self._gauge(
+            "kiosk_status_file_damaged",
+            "1 if something other than a status file stands in its place (a pipe, a link, "
+            "not JSON, another schema), 0 if it is one or is missing.",
+            0.0 if damaged is None else 1.0,
+        )
         now = self.wall()
         updated = _number(status.get("updated_at")) if status else None
         age = max(0.0, now - updated) if updated is not None else None

@@ -14,11 +14,16 @@ A 6-digit PIN has a million values; after 3 free tries each wrong one doubles a 
 64 s) and from the 10th on every wrong one locks the keypad for 15 minutes. The count
 survives restarts (a pulled plug does not reset it): at 4 guesses an hour, trying every PIN
 would take about 28 years.
+
+Both files are read as hostile input (kiosk.statefile): never through a link or a pipe. A
+PIN file whose hash names other parameters than `kiosk set-pin` chooses (a gigabyte of
+memory, more passes) is damaged, not a slower PIN: checking it would stall the screen. A
+damaged file is reported as damaged, never as "no PIN set". A damaged guard file is moved
+aside and rebuilt. The check itself runs beside the drawing loop (kiosk.screen.navigator).
 """
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import json
 import logging
@@ -30,10 +35,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, Type, extract_parameters
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from kiosk.atomic import SECRET, write_atomic
 from kiosk.paths import config_dir, state_dir
+from kiosk.statefile import DamagedStateError, move_aside, read_state_file
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +56,19 @@ FREE_TRIES = 3
 FIRST_DELAY_SECONDS = 2.0
 LOCKOUT_AFTER = 10
 LOCKOUT_SECONDS = 15 * 60.0
+# A PIN file holds one hash line (~100 bytes); the guard file two numbers.
+MAX_PIN_FILE_BYTES = 1024
+MAX_GUARD_FILE_BYTES = 1024
+# The largest count the guard keeps: far past the lockout, far below any overflow.
+MAX_FAILURES = 1_000_000
 
 
 class PinError(ValueError):
     pass
+
+
+class PinFileDamagedError(Exception):
+    """The PIN file is there but unusable; `str()` says why, for a person."""
 
 
 def pin_path(environ: Mapping[str, str] = os.environ) -> Path:
@@ -118,23 +134,78 @@ def set_pin(pin: str, path: Path | None = None) -> float:
     return seconds
 
 
-def read_pin_hash(path: Path | None = None) -> str | None:
-    """The stored hash, or None when no PIN is set (or the file is unusable)."""
+def check_hash_parameters(stored: str) -> None:
+    """Raise PinFileDamagedError unless `stored` is an argon2id hash with the parameters
+    `kiosk set-pin` chooses (19 MiB, 1 lane, 2 to 40 passes): any other cost is not ours,
+    and a large one would stall the screen on every try."""
     try:
-        text = (path or pin_path()).read_text(encoding="ascii").strip()
-    except (OSError, UnicodeDecodeError):
+        params = extract_parameters(stored)
+    except (InvalidHashError, ValueError) as error:
+        raise PinFileDamagedError(f"it does not hold an argon2 hash ({error})") from None
+    if params.type is not Type.ID or params.version != 19:
+        raise PinFileDamagedError("its hash is not argon2id version 19")
+    if params.memory_cost != MEMORY_KIB or params.parallelism != 1:
+        raise PinFileDamagedError(
+            f"its hash asks for {params.memory_cost} KiB and {params.parallelism} lanes, not "
+            f"the {MEMORY_KIB} KiB and 1 lane `kiosk set-pin` chooses"
+        )
+    if not MIN_TIME_COST <= params.time_cost <= MAX_TIME_COST:
+        raise PinFileDamagedError(
+            f"its hash asks for {params.time_cost} passes, outside the {MIN_TIME_COST} to "
+            f"{MAX_TIME_COST} `kiosk set-pin` chooses"
+        )
+    if not 8 <= params.salt_len <= 64 or not 16 <= params.hash_len <= 64:
+        raise PinFileDamagedError("its hash has an unusual salt or digest length")
+
+
+def load_pin_hash(path: Path | None = None) -> str | None:
+    """The stored hash; None when no PIN is set; PinFileDamagedError when the file is there
+    but unusable (a link, a pipe, not a hash, parameters `kiosk set-pin` never chooses)."""
+    try:
+        raw = read_state_file(path or pin_path(), limit=MAX_PIN_FILE_BYTES)
+    except DamagedStateError as error:
+        raise PinFileDamagedError(str(error)) from None
+    if raw is None:
         return None
-    return text if text.startswith("$argon2") else None
+    try:
+        text = raw.decode("ascii").strip()
+    except UnicodeDecodeError:
+        raise PinFileDamagedError("it is not plain text") from None
+    if not text.startswith("$argon2"):
+        raise PinFileDamagedError("it does not hold an argon2 hash")
+    check_hash_parameters(text)
+    return text
+
+
+def read_pin_hash(path: Path | None = None) -> str | None:
+    """The stored hash, or None when no PIN is set or the file is damaged."""
+    try:
+        return load_pin_hash(path)
+    except PinFileDamagedError:
+        return None
+
+
+def pin_problem(path: Path | None = None) -> str | None:
+    """Why the corner hold will not open the keypad (no PIN, or a damaged PIN file), or None."""
+    path = path or pin_path()
+    try:
+        if load_pin_hash(path) is not None:
+            return None
+    except PinFileDamagedError as error:
+        return (
+            f"the staff PIN file {path} is damaged ({error}): the corner hold will not open "
+            "the keypad until the PIN is set again with `kiosk set-pin`"
+        )
+    return (
+        f"no staff PIN is set on this machine ({path}): the corner hold will not open the "
+        "keypad, so staff cannot leave the kiosk; run `kiosk set-pin`"
+    )
 
 
 def no_pin_warning(path: Path | None = None) -> str | None:
-    """One sentence for `kiosk validate` and the start-up log when the screen has no PIN."""
-    if read_pin_hash(path) is not None:
-        return None
-    return (
-        f"no staff PIN is set on this machine ({path or pin_path()}): the corner hold will "
-        "not open the keypad, so staff cannot leave the kiosk; run `kiosk set-pin`"
-    )
+    """One sentence for `kiosk validate` and the start-up log when the screen has no usable
+    PIN (none set, or a damaged file: each said as what it is)."""
+    return pin_problem(path)
 
 
 # -- guessing ---------------------------------------------------------------------------------
@@ -185,9 +256,11 @@ class StaffPin:
         *,
         state: Path | None = None,
         clock: Callable[[], float] = time.time,
+        verify: Callable[[str, str], bool] = verify_pin,
     ) -> None:
         self._path = path or pin_path()
         self._state = (state or state_dir()) / "pin-guard.json"
+        self._verify = verify
         self.guard = PinGuard(clock)
         self._load_state()
 
@@ -195,16 +268,25 @@ class StaffPin:
     def configured(self) -> bool:
         return read_pin_hash(self._path) is not None
 
+    @property
+    def why_closed(self) -> str:
+        """Why the keypad stays closed when it is not `configured`, for the log."""
+        return pin_problem(self._path) or "the staff PIN can be checked"
+
     def attempt(self, pin: str) -> bool:
         wait = self.guard.wait_seconds()
         if wait > 0:
             log.warning("staff PIN attempt refused: keypad locked for another %.0f s", wait)
             return False
-        stored = read_pin_hash(self._path)
+        try:
+            stored = load_pin_hash(self._path)
+        except PinFileDamagedError as error:
+            log.error("staff PIN attempt, but the PIN file %s is damaged (%s)", self._path, error)
+            return False
         if stored is None:
             log.warning("staff PIN attempt, but no PIN is set on this machine (kiosk set-pin)")
             return False
-        accepted = verify_pin(stored, pin)
+        accepted = self._verify(stored, pin)
         self.guard.record(accepted)
         if accepted:
             log.info("staff PIN accepted")
@@ -218,17 +300,43 @@ class StaffPin:
         return accepted
 
     def _load_state(self) -> None:
-        with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
-            data = json.loads(self._state.read_text(encoding="utf-8"))
-            self.guard.failures = max(0, int(data["failures"]))
-            self.guard.blocked_until = float(data["blocked_until"])
+        """The count from the last run. A damaged file (a link, a pipe, numbers like 1e999 or
+        NaN, anything this class does not write) is moved aside and written afresh."""
+        try:
+            raw = read_state_file(self._state, limit=MAX_GUARD_FILE_BYTES)
+            if raw is None:
+                return
+            self.guard.failures, self.guard.blocked_until = _parse_guard(raw)
+        except DamagedStateError as error:
+            move_aside(self._state, str(error))
+            self._save_state()
 
     def _save_state(self) -> None:
         data = {"failures": self.guard.failures, "blocked_until": self.guard.blocked_until}
         try:
             self._state.parent.mkdir(parents=True, exist_ok=True)
-            temporary = self._state.with_name(f".{self._state.name}.tmp")
-            temporary.write_text(json.dumps(data), encoding="utf-8")
-            os.replace(temporary, self._state)
-        except OSError as error:
+            write_atomic(self._state, json.dumps(data, allow_nan=False), mode=SECRET)
+        except (OSError, ValueError) as error:
             log.warning("cannot keep the PIN attempt count in %s: %s", self._state, error)
+
+
+def _parse_guard(raw: bytes) -> tuple[int, float]:
+    """(failures, blocked until) from a guard file, or DamagedStateError naming the fault."""
+
+    def refuse(constant: str) -> float:
+        raise DamagedStateError(f"it holds {constant}, not a number")
+
+    try:
+        data = json.loads(raw.decode("utf-8"), parse_constant=refuse)
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise DamagedStateError(f"it is not JSON ({error})") from None
+    if not isinstance(data, dict):
+        raise DamagedStateError("it is not a JSON object")
+    failures, blocked = data.get("failures"), data.get("blocked_until")
+    if type(failures) is not int or not 0 <= failures <= MAX_FAILURES:
+        raise DamagedStateError(f"its failure count {failures!r} is not a count")
+    if not isinstance(blocked, int | float) or isinstance(blocked, bool):
+        raise DamagedStateError(f"its lock time {blocked!r} is not a time")
+    if not math.isfinite(blocked) or blocked < 0:
+        raise DamagedStateError(f"its lock time {blocked!r} is not a time")
+    return failures, float(blocked)

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.paths import state_dir
+from kiosk.statefile import DamagedStateError, describe, move_aside, read_state_file
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,8 @@ STATUS_SECONDS = 2.0
 MAX_ERRORS = 20
 # Longer messages are cut: a status file must stay small whatever a deck error says.
 MAX_MESSAGE = 500
+# What a reader takes at most: a status file is a few kB, whatever stands in its place.
+MAX_STATUS_BYTES = 1024 * 1024
 
 
 def default_status_path(environ: Mapping[str, str] = os.environ) -> Path:
@@ -85,6 +88,11 @@ class StatusWriter:
         self._next = now + self.interval
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            # A folder, pipe or link in its place would fail every write (or mislead a
+            # reader): moved aside once, then the file is written as usual.
+            odd = _odd(self.path)
+            if odd is not None:
+                move_aside(self.path, odd)
             data = json.dumps(status, ensure_ascii=False, separators=(",", ":"))
             handle, temporary = tempfile.mkstemp(
                 prefix=".status.", suffix=".tmp", dir=self.path.parent
@@ -109,15 +117,44 @@ class StatusWriter:
         return True
 
 
+def _odd(path: Path) -> str | None:
+    try:
+        return describe(os.lstat(path).st_mode)
+    except FileNotFoundError:
+        return None
+
+
+class StatusDamagedError(ValueError):
+    """The status file is there but is not one (a pipe, a link, not JSON, another schema)."""
+
+
+def load_status(path: Path) -> dict[str, Any] | None:
+    """The last status the kiosk wrote; None when there is none; StatusDamagedError when
+    something else stands there. Read as hostile input: never through a link, never
+    blocking on a pipe, at most MAX_STATUS_BYTES."""
+    try:
+        raw = read_state_file(path, limit=MAX_STATUS_BYTES)
+    except DamagedStateError as error:
+        raise StatusDamagedError(f"{path} {error}") from None
+    except OSError as error:
+        raise StatusDamagedError(f"{path} cannot be read: {error}") from None
+    if raw is None:
+        return None
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise StatusDamagedError(f"{path} is not JSON") from None
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        raise StatusDamagedError(f"{path} is not a version {SCHEMA} status file")
+    return data
+
+
 def read_status(path: Path) -> dict[str, Any] | None:
     """The last status the kiosk wrote, or None if there is none (or it is not a status file)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return load_status(path)
+    except StatusDamagedError:
         return None
-    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
-        return None
-    return data
 
 
 def process_memory_bytes() -> int:

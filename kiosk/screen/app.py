@@ -33,7 +33,7 @@ from kiosk.screen.input import InputMapper, is_activity
 from kiosk.screen.intents import Action
 from kiosk.screen.layout import LayoutError, Screen, chrome_offset
 from kiosk.screen.memory import big_blocks_get_their_own_pages, release_memory
-from kiosk.screen.navigator import Navigator, StaffCheck
+from kiosk.screen.navigator import CheckBeside, Navigator, StaffCheck
 from kiosk.screen.output import Output, SurfaceOutput
 from kiosk.screen.presentation import Presentation, PresentationBuilder
 from kiosk.screen.render import FontBook, FrameRenderer, ImageStore, SurfaceCache
@@ -135,7 +135,10 @@ class KioskApp:
         self._renderers: dict[bool, FrameRenderer] = {}
         self._current: FrameRenderer | None = None
         self._present(deck)
-        self.navigator = Navigator(self._presentations[False], clock, staff=staff)
+        # The PIN is checked beside the loop (argon2 takes longer than a frame).
+        self.navigator = Navigator(
+            self._presentations[False], clock, staff=staff, run_check=CheckBeside
+        )
         self.navigator.staff_facts = self.staff_facts
         self.input = InputMapper(
             self._size,

@@ -16,6 +16,7 @@ No pygame here: tests drive it with a fake clock.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
@@ -39,6 +40,8 @@ SCHEDULE_CHECK_SECONDS = 30.0
 
 MAX_PIN_DIGITS = 8
 PIN_ERROR_SECONDS = 2.0
+# While a PIN is checked beside the loop, the loop looks for the answer this often.
+PIN_POLL_SECONDS = 0.02
 
 
 class StaffCheck(Protocol):
@@ -47,7 +50,59 @@ class StaffCheck(Protocol):
     @property
     def configured(self) -> bool: ...
 
+    @property
+    def why_closed(self) -> str:
+        """Why the keypad stays closed when not `configured` (no PIN, a damaged file)."""
+        ...
+
     def attempt(self, pin: str) -> bool: ...
+
+
+class PendingCheck(Protocol):
+    def result(self) -> bool | None:
+        """True or False once the check is done, None while it runs."""
+        ...
+
+
+# How a PIN check is run: now (tests with a fake check) or beside the loop (the kiosk).
+PinRunner = Callable[[Callable[[], bool]], PendingCheck]
+
+
+class _Done:
+    def __init__(self, value: bool) -> None:
+        self._value = value
+
+    def result(self) -> bool | None:
+        return self._value
+
+
+def check_now(check: Callable[[], bool]) -> PendingCheck:
+    """Run the check on the caller's thread (a fake check in a test takes no time)."""
+    return _Done(check())
+
+
+class CheckBeside:
+    """Runs one PIN check in a worker thread: an argon2 hash takes 50-100 ms on a small board
+    (a damaged PIN file could ask for far more), which must never be the drawing loop's time.
+    The loop polls `result` and keeps drawing meanwhile."""
+
+    def __init__(self, check: Callable[[], bool]) -> None:
+        self._value: bool | None = None
+        self._thread = threading.Thread(
+            target=self._run, args=(check,), name="pin-check", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, check: Callable[[], bool]) -> None:
+        try:
+            value = check()
+        except Exception:  # a failing check is a refused PIN, never a stopped screen
+            log.exception("the staff PIN check failed")
+            value = False
+        self._value = value
+
+    def result(self) -> bool | None:
+        return self._value
 
 
 class Navigator:
@@ -57,12 +112,15 @@ class Navigator:
         clock: Clock,
         local_time: LocalTime = datetime.now,
         staff: StaffCheck | None = None,
+        run_check: PinRunner = check_now,
     ) -> None:
         if isinstance(presentation, Deck):
             presentation = Presentation.plain(presentation)
         self._clock = clock
         # Without a PIN check nobody leaves by the corner hold (a kiosk with no PIN is locked).
         self._staff = staff
+        self._run_check = run_check
+        self._pin_check: PendingCheck | None = None
         self._local_time = local_time
         self._presentation = presentation
         self._deck = presentation.deck
@@ -120,6 +178,7 @@ class Navigator:
             progress=self.animation.progress(now) if self.animation else 1.0,
             pin_digits=len(self._pin),
             pin_rejected=self._pin_rejected_at is not None,
+            pin_checking=self._pin_check is not None,
             resting=self.resting,
             larger_text=self._presentation.larger_text,
             menu_page=-1 if self.menu_page is None else self.menu_page,
@@ -162,6 +221,8 @@ class Navigator:
                 candidates.append(self._leaving_at())
         if self._pin_rejected_at is not None:
             candidates.append(self._pin_rejected_at + PIN_ERROR_SECONDS)
+        if self._pin_check is not None:
+            candidates.append(self._clock() + PIN_POLL_SECONDS)
         return min(candidates)
 
     # -- input -----------------------------------------------------------------------------
@@ -181,11 +242,15 @@ class Navigator:
             if self._staff is not None and self._staff.configured:
                 self._set_overlay(Overlay.KEYPAD)
                 self._pin = ""
-            else:
+                self._pin_check = None
+            elif self._staff is None:
                 log.warning(
                     "staff corner held, but no staff PIN is set on this machine: the keypad "
                     "stays closed (run `kiosk set-pin`)"
                 )
+            else:
+                log.warning("staff corner held, but the keypad stays closed: %s",
+                            self._staff.why_closed)  # fmt: skip
             return
         if self.mode is Mode.ATTRACT:
             # The first touch shows the controls and keeps what caught the visitor's eye;
@@ -257,6 +322,8 @@ class Navigator:
 
     def _handle_keypad(self, intent: Intent) -> None:
         action = intent.action
+        if self._pin_check is not None and action not in (Action.CLOSE, Action.MENU, Action.HOME):
+            return  # checking: keys wait for the answer (Close still closes)
         if action is Action.KEYPAD_DIGIT and intent.value is not None:
             if len(self._pin) < MAX_PIN_DIGITS:
                 self._pin += str(intent.value % 10)
@@ -267,18 +334,36 @@ class Navigator:
                 self._pin = self._pin[:-1]
                 self.version += 1
         elif action is Action.KEYPAD_ENTER:
-            if self._staff is not None and self._staff.attempt(self._pin):
-                self._pin = ""
-                log.info("staff menu opened (corner hold and PIN)")
-                self._set_overlay(Overlay.STAFF)
-            else:
-                self._pin = ""
-                self._pin_rejected_at = self._clock()
-                self.version += 1
+            pin, staff, self._pin = self._pin, self._staff, ""
+            if staff is None:
+                self._pin_answered(False)
+                return
+            self._pin_check = self._run_check(lambda: staff.attempt(pin))
+            self.version += 1  # "checking" on the keypad
+            self._pin_check_done()
         elif action in (Action.CLOSE, Action.MENU, Action.HOME):
             self._pin = ""
+            self._pin_check = None  # an answer that comes later is ignored
             self._set_overlay(Overlay.NONE)
         # Anything else (arrows, taps beside the keys) is ignored while the keypad is up.
+
+    def _pin_check_done(self) -> bool:
+        """Take the answer of the PIN check under way, if it came. True if it did."""
+        check = self._pin_check
+        answer = None if check is None else check.result()
+        if answer is None:
+            return False
+        self._pin_check = None
+        self._pin_answered(answer)
+        return True
+
+    def _pin_answered(self, accepted: bool) -> None:
+        if accepted:
+            log.info("staff menu opened (corner hold and PIN)")
+            self._set_overlay(Overlay.STAFF)
+        else:
+            self._pin_rejected_at = self._clock()
+            self.version += 1
 
     def _handle_staff(self, intent: Intent) -> None:
         action = intent.action
@@ -406,6 +491,8 @@ class Navigator:
             self.animation = None
             self.version += 1
             return True
+        if self._pin_check is not None and self._pin_check_done():
+            return True
         if self._pin_rejected_at is not None and now >= self._pin_rejected_at + PIN_ERROR_SECONDS:
             self._pin_rejected_at = None
             self.version += 1
@@ -473,6 +560,7 @@ class Navigator:
         self.mode = Mode.ATTRACT
         self._pin = ""
         self._pin_rejected_at = None
+        self._pin_check = None
         self.questions.end_visit()
         self._set_overlay(Overlay.NONE)
         default = self._deck.default_language

@@ -7,63 +7,111 @@ kept in the state folder, and the next start shows it as soon as the window is o
 picture of a deck that was checked and shown before, drawn by the kiosk itself; the kiosk's
 own first frame replaces it moments later (the same picture, when nothing changed).
 
-The file is this process's own data, never a deck file, and is never decoded: a header line,
-then raw RGB rows of exactly the size the header and the screen agree on. Anything else in it
-is ignored. It is rewritten only when the deck, the screen size or the kiosk changed, so an SD
-card is not written at every start.
+The file is this process's own data, never a deck file, and is never decoded: a header line
+(size, deck, kiosk version, the pixels' length and CRC-32), then raw RGB rows of exactly that
+size. It is read as hostile input (kiosk.statefile): never through a link, never blocking on
+a pipe, checked whole. A damaged one (cut short, a flipped byte, not this file at all) is moved
+aside with a warning and written again after the first frame; one for another screen size or
+an older kiosk is simply not shown. It is rewritten only when the deck, the screen size or the
+kiosk changed, so an SD card is not written at every start.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
+import zlib
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any
 
 import pygame
 
+from kiosk.atomic import write_atomic
+from kiosk.statefile import DamagedStateError, move_aside, read_state_file
+
 log = logging.getLogger(__name__)
 
-MAGIC = b"cvi-kiosk first frame 1\n"
+MAGIC = b"cvi-kiosk first frame 2\n"
+_OLDER = b"cvi-kiosk first frame "  # an older kiosk's picture: outdated, not damaged
 _HEADER_BYTES = 512  # the JSON line after MAGIC is far shorter
+# The largest screen the kiosk draws on (8K); a bigger file is not a first frame.
+_MAX_PIXELS = 7680 * 4320
 
 
 def snapshot_path(state: Path) -> Path:
     return state / "first-frame.rgb"
 
 
-def _header(size: tuple[int, int], fingerprint: str, version: str) -> bytes:
-    fields = {"width": size[0], "height": size[1], "deck": fingerprint, "kiosk": version}
+def _header(size: tuple[int, int], pixels: bytes, fingerprint: str, version: str) -> bytes:
+    fields = {
+        "width": size[0],
+        "height": size[1],
+        "deck": fingerprint,
+        "kiosk": version,
+        "length": len(pixels),
+        "crc32": zlib.crc32(pixels),
+    }
     return MAGIC + json.dumps(fields, sort_keys=True).encode() + b"\n"
 
 
-def _read_header(stream: BinaryIO) -> bytes:
-    magic = stream.readline(len(MAGIC) + 1)
-    if magic != MAGIC:
-        return b""
-    line = stream.readline(_HEADER_BYTES)
-    return magic + line if line.endswith(b"\n") else b""
+class _OutdatedError(Exception):
+    """Written by an older kiosk: not shown, rewritten, not reported as damage."""
+
+
+def _parse(data: bytes) -> tuple[dict[str, Any], bytes, bytes]:
+    """(header fields, header bytes, pixels) of a whole kept file, checked; raises
+    DamagedStateError naming what is wrong, _OutdatedError for an older kiosk's file."""
+    if not data.startswith(MAGIC):
+        if data.startswith(_OLDER):
+            raise _OutdatedError
+        raise DamagedStateError("it does not start like a kept first frame")
+    end = data.find(b"\n", len(MAGIC), len(MAGIC) + _HEADER_BYTES)
+    if end < 0:
+        raise DamagedStateError("its header line has no end")
+    try:
+        fields = json.loads(data[len(MAGIC) : end])
+    except (ValueError, RecursionError):
+        raise DamagedStateError("its header is not JSON") from None
+    if not isinstance(fields, dict):
+        raise DamagedStateError("its header is not a JSON object")
+    numbers = [fields.get(k) for k in ("width", "height", "length", "crc32")]
+    checked = [n for n in numbers if type(n) is int and n >= 0]
+    if len(checked) != len(numbers):
+        raise DamagedStateError("its header lacks a size, length or checksum")
+    width, height, length, crc = checked
+    pixels = data[end + 1 :]
+    if length != width * height * 3 or len(pixels) != length:
+        raise DamagedStateError(
+            f"it holds {len(pixels)} bytes of pixels where its header says {length}"
+        )
+    if zlib.crc32(pixels) != crc:
+        raise DamagedStateError("its pixels do not match their checksum")
+    return fields, data[: end + 1], pixels
+
+
+def _read(path: Path) -> tuple[dict[str, Any], bytes, bytes] | None:
+    """The kept file, checked whole; None when missing or outdated. A damaged one (or
+    whatever stands in its place: a pipe, a folder, a link) is moved aside."""
+    try:
+        data = read_state_file(path, limit=len(MAGIC) + _HEADER_BYTES + _MAX_PIXELS * 3)
+        if data is None:
+            return None
+        return _parse(data)
+    except _OutdatedError:
+        return None
+    except DamagedStateError as error:
+        move_aside(path, str(error))
+        return None
 
 
 def load_first_frame(path: Path, size: tuple[int, int]) -> pygame.Surface | None:
     """The saved picture, if there is one for a screen of this `size`; else None."""
-    try:
-        with open(path, "rb") as stream:
-            header = _read_header(stream)
-            if not header:
-                return None
-            fields = json.loads(header[len(MAGIC) :])
-            if (fields.get("width"), fields.get("height")) != size:
-                return None
-            wanted = size[0] * size[1] * 3
-            pixels = stream.read(wanted + 1)
-    except (OSError, ValueError, AttributeError) as error:  # AttributeError: JSON not an object
-        log.debug("no start-up picture from %s: %s", path, error)
+    kept = _read(path)
+    if kept is None:
         return None
-    if len(pixels) != wanted:  # cut short, or more than the header said
-        log.debug("no start-up picture from %s: %d bytes of pixels", path, len(pixels))
+    fields, _, pixels = kept
+    if (fields["width"], fields["height"]) != size:
+        log.debug("no start-up picture from %s: it is for another screen size", path)
         return None
     return pygame.image.frombuffer(pixels, size, "RGB")
 
@@ -72,25 +120,19 @@ def save_first_frame(
     path: Path, picture: pygame.Surface, *, fingerprint: str, version: str
 ) -> bool:
     """Keep `picture` for the next start, unless the one kept is for the same deck, screen
-    size and kiosk version. Atomic (a start never reads half a file). True if written."""
-    header = _header(picture.get_size(), fingerprint, version)
+    size and kiosk version, and whole. Atomic (a start never reads half a file). True if
+    written."""
+    pixels = pygame.image.tobytes(picture, "RGB")
+    header = _header(picture.get_size(), pixels, fingerprint, version)
     try:
-        with open(path, "rb") as stream:
-            if _read_header(stream) == header:
-                return False
+        kept = _read(path)
     except OSError:
-        pass
+        kept = None
+    if kept is not None and kept[1] == header:
+        return False
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=".first-frame-", dir=path.parent)
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(header)
-                out.write(pygame.image.tobytes(picture, "RGB"))
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_atomic(path, header + pixels, mode=0o600, durable=False)
     except OSError as error:  # a full or read-only disk costs the next start its picture only
         log.warning("could not keep the first frame for the next start: %s", error)
         return False

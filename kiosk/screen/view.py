@@ -69,6 +69,7 @@ class View:
     progress: float = 1.0  # of the animation, 0..1 (1 when none)
     pin_digits: int = 0
     pin_rejected: bool = False
+    pin_checking: bool = False  # the PIN is being checked beside the loop
     resting: bool = False  # outside clinic hours, nobody here: dim or dark, no cycling
     larger_text: bool = False  # the "A+" layout is on
     menu_page: int = 0  # which page of topics the menu shows

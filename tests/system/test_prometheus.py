@@ -31,6 +31,7 @@ KIOSK_METRICS = {
     "kiosk_fallback_to_last_good_total", "kiosk_slides_skipped_total", "kiosk_slide_views_total",
     "kiosk_slide_reading_seconds_total", "kiosk_visitor_sessions_total", "kiosk_larger_text_total",
     "kiosk_language_switches_total", "kiosk_resident_memory_bytes", "kiosk_cpu_seconds_total",
+    "kiosk_status_file_damaged",
 }  # fmt: skip
 
 

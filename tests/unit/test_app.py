@@ -227,3 +227,59 @@ def test_keypad_works_while_something_rests_on_the_staff_corner(app_and_script):
     script.tap(*choice["STAFF(1)"], finger=10)  # Exit to the desktop
     app.run(max_steps=20)
     assert not app.running and app.navigator.exit_status == EXIT_TO_DESKTOP
+
+
+def test_a_slow_pin_check_runs_beside_the_loop_which_keeps_drawing(tmp_path):
+    """A check that takes seconds (a damaged or expensive hash) must not be the loop's time:
+    the keypad says "checking", frames go on being stepped, and the answer comes later."""
+    import threading
+    import time
+
+    from kiosk.ops.pin import StaffPin, set_pin
+    from kiosk.screen import intents
+    from kiosk.screen.navigator import PIN_POLL_SECONDS
+
+    pin_file = tmp_path / "staff-pin"
+    set_pin("470391", pin_file)
+    release = threading.Event()
+    entered = threading.Event()
+
+    def slow_verify(stored: str, pin: str) -> bool:
+        entered.set()
+        assert release.wait(30)
+        return pin == "470391"
+
+    pygame.display.init()
+    display = pygame.display.set_mode((W, H))
+    clock = FakeClock()
+    script = Script()
+    staff = StaffPin(pin_file, state=tmp_path, clock=clock, verify=slow_verify)
+    app = KioskApp(
+        load_deck(DECK_DIR),
+        display,
+        windowed=True,
+        clock=clock,
+        sleep=clock.sleep,
+        events=script,
+        flip=lambda: None,
+        staff=staff,
+    )
+    app.navigator.handle(intents.STAFF_GESTURE)
+    for digit in (4, 7, 0, 3, 9, 1):
+        app.navigator.handle(intents.keypad_digit(digit))
+    app.navigator.handle(intents.KEYPAD_ENTER)
+    assert entered.wait(10)  # the check is under way in its thread, and will not end alone
+    started, frames = clock.now, app.frames_drawn
+    app.run(max_steps=50)  # returns at all: the loop was never blocked by the check
+    assert clock.now - started >= 50 * PIN_POLL_SECONDS * 0.9  # stepped at the poll pace
+    assert app.frames_drawn > frames  # and drew ("checking" on the keypad)
+    view = app.navigator.view()
+    assert view.pin_checking and app.navigator.overlay is Overlay.KEYPAD
+    release.set()
+    for _ in range(1000):  # the thread needs real time to finish, the fake clock none
+        app.run(max_steps=1)
+        if app.navigator.overlay is Overlay.STAFF:
+            break
+        time.sleep(0.01)
+    assert app.navigator.overlay is Overlay.STAFF and not app.navigator.view().pin_checking
+    pygame.display.quit()

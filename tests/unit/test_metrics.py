@@ -193,14 +193,34 @@ def test_a_stale_status_says_the_kiosk_is_down_but_keeps_its_last_frame(tmp_path
 
 
 @pytest.mark.parametrize(
-    "content", [None, "", '{"schema": 1, "upd', '{"schema": 999}', "[]", '{"schema": 1}']
+    ("content", "damaged"),
+    [
+        (None, 0.0),
+        ('{"schema": 1}', 0.0),
+        ("", 1.0),
+        ('{"schema": 1, "upd', 1.0),
+        ('{"schema": 999}', 1.0),
+        ("[]", 1.0),
+        ("fifo", 1.0),
+        ("link", 1.0),
+    ],
 )
-def test_a_missing_or_broken_status_exposes_only_kiosk_up_0(tmp_path, content):
+def test_a_missing_or_broken_status_exposes_only_kiosk_up_0_and_says_which(
+    tmp_path, content, damaged
+):
     path = tmp_path / "status.json"
-    if content is not None:
+    if content == "fifo":
+        os.mkfifo(path)  # a reader without O_NONBLOCK would wait here for ever
+    elif content == "link":
+        (tmp_path / "elsewhere.json").write_text('{"schema": 1, "updated_at": 1}')
+        path.symlink_to("elsewhere.json")
+    elif content is not None:
         path.write_text(content)
     found = samples(build_registry(path, "lobby-left"))
-    assert found == {("kiosk_up", (("screen", "lobby-left"),)): 0.0}
+    assert found == {
+        ("kiosk_up", (("screen", "lobby-left"),)): 0.0,
+        ("kiosk_status_file_damaged", (("screen", "lobby-left"),)): damaged,
+    }
 
 
 def test_labels_stay_bounded_whatever_the_status_file_says(tmp_path):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
+import os
 import stat
 
 import pytest
@@ -212,3 +214,99 @@ def test_validate_warns_when_this_machine_has_no_pin(tmp_path, monkeypatch, caps
     set_pin(PIN, tmp_path / "config" / "cvi-kiosk" / "staff-pin")
     assert main(["validate", str(deck), "--size", "1280x800"]) == 0
     assert "staff PIN" not in capsys.readouterr().err
+
+
+# -- hostile files ------------------------------------------------------------------------
+
+
+def _guard_file(tmp_path):
+    return tmp_path / "state" / "pin-guard.json"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'{"failures": 1e999, "blocked_until": 0}',
+        b'{"failures": Infinity, "blocked_until": 0}',
+        b'{"failures": 3, "blocked_until": NaN}',
+        b'{"failures": 3, "blocked_until": -Infinity}',
+        b'{"failures": -1, "blocked_until": 0}',
+        b'{"failures": 3.5, "blocked_until": 0}',
+        b'{"failures": true, "blocked_until": 0}',
+        b'{"failures": 99999999999999999999999, "blocked_until": 0}',
+        b'{"failures": 3}',
+        b"[1, 2]",
+        b"\xff\xfe",
+        b"[" * 100_000,
+        b"",
+    ],
+)
+def test_a_damaged_guard_file_is_moved_aside_and_rebuilt(tmp_path, stored, content, caplog):
+    guard = _guard_file(tmp_path)
+    guard.parent.mkdir()
+    guard.write_bytes(content[:1000])
+    path = tmp_path / "staff-pin"
+    path.write_text(stored + "\n")
+    with caplog.at_level(logging.WARNING):
+        staff = StaffPin(path, state=guard.parent, clock=FakeClock(0.0))
+    assert "pin-guard.json was damaged" in caplog.text
+    assert len(list(guard.parent.glob("pin-guard.json.damaged-*"))) == 1
+    assert staff.guard.failures == 0 and staff.guard.wait_seconds() == 0
+    assert json.loads(guard.read_text()) == {"failures": 0, "blocked_until": 0.0}
+    assert staff.attempt(PIN)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder", "loop"])
+def test_a_pipe_folder_or_loop_in_place_of_the_guard_neither_hangs_nor_stops(tmp_path, kind):
+    guard = _guard_file(tmp_path)
+    guard.parent.mkdir()
+    if kind == "fifo":
+        os.mkfifo(guard)
+    elif kind == "folder":
+        guard.mkdir()
+    else:
+        guard.symlink_to(guard.name)
+    staff = StaffPin(tmp_path / "missing", state=guard.parent, clock=FakeClock(0.0))
+    assert staff.guard.failures == 0
+    assert guard.is_file() and not guard.is_symlink()
+    assert len(list(guard.parent.glob("pin-guard.json.damaged-*"))) == 1
+
+
+def _with_parameters(stored: str, memory: int, passes: int, lanes: int = 1) -> str:
+    head, _, rest = stored.partition("$m=")
+    return f"{head}$m={memory},t={passes},p={lanes}${rest.split('$', 1)[1]}"
+
+
+@pytest.mark.parametrize(
+    ("memory", "passes", "lanes"),
+    [(1024 * 1024, 4, 1), (MEMORY_KIB, 41, 1), (MEMORY_KIB, 2, 4), (8, 1, 1)],
+)
+def test_hash_parameters_kiosk_set_pin_never_chooses_are_damage_not_no_pin(
+    tmp_path, stored, memory, passes, lanes, caplog
+):
+    path = tmp_path / "staff-pin"
+    path.write_text(_with_parameters(stored, memory, passes, lanes) + "\n")
+    calls: list[str] = []
+    staff = StaffPin(
+        path, state=tmp_path, clock=FakeClock(0.0), verify=lambda h, p: calls.append(h) or True
+    )
+    assert read_pin_hash(path) is None and not staff.configured
+    warning = no_pin_warning(path) or ""
+    assert "is damaged" in warning and "no staff PIN is set" not in warning
+    assert "is damaged" in staff.why_closed
+    assert not staff.attempt(PIN)
+    assert calls == []  # never hashed: 1 GiB and 4 passes would stall the screen
+    assert "is damaged" in caplog.text
+
+
+def test_a_pin_file_that_is_a_pipe_or_a_link_is_damaged_and_never_waited_for(tmp_path, stored):
+    fifo = tmp_path / "staff-pin"
+    os.mkfifo(fifo)
+    assert "is a named pipe" in (no_pin_warning(fifo) or "")
+    real = tmp_path / "real-pin"
+    real.write_text(stored + "\n")
+    link = tmp_path / "linked-pin"
+    link.symlink_to(real)
+    assert read_pin_hash(link) is None
+    assert "symbolic link" in (no_pin_warning(link) or "")
+    assert read_pin_hash(real) == stored

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
+import threading
 
 import pygame
 import pytest
@@ -91,3 +93,70 @@ def test_the_second_start_shows_the_last_first_frame_before_the_deck_is_checked(
     assert start() == ["first-frame"]  # nothing kept yet: the window waits for the deck
     assert load_first_frame(snapshot_path(tmp_path / "cvi-kiosk"), (640, 400)) is not None
     assert start() == ["first-picture", "first-frame"]
+
+
+def _flip_a_pixel(data: bytes) -> bytes:
+    return data[:-10] + bytes([data[-10] ^ 0xFF]) + data[-9:]
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        _flip_a_pixel,
+        lambda data: data.replace(b'"crc32"', b'"crc33"'),
+        lambda data: data.replace(b'"length": ', b'"length": 1'),
+        lambda data: b"\0" * len(data),
+    ],
+)
+def test_a_damaged_picture_is_moved_aside_and_written_again(tmp_path, picture, damage, caplog):
+    path = snapshot_path(tmp_path)
+    save_first_frame(path, picture, fingerprint="abc", version="1")
+    path.write_bytes(damage(path.read_bytes()))
+    with caplog.at_level(logging.WARNING):
+        assert load_first_frame(path, (64, 40)) is None
+    assert "damaged" in caplog.text and not path.exists()
+    [aside] = tmp_path.glob("first-frame.rgb.damaged-*")
+    assert save_first_frame(path, picture, fingerprint="abc", version="1")
+    assert load_first_frame(path, (64, 40)) is not None
+
+
+def test_a_picture_written_by_an_older_kiosk_is_rewritten_without_a_warning(
+    tmp_path, picture, caplog
+):
+    path = snapshot_path(tmp_path)
+    path.write_bytes(b"cvi-kiosk first frame 1\n" + b'{"width": 64, "height": 40}\n' + b"\0" * 7680)
+    with caplog.at_level(logging.WARNING):
+        assert load_first_frame(path, (64, 40)) is None
+    assert caplog.text == ""
+    assert save_first_frame(path, picture, fingerprint="abc", version="1")
+    assert load_first_frame(path, (64, 40)) is not None
+
+
+def _within(seconds: float, call):  # type: ignore[no-untyped-def]
+    """call() in a thread; fails (instead of hanging the suite) when it takes longer."""
+    result: list[object] = []
+    worker = threading.Thread(target=lambda: result.append(call()), daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert not worker.is_alive(), f"still waiting after {seconds} s"
+    return result[0]
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder", "loop", "link"])
+def test_a_pipe_folder_or_link_in_its_place_neither_hangs_nor_is_followed(tmp_path, picture, kind):
+    path = snapshot_path(tmp_path)
+    elsewhere = tmp_path / "elsewhere.rgb"
+    save_first_frame(elsewhere, picture, fingerprint="abc", version="1")
+    if kind == "fifo":
+        os.mkfifo(path)  # nobody writes: an open() without O_NONBLOCK would wait for ever
+    elif kind == "folder":
+        path.mkdir()
+    elif kind == "loop":
+        path.symlink_to(path.name)
+    else:
+        path.symlink_to(elsewhere)  # a link to a good picture is still not ours to follow
+    assert _within(2, lambda: load_first_frame(path, (64, 40))) is None
+    assert list(tmp_path.glob("first-frame.rgb.damaged-*"))
+    assert save_first_frame(path, picture, fingerprint="abc", version="1")
+    assert load_first_frame(path, (64, 40)) is not None
+    assert elsewhere.is_file()  # what the link pointed at is untouched

@@ -11,7 +11,7 @@ import os
 import sqlite3
 import tempfile
 import threading
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -31,7 +31,8 @@ from kiosk.ops.stats.report import (
 from kiosk.ops.stats.store import MAX_QUEUE, default_stats_path
 from tests.helpers import FakeClock
 
-START = datetime(2026, 11, 24, 9, 0)
+# A local time with its offset, as the kiosk's own wall clock gives (UTC here).
+START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
 
 class Wall:
@@ -79,12 +80,12 @@ def visit(rec: StatsRecorder, clock: FakeClock) -> None:
 
 
 VISIT_VIEWS = [
-    ("2026-11-24 09:00", "welcome", "attract", "en", 12.0, 0),
-    ("2026-11-24 09:00", "valves", "attract", "en", 3.0, 0),
-    ("2026-11-24 09:00", "valves", "browsing", "en", 20.0, 0),
-    ("2026-11-24 09:00", "symptoms", "browsing", "en", 0.5, 1),
-    ("2026-11-24 09:00", "symptoms", "browsing", "es", 30.0, 0),
-    ("2026-11-24 09:01", "welcome", "attract", "en", 5.0, 0),  # closed by close()
+    ("2026-11-24 09:00", "welcome", "attract", "en", 12.0, 0, "+00:00"),
+    ("2026-11-24 09:00", "valves", "attract", "en", 3.0, 0, "+00:00"),
+    ("2026-11-24 09:00", "valves", "browsing", "en", 20.0, 0, "+00:00"),
+    ("2026-11-24 09:00", "symptoms", "browsing", "en", 0.5, 1, "+00:00"),
+    ("2026-11-24 09:00", "symptoms", "browsing", "es", 30.0, 0, "+00:00"),
+    ("2026-11-24 09:01", "welcome", "attract", "en", 5.0, 0, "+00:00"),  # closed by close()
 ]
 
 
@@ -112,7 +113,9 @@ def test_a_session_runs_from_the_first_touch_back_to_attract_mode(recorder):
     visit(rec, clock)
     rec.close()
     # 15 s → 65.5 s; two different slides (a language switch is not another slide).
-    assert table(rec.path, "SELECT * FROM sessions") == [("2026-11-24 09:00", 50.5, 2, "en,es")]
+    assert table(rec.path, "SELECT * FROM sessions") == [
+        ("2026-11-24 09:00", 50.5, 2, "en,es", "+00:00")
+    ]
 
 
 def test_a_session_still_open_at_shutdown_is_recorded(recorder):
@@ -122,7 +125,9 @@ def test_a_session_still_open_at_shutdown_is_recorded(recorder):
     rec.observe("welcome", "browsing", "en")
     clock.advance(7)
     rec.close()
-    assert table(rec.path, "SELECT * FROM sessions") == [("2026-11-24 09:01", 7.0, 1, "en")]
+    assert table(rec.path, "SELECT * FROM sessions") == [
+        ("2026-11-24 09:01", 7.0, 1, "en", "+00:00")
+    ]
 
 
 def test_resting_ends_a_session_and_is_not_a_view_in_either_mode(recorder):
@@ -165,10 +170,18 @@ def test_nothing_personal_is_stored(recorder):
     }
     assert columns == {
         "meta": ["key", "value"],
-        "views": ["minute", "slide_id", "mode", "language", "dwell_seconds", "skipped"],
-        "sessions": ["minute", "seconds", "slides", "languages"],
+        "views": [
+            "minute",
+            "slide_id",
+            "mode",
+            "language",
+            "dwell_seconds",
+            "skipped",
+            "utc_offset",
+        ],
+        "sessions": ["minute", "seconds", "slides", "languages", "utc_offset"],
     }
-    assert table(rec.path, "SELECT * FROM meta") == [("schema", "2")]
+    assert table(rec.path, "SELECT * FROM meta") == [("schema", "3")]
 
 
 @settings(max_examples=40, deadline=None)
@@ -324,7 +337,7 @@ def test_the_file_survives_reopening(tmp_path):
         clock.advance(4)
         rec.close()
     assert summary(path)[0].browsing_views == 2
-    assert table(path, "SELECT value FROM meta") == [("2",)]
+    assert table(path, "SELECT value FROM meta") == [("3",)]
     assert table(path, "PRAGMA journal_mode") == [("wal",)]
 
 
@@ -356,7 +369,7 @@ def test_a_file_from_the_first_release_keeps_working(tmp_path):
         ("old", 9.0, 0),
         ("new", 2.0, 0),
     ]
-    assert table(path, "SELECT value FROM meta") == [("2",)]
+    assert table(path, "SELECT value FROM meta") == [("3",)]
 
 
 def test_a_file_from_a_newer_kiosk_keeps_its_version(tmp_path):
@@ -437,13 +450,13 @@ def test_reports_need_an_existing_file_and_never_create_one(tmp_path):
 
 
 VISIT_CSV = """\
-minute,slide_id,mode,language,dwell_seconds
-2026-11-24 09:00,welcome,attract,en,12.0
-2026-11-24 09:00,valves,attract,en,3.0
-2026-11-24 09:00,valves,browsing,en,20.0
-2026-11-24 09:00,symptoms,browsing,en,0.5
-2026-11-24 09:00,symptoms,browsing,es,30.0
-2026-11-24 09:01,welcome,attract,en,5.0
+minute,slide_id,mode,language,dwell_seconds,utc_offset
+2026-11-24 09:00,welcome,attract,en,12.0,+00:00
+2026-11-24 09:00,valves,attract,en,3.0,+00:00
+2026-11-24 09:00,valves,browsing,en,20.0,+00:00
+2026-11-24 09:00,symptoms,browsing,en,0.5,+00:00
+2026-11-24 09:00,symptoms,browsing,es,30.0,+00:00
+2026-11-24 09:01,welcome,attract,en,5.0,+00:00
 """
 
 
@@ -473,7 +486,7 @@ def test_csv_export(recorder):
     assert out.getvalue() == VISIT_CSV
     out = io.StringIO()
     assert export_csv(rec.path, out, since=datetime(2026, 11, 24, 9, 1)) == 1
-    assert out.getvalue().splitlines()[1:] == ["2026-11-24 09:01,welcome,attract,en,5.0"]
+    assert out.getvalue().splitlines()[1:] == ["2026-11-24 09:01,welcome,attract,en,5.0,+00:00"]
 
 
 def test_a_path_with_uri_characters_can_be_read(tmp_path):
@@ -540,7 +553,15 @@ def test_csv_exports_of_a_fleet_merge_into_one_table(tmp_path, capsys, monkeypat
         args = ["--db", str(rec.path), "--csv", "-"] + (["--screen", "desk"] if name == "b" else [])
         assert stats_main(args) == 0
         rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
-        assert rows[0] == ["screen", "minute", "slide_id", "mode", "language", "dwell_seconds"]
+        assert rows[0] == [
+            "screen",
+            "minute",
+            "slide_id",
+            "mode",
+            "language",
+            "dwell_seconds",
+            "utc_offset",
+        ]
         merged.extend(rows[1:])
     assert [row[0] for row in merged] == ["waiting-room-2"] * 6 + ["desk"] * 6
     assert [row[1:] for row in merged[:6]] == [row[1:] for row in merged[6:]]
@@ -613,3 +634,97 @@ def test_the_app_records_what_is_on_screen(tmp_path):
     sessions = sessions_summary(rec.path)
     assert (sessions.count, sessions.median_slides) == (1, 2)  # closed when the kiosk stopped
     assert sessions.per_day == {"2026-11-24": 1}
+
+
+# -- the repeated hour, and damaged files ---------------------------------------------------
+
+
+def test_the_hour_repeated_when_clocks_go_back_stays_two_hours(tmp_path):
+    """New York, 1 November 2026: 01:00-01:59 happens twice (EDT, then EST). A view in each
+    is filed under the same local minute, told apart by its offset, and exported in order."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo("America/New_York")
+    first = datetime(2026, 11, 1, 5, 30, tzinfo=UTC)  # 01:30 EDT
+    clock = FakeClock(0.0)
+
+    def wall() -> datetime:
+        return (first + timedelta(seconds=clock.now)).astimezone(zone)
+
+    path = tmp_path / "stats.sqlite3"
+    rec = StatsRecorder(path, clock=clock, wall=wall)
+    rec.observe("welcome", "browsing", "en")
+    clock.advance(3600)  # an hour later the wall clock shows 01:30 again, now EST
+    rec.observe("valves", "browsing", "en")
+    clock.advance(60)
+    rec.close()
+    rows = table(
+        path,
+        "SELECT slide_id, minute, utc_offset, datetime(minute || utc_offset) FROM views "
+        "ORDER BY rowid",
+    )
+    assert rows == [
+        ("welcome", "2026-11-01 01:30", "-04:00", "2026-11-01 05:30:00"),
+        ("valves", "2026-11-01 01:30", "-05:00", "2026-11-01 06:30:00"),
+    ]
+    hours = table(path, "SELECT DISTINCT strftime('%H', minute || utc_offset) FROM views")
+    assert len(hours) == 2  # without the offset both rows would fall in one hour
+    out = io.StringIO()
+    export_csv(path, out)
+    assert [line.split(",")[1] for line in out.getvalue().splitlines()[1:]] == [
+        "welcome",
+        "valves",
+    ]
+
+
+def test_a_version_2_file_gets_the_offset_column_and_keeps_its_rows(tmp_path):
+    path = tmp_path / "s.sqlite3"
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        db.executescript(V1_SCHEMA)
+        db.execute("ALTER TABLE views ADD COLUMN skipped INTEGER NOT NULL DEFAULT 0")
+        db.execute("UPDATE meta SET value = '2'")
+        db.commit()
+    out = io.StringIO()
+    export_csv(path, out)  # a report reads it before any migration
+    assert out.getvalue().splitlines()[1] == "2026-11-20 10:00,old,browsing,en,0.4,"
+    rec, clock = make_recorder(path)
+    rec.observe("new", "browsing", "en")
+    clock.advance(2)
+    rec.close()
+    assert table(path, "SELECT slide_id, utc_offset FROM views ORDER BY rowid") == [
+        ("old", None),  # never recorded: left unknown rather than guessed
+        ("old", None),
+        ("new", "+00:00"),
+    ]
+    assert table(path, "SELECT value FROM meta") == [("3",)]
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda path: path.write_bytes(b"this is not a database\n" * 100),
+        lambda path: path.write_bytes(b"SQLite format 3\0" + b"\xff" * 4080),
+        lambda path: path.mkdir(),
+        lambda path: os.mkfifo(path),
+        lambda path: path.symlink_to(path.name),
+    ],
+    ids=["text", "bad-header", "folder", "fifo", "loop"],
+)
+def test_a_damaged_statistics_file_is_moved_aside_and_begun_again(tmp_path, damage, caplog):
+    path = tmp_path / "stats.sqlite3"
+    damage(path)
+    rec, clock = make_recorder(path)
+    rec.observe("welcome", "browsing", "en")
+    clock.advance(5)
+    rec.close()
+    assert "stats.sqlite3 was damaged" in caplog.text
+    assert len(list(tmp_path.glob("stats.sqlite3.damaged-*"))) == 1
+    assert table(path, "SELECT slide_id, dwell_seconds FROM views") == [("welcome", 5.0)]
+    assert summary(path)[0].browsing_views == 1
+
+
+def test_reports_refuse_a_pipe_or_link_in_place_of_the_file(tmp_path):
+    fifo = tmp_path / "stats.sqlite3"
+    os.mkfifo(fifo)
+    with pytest.raises(sqlite3.DatabaseError, match="named pipe"):
+        summary(fifo)

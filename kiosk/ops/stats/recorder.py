@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from kiosk.ops.stats.store import MAX_QUEUE, SKIP_SECONDS, Row, Writer, minute_of
+from kiosk.ops.stats.store import MAX_QUEUE, SKIP_SECONDS, Row, Writer, minute_of, offset_of
 
 log = logging.getLogger(__name__)
 
@@ -23,9 +23,15 @@ BROWSING = "browsing"
 CLOSE_SECONDS = 5.0
 
 
+def local_now() -> datetime:
+    """Local time with its UTC offset (the repeated hour at a DST change has another one)."""
+    return datetime.now().astimezone()
+
+
 @dataclass
 class _Session:
     minute: str
+    offset: str | None
     started: float
     slide_ids: set[str] = field(default_factory=set)
     languages: set[str] = field(default_factory=set)
@@ -39,7 +45,7 @@ class StatsRecorder:
         path: Path,
         *,
         clock: Callable[[], float] = time.monotonic,
-        wall: Callable[[], datetime] = datetime.now,
+        wall: Callable[[], datetime] = local_now,
     ) -> None:
         self.path = path
         self._clock = clock
@@ -52,6 +58,7 @@ class StatsRecorder:
         self._current: tuple[str, str, str] | None = None
         self._started = 0.0
         self._started_minute = ""
+        self._started_offset: str | None = None
         self._session: _Session | None = None
         # Running totals of what was recorded since start, for the status file and metrics:
         # (slide, mode, language) -> [views, seconds] (the order `observe` sees them in).
@@ -83,14 +90,15 @@ class StatsRecorder:
         if seen == self._current or self._closed:
             return
         now = self._clock()
-        minute = minute_of(self._wall())
+        moment = self._wall()
+        minute, offset = minute_of(moment), offset_of(moment)
         self._finish_view(now)
         was_browsing = self._current is not None and self._current[1] == BROWSING
         if mode == BROWSING:
             # The first touch in attract mode wakes the kiosk: a visitor's session begins.
             session = self._session
             if session is None or not was_browsing:
-                session = self._session = _Session(minute, now)
+                session = self._session = _Session(minute, offset, now)
             session.slide_ids.add(slide_id)
             session.languages.add(language)
         else:
@@ -98,6 +106,7 @@ class StatsRecorder:
         self._current = seen
         self._started = now
         self._started_minute = minute
+        self._started_offset = offset
 
     def flush(self) -> None:
         """Ask the writer to save what is queued now, without waiting for it."""
@@ -131,7 +140,10 @@ class StatsRecorder:
         total = self._totals.setdefault(self._current, [0, 0.0])
         total[0] += 1
         total[1] += dwell
-        self._put("views", (self._started_minute, slide_id, mode, language, dwell, skipped))
+        self._put(
+            "views",
+            (self._started_minute, slide_id, mode, language, dwell, skipped, self._started_offset),
+        )
 
     def _finish_session(self, now: float) -> None:
         session, self._session = self._session, None
@@ -139,7 +151,10 @@ class StatsRecorder:
             seconds = round(max(0.0, now - session.started), 1)
             languages = ",".join(sorted(session.languages))
             self.sessions_recorded += 1
-            self._put("sessions", (session.minute, seconds, len(session.slide_ids), languages))
+            self._put(
+                "sessions",
+                (session.minute, seconds, len(session.slide_ids), languages, session.offset),
+            )
 
     def _put(self, table: str, values: tuple[object, ...]) -> None:
         if len(self._queue) == MAX_QUEUE:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TextIO
 
 from kiosk.ops.stats.recorder import ATTRACT, BROWSING
-from kiosk.ops.stats.store import SKIP_SECONDS, query, since_clause
+from kiosk.ops.stats.store import IN_TIME_ORDER, SKIP_SECONDS, has_column, query, since_clause
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ def sessions_summary(path: Path, since: datetime | None = None) -> SessionSummar
     )
 
 
-CSV_COLUMNS = ("minute", "slide_id", "mode", "language", "dwell_seconds")
+CSV_COLUMNS = ("minute", "slide_id", "mode", "language", "dwell_seconds", "utc_offset")
 
 
 def export_csv(
@@ -102,9 +102,12 @@ def export_csv(
     With `screen`, every row starts with that screen's name, so files from a fleet can be
     concatenated (minus their headers) into one table."""
     where, args = since_clause(since)
-    rows = query(
-        path, f"SELECT {', '.join(CSV_COLUMNS)} FROM views {where} ORDER BY minute, rowid", args
-    )
+    # A file from before version 3 has no offsets: the column stays empty, rows in order.
+    if has_column(path, "views", "utc_offset"):
+        columns, order = ", ".join(CSV_COLUMNS), IN_TIME_ORDER
+    else:
+        columns, order = ", ".join(CSV_COLUMNS[:-1]) + ", NULL", "ORDER BY minute, rowid"
+    rows = query(path, f"SELECT {columns} FROM views {where} {order}", args)
     writer = csv.writer(out, lineterminator="\n")
     if screen is None:
         writer.writerow(CSV_COLUMNS)

@@ -3,6 +3,15 @@
 The file lives in the state folder next to the kiosk's log. The writer thread owns the only
 connection that writes (WAL mode, so reports never block it); reports open the file
 read-only and never create it.
+
+Times are local minutes (what staff read) with their UTC offset beside them (`utc_offset`,
+"+01:00"; NULL in rows an older kiosk wrote), so the hour repeated when clocks go back is
+two hours, not one: `datetime(minute || utc_offset)` is the UTC minute.
+
+The file is read as hostile input: a link, a pipe or a folder in its place is never opened
+(SQLite would follow a link, and block on a pipe), and a file that is not a database or is
+corrupt is moved aside (`stats.sqlite3.damaged-<time>`, with a warning) and started afresh,
+instead of losing every later view to it.
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.paths import state_dir
+from kiosk.statefile import describe, move_aside
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +42,9 @@ RETRY_SECONDS = 60.0
 # Shorter than this, a view is a visitor flicking past: counted, but flagged as skipped.
 SKIP_SECONDS = 1.0
 
-# Version 1 (the first release) had no `skipped` column; `_migrate` adds it to old files.
-SCHEMA_VERSION = 2
+# Version 1 (the first release) had no `skipped` column, version 2 no `utc_offset`;
+# `_migrate` adds them to old files.
+SCHEMA_VERSION = 3
 TABLES = (
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     """CREATE TABLE IF NOT EXISTS views (
@@ -42,20 +53,24 @@ TABLES = (
         mode TEXT NOT NULL,                 -- attract | browsing (| rest, outside hours)
         language TEXT NOT NULL,
         dwell_seconds REAL NOT NULL,
-        skipped INTEGER NOT NULL DEFAULT 0  -- 1: on screen for less than a second
+        skipped INTEGER NOT NULL DEFAULT 0, -- 1: on screen for less than a second
+        utc_offset TEXT                     -- of `minute`, e.g. +01:00; NULL: not recorded
     )""",
     """CREATE TABLE IF NOT EXISTS sessions (
         minute TEXT NOT NULL,               -- when the visitor first touched the screen
         seconds REAL NOT NULL,              -- until the kiosk went back to attract mode
         slides INTEGER NOT NULL,            -- different slides shown while browsing
-        languages TEXT NOT NULL             -- e.g. "en,es"
+        languages TEXT NOT NULL,            -- e.g. "en,es"
+        utc_offset TEXT                     -- of `minute`, e.g. +01:00; NULL: not recorded
     )""",
 )
 # Columns named, so a file written by a newer kiosk (more columns) still takes our rows.
 INSERT = {
-    "views": "INSERT INTO views (minute, slide_id, mode, language, dwell_seconds, skipped) "
-    "VALUES (?, ?, ?, ?, ?, ?)",
-    "sessions": "INSERT INTO sessions (minute, seconds, slides, languages) VALUES (?, ?, ?, ?)",
+    "views": "INSERT INTO views "
+    "(minute, slide_id, mode, language, dwell_seconds, skipped, utc_offset) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+    "sessions": "INSERT INTO sessions (minute, seconds, slides, languages, utc_offset) "
+    "VALUES (?, ?, ?, ?, ?)",
 }
 
 Row = tuple[str, tuple[object, ...]]  # (table, values)
@@ -70,6 +85,21 @@ def default_stats_path(environ: Mapping[str, str] = os.environ) -> Path:
 def minute_of(moment: datetime) -> str:
     """The minute a row is filed under: rounded down, nothing finer is ever kept."""
     return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def offset_of(moment: datetime) -> str | None:
+    """The UTC offset of a local time, as SQLite reads it ("+01:00"); None when unknown
+    (a naive datetime)."""
+    offset = moment.utcoffset()
+    if offset is None:
+        return None
+    minutes = round(offset.total_seconds() / 60)
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+# Order rows by the moment they stand for (UTC where the offset is known), then as written.
+IN_TIME_ORDER = "ORDER BY datetime(minute || COALESCE(utc_offset, '')), minute, rowid"
 
 
 # -- writing (the writer thread) -----------------------------------------------------------
@@ -170,14 +200,60 @@ class Writer:
             )
 
 
+# What SQLite says of a file that is not a database, or one whose pages are broken.
+_DAMAGE_CODES = frozenset({11, 26})  # SQLITE_CORRUPT, SQLITE_NOTADB
+_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def refuse_odd_file(path: Path) -> str | None:
+    """Why the statistics file's name holds something SQLite must not open (a link, a pipe, a
+    folder, a device), or None (a regular file, or nothing yet)."""
+    try:
+        return describe(os.lstat(path).st_mode)
+    except FileNotFoundError:
+        return None
+
+
+def _move_damaged_aside(path: Path, reason: str) -> None:
+    aside = move_aside(path, reason)
+    if aside is None:
+        return
+    for suffix in _SIDE_FILES:  # its journal belongs to it, not to the fresh file
+        side = path.with_name(path.name + suffix)
+        if os.path.lexists(side):
+            with contextlib.suppress(OSError):
+                os.rename(side, aside.with_name(aside.name + suffix))
+
+
 def open_for_writing(path: Path) -> sqlite3.Connection:
+    """The writer's connection, the schema brought up to date. A damaged file (not a
+    database, corrupt, or no regular file at all) is moved aside and a fresh one begun."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    odd = refuse_odd_file(path)
+    if odd is not None:
+        _move_damaged_aside(path, odd)
+    try:
+        return _open(path)
+    except sqlite3.DatabaseError as error:
+        if getattr(error, "sqlite_errorcode", None) not in _DAMAGE_CODES:
+            raise  # a full or read-only disk, a lock: not the file's fault; retried later
+        _move_damaged_aside(path, f"SQLite says: {error}")
+    return _open(path)
+
+
+def _open(path: Path) -> sqlite3.Connection:
     # Autocommit mode: transactions are explicit, so schema changes are atomic too.
     connection = sqlite3.connect(path, timeout=5, isolation_level=None)
     try:
         # Readers (`kiosk stats`) then never block the writer, nor the writer them.
         connection.execute("PRAGMA journal_mode=WAL")
         _migrate(connection)
+        # A file whose first page reads but whose tables do not is damaged too.
+        verdict = connection.execute("PRAGMA quick_check(1)").fetchone()
+        if verdict is None or verdict[0] != "ok":
+            error = sqlite3.DatabaseError(f"quick_check: {verdict and verdict[0]}")
+            error.sqlite_errorcode = 11
+            raise error
     except BaseException:
         connection.close()
         raise
@@ -195,6 +271,12 @@ def _migrate(connection: sqlite3.Connection) -> None:
         if "skipped" not in columns:  # a version 1 file
             connection.execute("ALTER TABLE views ADD COLUMN skipped INTEGER NOT NULL DEFAULT 0")
             connection.execute(f"UPDATE views SET skipped = dwell_seconds < {SKIP_SECONDS}")
+        # Version 2 rows keep NULL: their offset was never recorded, and a guess from today's
+        # zone would be wrong for the repeated hour, the very rows it is for.
+        for table in ("views", "sessions"):
+            have = {info[1] for info in connection.execute(f"PRAGMA table_info({table})")}
+            if "utc_offset" not in have:
+                connection.execute(f"ALTER TABLE {table} ADD COLUMN utc_offset TEXT")
         row = connection.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
         # Never lowered: a file a newer kiosk wrote stays marked as such.
         version = max(int(row[0]) if row else 0, SCHEMA_VERSION)
@@ -223,12 +305,20 @@ def query(path: Path, sql: str, args: Sequence[object] = ()) -> list[tuple[Any, 
     """Rows from the statistics file, opened read-only (never created, never changed)."""
     if not path.exists():
         raise FileNotFoundError(path)
+    odd = refuse_odd_file(path)
+    if odd is not None:  # a pipe would block the report, a link lead anywhere
+        raise sqlite3.DatabaseError(f"{path} {odd}")
     # A URI, percent-encoded by as_uri(), so "?" or "#" in a folder name cannot break it.
     connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     try:
         return connection.execute(sql, args).fetchall()
     finally:
         connection.close()
+
+
+def has_column(path: Path, table: str, column: str) -> bool:
+    """Whether the statistics file's `table` has `column` (older files lack newer ones)."""
+    return any(row[1] == column for row in query(path, f"PRAGMA table_info({table})"))
 
 
 def since_clause(since: datetime | None) -> tuple[str, tuple[str, ...]]:

@@ -321,10 +321,11 @@ class ChromeRenderer:
         box = controls.pin_box
         if box is None:
             return None
-        if view.pin_rejected:
-            words = ui_text(view.language).pin_rejected
+        if view.pin_rejected or view.pin_checking:
+            text = ui_text(view.language)
+            words = text.pin_checking if view.pin_checking else text.pin_rejected
             message = self._layer(
-                ("pin-rejected", words, box.w),
+                ("pin-message", words, box.w),
                 lambda: self._fit_label(words, box.w, self.screen.label_size),
             )
             return message, message.get_rect(center=box.center).topleft
