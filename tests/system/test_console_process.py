@@ -59,3 +59,47 @@ def test_a_console_started_after_kiosk_publish_can_save_add_upload_and_discard(c
         "/edit/add", {"csrf": token, "file": SECTION, "id": "leg-care", "kind": "bullets"}
     )
     assert status == 303 and "leg-care" in headers["location"]
+
+
+# Last in this file: it locks this address out of the module's console.
+def test_a_burst_of_100_wrong_logins_checks_at_most_five_and_keeps_memory_bounded(console):
+    import threading
+
+    from kiosk.console.auth import MAX_FAILURES
+
+    browsers = [console.browser() for _ in range(100)]
+    # Half guess the real name, half made-up ones: the address is limited either way.
+    forms = [
+        b.login_form("alice" if n % 2 else f"guess{n}", "wrong password!")
+        for n, b in enumerate(browsers)
+    ]
+    before = console.memory_kib("VmHWM")
+    start = threading.Barrier(len(browsers))
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def attempt(browser, form) -> None:
+        start.wait()
+        status, _, _ = browser.post("/login", form)
+        with lock:
+            statuses.append(status)
+
+    threads = [
+        threading.Thread(target=attempt, args=pair) for pair in zip(browsers, forms, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    peak = console.memory_kib("VmHWM")
+    checked = statuses.count(401)
+    print(
+        f"burst: {checked} checked, {statuses.count(429)} refused; peak RSS {before // 1024}"
+        f" -> {peak // 1024} MiB"
+    )
+    assert len(statuses) == 100 and set(statuses) <= {401, 429}
+    assert 1 <= checked <= MAX_FAILURES
+    # argon2 takes 64 MiB a check: two at once, not a hundred (2.7 GB before the fix).
+    assert peak - before < 200 * 1024, (before, peak)
+    staff = console.browser()
+    assert staff.login() == 429  # the right password, too late: the address is locked
