@@ -109,3 +109,34 @@ def test_the_pin_page_asks_for_what_the_server_accepts(client):
     patterns = re.findall(r'pattern="([^"]+)"', page)
     assert patterns and all(p == f"[0-9]{{{low},{high}}}" for p in patterns)
     assert all(not re.fullmatch(p, "1234") and re.fullmatch(p, "975310") for p in patterns)
+
+
+# -- 6. GIF and WebP: what the upload accepts, the lists offer and the loader shows ------------
+
+
+def test_uploaded_gif_and_webp_pictures_are_listed_and_can_be_chosen(client, settings):
+    import io
+
+    from PIL import Image
+
+    from kiosk.deck.images import IMAGE_SUFFIXES
+
+    token = csrf(client, "/edit/images")
+    for name, kind in (("waves.gif", "GIF"), ("socks.webp", "WEBP")):
+        buffer = io.BytesIO()
+        Image.new("RGB", (40, 30), (200, 30, 30)).save(buffer, kind)
+        answer = client.post(
+            "/edit/images",
+            data={"csrf": token},
+            files={"image": (name, buffer.getvalue(), "application/octet-stream")},
+        )
+        assert answer.status_code == 303 and "Added" in answer.headers["location"], answer.text
+        assert Path(name).suffix in IMAGE_SUFFIXES  # the deck loader takes the name too
+    gallery = client.get("/edit/images").text
+    assert "images/waves.gif" in gallery and "images/socks.webp" in gallery
+    picker = client.get(SLIDE).text
+    assert "<option>images/waves.gif</option>" in picker
+    assert "<option>images/socks.webp</option>" in picker
+    answer = client.post(SLIDE, data=slide_form(client, token, image="images/socks.webp"))
+    assert answer.status_code == 303 and "Saved" in answer.headers["location"]
+    assert "image: images/socks.webp" in draft_file(settings).read_text()
