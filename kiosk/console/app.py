@@ -9,10 +9,13 @@ what the app holds in `state.py`, and the child processes in `workers/`.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -61,10 +64,27 @@ def routes() -> list[BaseRoute]:
     ]
 
 
+log = logging.getLogger("kiosk.console")
+
+
+async def file_problem(request: Request, error: Exception) -> Response:
+    """A file the console could not read or write: one sentence naming it, never a bare
+    "Internal Server Error" (a correct install never gets here; a broken one says why)."""
+    log.exception("console request %s %s failed", request.method, request.url.path)
+    where = getattr(error, "filename", None) or "a file of the deck home"
+    why = getattr(error, "strerror", None) or str(error)
+    return PlainTextResponse(
+        f"That did not work: the console could not use {where} ({why}). The deck home "
+        "and everything in it must belong to the user the console runs as (docs/deploy.md, "
+        "section 1); IT can fix it with chown -R.",
+        status_code=500,
+    )
+
+
 def create_app(settings: ConsoleSettings) -> Starlette:
     settings.cache_dir.mkdir(parents=True, exist_ok=True)
     os.chmod(settings.cache_dir, 0o700)
-    app = Starlette(routes=routes())
+    app = Starlette(routes=routes(), exception_handlers={OSError: file_problem})
     app.state.console = State(
         settings=settings,
         decks=DeckHome(settings.home, settings.bundled),

@@ -9,13 +9,15 @@ random token (stdlib `secrets`); each has its own CSRF token compared in constan
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hmac
 import os
 import re
 import secrets
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +36,10 @@ MAX_SESSION_SECONDS = 12 * 3600
 MAX_FAILURES = 5
 FAILURE_WINDOW = 15 * 60
 LOCKOUT_SECONDS = 15 * 60
+# argon2 takes 64 MiB for each check: at most this many at once, and this many more waiting;
+# beyond that a login is refused (429) before it costs anything.
+HASHES_AT_ONCE = 2
+HASHES_WAITING = 6
 
 _hasher = PasswordHasher()
 # Verified against when the name is unknown, so a wrong name costs as long as a wrong password.
@@ -143,16 +149,44 @@ class SessionStore:
 
 @dataclass
 class LoginLimiter:
-    """Counts failed logins per key (a user name, a client address); too many lock the key."""
+    """Counts failed logins per key (a user name, a client address); too many lock the key.
+
+    An attempt counts from the moment it is let in (`begin`), before its password is hashed:
+    a burst of simultaneous guesses gets no more checks than the limit, however fast it is."""
 
     clock: Callable[[], float] = time.monotonic
     failures: dict[str, list[float]] = field(default_factory=dict)
     locked_until: dict[str, float] = field(default_factory=dict)
+    checking: dict[str, int] = field(default_factory=dict)  # attempts let in, not yet decided
 
     def locked(self, *keys: str) -> float:
         """Seconds until every key is free again (0 when none is locked)."""
         now = self.clock()
         return max((self.locked_until.get(key, 0.0) - now for key in keys), default=0.0)
+
+    def begin(self, *keys: str) -> float:
+        """Let one attempt in (0) or say how long to wait: locked, or the attempts being
+        checked would already reach the limit if they all failed."""
+        wait = self.locked(*keys)
+        if wait > 0:
+            return wait
+        now = self.clock()
+        for key in keys:
+            recent = sum(1 for t in self.failures.get(key, []) if now - t < FAILURE_WINDOW)
+            if recent + self.checking.get(key, 0) >= MAX_FAILURES:
+                return float(FAILURE_WINDOW)
+        for key in keys:
+            self.checking[key] = self.checking.get(key, 0) + 1
+        return 0.0
+
+    def done(self, *keys: str) -> None:
+        """The attempt let in by `begin` is decided (call before `failed`/`succeeded`)."""
+        for key in keys:
+            left = self.checking.get(key, 0) - 1
+            if left > 0:
+                self.checking[key] = left
+            else:
+                self.checking.pop(key, None)
 
     def failed(self, *keys: str) -> None:
         now = self.clock()
@@ -177,3 +211,26 @@ class LoginLimiter:
     def succeeded(self, *keys: str) -> None:
         for key in keys:
             self.failures.pop(key, None)
+
+
+class HashGate:
+    """At most `at_once` password checks run together and `waiting` more queue; a login
+    beyond that is refused at once, so a burst cannot take the screen's memory."""
+
+    def __init__(self, at_once: int = HASHES_AT_ONCE, waiting: int = HASHES_WAITING) -> None:
+        self.limit = at_once + waiting
+        self.inside = 0
+        self._slots = asyncio.Semaphore(at_once)
+
+    @contextlib.asynccontextmanager
+    async def slot(self) -> AsyncIterator[bool]:
+        """Yields True with a check slot held, or False at once when the queue is full."""
+        if self.inside >= self.limit:
+            yield False
+            return
+        self.inside += 1
+        try:
+            async with self._slots:
+                yield True
+        finally:
+            self.inside -= 1

@@ -8,12 +8,14 @@ Everything the console does to decks goes through here, so the publishing module
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from kiosk.atomic import remove_tree
 from kiosk.deck.fingerprint import deck_fingerprint
 from kiosk.decks import publish as publishing
 from kiosk.decks import store
@@ -67,6 +69,33 @@ def _info(version: PublishedVersion) -> VersionInfo:
     )
 
 
+def make_writable(top: Path) -> None:
+    """Folders 0755 and files 0644 below `top`, for the user the console runs as: a draft
+    copied from a sealed published version (0555/0444) must be editable. Root never notices
+    read-only modes, so only an unprivileged run shows the difference (a test runs one)."""
+    os.chmod(top, 0o755)
+    for folder, dirs, files in os.walk(top):
+        for name in dirs:
+            os.chmod(Path(folder) / name, 0o755)
+        for name in files:
+            path = Path(folder) / name
+            if not path.is_symlink():
+                os.chmod(path, 0o644)
+
+
+def _writable(top: Path) -> bool:
+    """Every folder and file below `top` has its owner's write bit (the modes, not
+    os.access: root may write anything, the kiosk user may not)."""
+    for folder, _dirs, files in os.walk(top):
+        if os.stat(folder).st_mode & 0o300 != 0o300:
+            return False
+        for name in files:
+            path = Path(folder) / name
+            if not path.is_symlink() and not path.stat().st_mode & 0o200:
+                return False
+    return True
+
+
 def git_managed(*folders: Path) -> Path | None:
     """The folder whose `.git` manages the deck (in it or its parent), or None."""
     for folder in folders:
@@ -108,6 +137,8 @@ class DeckHome:
         """The draft folder, made from the live version (or the bundled deck) when missing."""
         if not (self.draft / "deck.yaml").is_file():
             self.reset_draft()
+        elif not _writable(self.draft.parent):
+            make_writable(self.draft.parent)  # a draft made by an older console: repair it
         return self.draft
 
     def reset_draft(self) -> None:
@@ -118,21 +149,25 @@ class DeckHome:
         draft_root.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".draft.", dir=draft_root.parent))
         try:
-            shutil.copytree(source, staging / "slides", symlinks=False)
+            # copyfile, not copy2: the draft takes none of the sealed snapshot's modes.
+            shutil.copytree(source, staging / "slides", copy_function=shutil.copyfile)
             if (source.parent / "assets").is_dir():
-                shutil.copytree(source.parent / "assets", staging / "assets", symlinks=False)
+                shutil.copytree(
+                    source.parent / "assets", staging / "assets", copy_function=shutil.copyfile
+                )
             else:
                 (staging / "assets").mkdir()
+            make_writable(staging)
             version = self.current()
             (staging / "base.json").write_text(
                 json.dumps({"version": version.id if version else "", "source": str(source)}),
                 encoding="utf-8",
             )
             if draft_root.exists():
-                shutil.rmtree(draft_root)
+                remove_tree(draft_root)  # even a read-only draft left by an older console
             staging.rename(draft_root)
         except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
+            remove_tree(staging)
             raise
 
     def draft_base(self) -> str:

@@ -23,6 +23,8 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
+from kiosk.deck import placeholders
+
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 CLOCK = re.compile(r"([01]?[0-9]|2[0-3]):[0-5][0-9]")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -205,17 +207,16 @@ def add_slide(path: Path, slide_id: str, kind: str, langs: Sequence[str], taken:
     slides = _slides(data, path.name)
 
     def text(words: str) -> Any:
-        return (
-            words
-            if len(langs) == 1
-            else CommentedMap((lang, f"{words} ({lang})") for lang in langs)
-        )
+        if len(langs) == 1:
+            return words
+        return CommentedMap((lang, placeholders.in_language(words, lang)) for lang in langs)
 
-    slide = CommentedMap([("id", slide_id), ("kind", kind), ("title", text("New slide title"))])
+    # Validation refuses these words, so the slide cannot be published until it is written.
+    slide = CommentedMap([("id", slide_id), ("kind", kind), ("title", text(placeholders.TITLE))])
     if kind in ("callout", "text-image", "title"):
-        slide["body"] = text("One or two short sentences")
+        slide["body"] = text(placeholders.BODY)
     if kind == "bullets":
-        slide["bullets"] = CommentedSeq([text("First point"), text("Second point")])
+        slide["bullets"] = CommentedSeq([text(words) for words in placeholders.BULLETS])
     if kind == "text-image":
         slide["image"] = "images/leg-veins.svg"
     slides.append(slide)

@@ -16,7 +16,7 @@ from pathlib import Path
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from kiosk.console.auth import LoginLimiter, SessionStore
+from kiosk.console.auth import HashGate, LoginLimiter, SessionStore
 from kiosk.console.decks import DeckHome, git_managed, validation_problems
 from kiosk.console.previews import PreviewCache
 from kiosk.deck.fingerprint import deck_fingerprint
@@ -72,6 +72,7 @@ class State:
     limiter: LoginLimiter
     previews: PreviewCache
     validated: ValidationCache = field(default_factory=ValidationCache)
+    hashing: HashGate = field(default_factory=HashGate)
 
 
 def state_of(request: Request) -> State:

@@ -57,6 +57,7 @@ from kiosk.deck.model import (
     Transition,
     TransitionStyle,
 )
+from kiosk.deck.placeholders import placeholder_problem
 from kiosk.deck.unitext import normalise, text_problem
 from kiosk.deck.yamlnodes import BOOL, FLOAT, INT, STR, NotYAMLError, describe, parse
 
@@ -399,7 +400,7 @@ def _plain_text(node: Node, path: str, file: _File) -> str | None:
     if not text:
         file.error(node, path, "is empty")
         return None
-    problem = text_problem(text, file.ctx.limits)
+    problem = text_problem(text, file.ctx.limits) or placeholder_problem(text)
     if problem is not None:
         file.error(node, path, problem)
         return None

@@ -14,19 +14,21 @@ from kiosk.console.security import IMAGE_CSP
 from kiosk.console.state import State, state_of
 from kiosk.console.uploads import UploadError, store_image
 from kiosk.console.views.common import redirect, redirect_error, render
+from kiosk.deck.images import IMAGE_SUFFIXES
 
 log = logging.getLogger("kiosk.console")
 
 
 def draft_images(state: State) -> list[str]:
-    """The draft's pictures as slides name them ("images/leg-veins.svg"), sorted."""
+    """The draft's pictures as slides name them ("images/leg-veins.svg"), sorted: every
+    name the deck loader accepts (so an uploaded GIF or WebP is listed and can be chosen)."""
     folder = state.decks.draft_assets / "images"
     if not folder.is_dir():
         return []
     return sorted(
         f"images/{p.name}"
         for p in folder.iterdir()
-        if p.is_file() and p.suffix.lower() in (".png", ".jpg", ".jpeg", ".svg")
+        if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in IMAGE_SUFFIXES
     )
 
 

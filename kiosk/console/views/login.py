@@ -53,15 +53,22 @@ async def login(request: Request) -> Response:
         context = {"login_token": token, "error": error}
         return render(request, "login.html", context, None, status_code)
 
-    wait = state.limiter.locked(*keys)
+    wait = state.limiter.begin(*keys)  # counted now, before the costly check
     if wait > 0:
         log.warning("console login refused (locked out): user=%s from=%s", name, client)
         minutes = max(1, round(wait / 60))
         return again(f"Too many wrong passwords. Try again in about {minutes} minutes.", 429)
-    users = await run_in_threadpool(read_users, state.settings.users_path)
-    ok = bool(USER_NAME.fullmatch(name)) and await run_in_threadpool(
-        check_password, users, name, password
-    )
+    try:
+        async with state.hashing.slot() as admitted:
+            if not admitted:
+                log.warning("console login refused (busy): user=%s from=%s", name, client)
+                return again("The console is busy checking other logins. Try again.", 429)
+            users = await run_in_threadpool(read_users, state.settings.users_path)
+            ok = bool(USER_NAME.fullmatch(name)) and await run_in_threadpool(
+                check_password, users, name, password
+            )
+    finally:
+        state.limiter.done(*keys)
     if not ok:
         state.limiter.failed(*keys)
         log.warning("console login failed: user=%s from=%s", name, client)

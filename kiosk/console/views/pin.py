@@ -19,7 +19,14 @@ log = logging.getLogger("kiosk.console")
 
 
 async def pin_page(request: Request, session: Session) -> Response:
-    return render(request, "pin.html", {"error": request.query_params.get("error", "")}, session)
+    context = {
+        "error": request.query_params.get("error", ""),
+        # The browser's own check says what the server's does: one rule, from kiosk.ops.pin.
+        "pin_min": staff_pin.MIN_DIGITS,
+        "pin_max": staff_pin.MAX_DIGITS,
+        "pin_pattern": f"[0-9]{{{staff_pin.MIN_DIGITS},{staff_pin.MAX_DIGITS}}}",
+    }
+    return render(request, "pin.html", context, session)
 
 
 async def set_pin(request: Request, session: Session, form: FormData) -> Response:
