@@ -22,6 +22,7 @@ class UiText:
     page_prev: str  # topic menu pages
     page_next: str
     page_of: str  # format with {current} and {total}
+    listen: str = "Listen"  # read the slide aloud (narration)
 
 
 UI_TEXT: dict[str, UiText] = {
@@ -41,6 +42,7 @@ UI_TEXT: dict[str, UiText] = {
         page_prev="Previous",
         page_next="More",
         page_of="Page {current} of {total}",
+        listen="Listen",
     ),
     "es": UiText(
         prev="Atrás",
@@ -58,6 +60,7 @@ UI_TEXT: dict[str, UiText] = {
         page_prev="Anterior",
         page_next="Más",
         page_of="Página {current} de {total}",
+        listen="Escuchar",
     ),
 }
 
