@@ -21,7 +21,9 @@ from kiosk.screen.layout import (
     font_sizes,
     wrap,
 )
+from kiosk.screen.layout_check import plan_slide
 from kiosk.screen.presentation import Presentation
+from kiosk.screen.reading import Mark, sentence_marks
 from kiosk.screen.staff import MENU, StaffText, staff_text
 from kiosk.screen.strings import UiText, ui_text
 from kiosk.screen.view import Mode, Overlay, View
@@ -92,6 +94,8 @@ class Controls:
     info_lines: tuple[str, ...] = ()
     info_size: int = 0
     touch_area: Rect | None = None  # the touch test: a tap here is reported where it landed
+    # The sentence being read aloud, marked on the slide (not moved: on the slide).
+    marks: tuple[Mark, ...] = ()
 
     def hit(self, x: float, y: float) -> Intent | None:
         if self.question is not None:
@@ -742,6 +746,22 @@ def _section_of(deck: Deck, index: int) -> int:
     return max((i for i, start in enumerate(first) if start <= index), default=0)
 
 
+def _reading_marks(
+    view: View, presentation: Presentation, measure: TextMeasurer
+) -> tuple[Mark, ...]:
+    """The sentence being read, on a still page with nothing over it. The timings number the
+    sentences of the slide as written, so a page of a re-flowed slide looks them up there."""
+    if view.reading_sentence < 0 or view.animation is not None or view.overlay is not Overlay.NONE:
+        return ()
+    page = presentation.deck.slides[view.index]
+    source = presentation.source.slides[presentation.slide_of_page[view.index]]
+    label = ui_text(view.language).take_home
+    plan = plan_slide(page, view.language, presentation.screen, measure, label)
+    return sentence_marks(
+        presentation.deck, source, view.language, plan, view.reading_sentence, measure
+    )
+
+
 def controls_for(
     view: View,
     presentation: Presentation,
@@ -765,7 +785,11 @@ def controls_for(
         switch = view.larger_text if larger_text_available else None
         listen = view.reading if view.narrated else None
         base = bar_controls(screen, words, language_label, measure, switch, counter, listen=listen)
-    base = replace(base.moved(*offset), question=question_controls(view, presentation, measure))
+    base = replace(
+        base.moved(*offset),
+        question=question_controls(view, presentation, measure),
+        marks=_reading_marks(view, presentation, measure),
+    )
     if view.overlay is Overlay.HELPFUL and 0 <= view.helpful_topic < len(deck.sections):
         topic = deck.sections[view.helpful_topic].title.get(view.language)
         return replace(helpful_controls(screen, view.language, topic, measure), under=base)
