@@ -412,3 +412,62 @@ def test_a_bad_volume_cap_is_one_sentence_naming_the_file(tmp_path, value):
     path.write_text(f"audio_volume_cap = {value}\n")
     with pytest.raises(ConfigError, match=r"kiosk\.toml: audio_volume_cap must be a number"):
         load_config(path, environ={})
+
+
+# -- an event storm on Listen ------------------------------------------------------------
+
+
+def test_a_storm_of_taps_on_listen_acts_once():
+    """A double tap, each touch also sent as SDL's mouse copy (flagged and unflagged), and
+    a bounce: the reading starts once, and stays on."""
+    from kiosk.screen.app import KioskApp
+
+    pygame.display.init()
+    clock = FakeClock()
+    mixer = FakeMixer()
+    queue: list[pygame.event.Event] = []
+
+    def events() -> list[pygame.event.Event]:
+        found = list(queue)
+        queue.clear()
+        return found
+
+    app = KioskApp(
+        narrated(),
+        pygame.Surface((1280, 800)),
+        windowed=True,
+        clock=clock,
+        sleep=clock.sleep,
+        events=events,
+        flip=lambda: None,
+        player=NarrationPlayer(mixer, clock),
+    )
+    app.navigator.handle(intents.WAKE)
+    app.step()
+    button = next(b for b in app.controls().buttons if b.intent == intents.LISTEN)
+    x, y = button.rect.center
+    fx, fy = x / 1280, y / 800
+
+    def touch(finger: int) -> list[pygame.event.Event]:
+        return [
+            pygame.event.Event(pygame.FINGERDOWN, x=fx, y=fy, finger_id=finger, touch_id=0),
+            pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(x, y), button=1, touch=True),
+            pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(x, y), button=1, touch=False),
+            pygame.event.Event(pygame.FINGERUP, x=fx, y=fy, finger_id=finger, touch_id=0),
+            pygame.event.Event(pygame.MOUSEBUTTONUP, pos=(x, y), button=1, touch=True),
+            pygame.event.Event(pygame.MOUSEBUTTONUP, pos=(x, y), button=1, touch=False),
+        ]
+
+    for finger in (1, 2, 3):  # three touches within a quarter of a second
+        queue.extend(touch(finger))
+        app.step()
+        clock.advance(0.08)
+    app.step()
+    assert mixer.music.calls.count("play") == 1
+    assert app.navigator.reading is not None and app.navigator.listening_sessions == 1
+    assert app.listens == {("slide-0", "en"): 1}
+    # A deliberate second tap later stops it.
+    clock.advance(1.0)
+    queue.extend(touch(4))
+    app.step()
+    assert app.navigator.reading is None and not mixer.music.busy
