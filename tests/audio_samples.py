@@ -7,7 +7,11 @@ import io
 import math
 import struct
 import wave
+from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
+
+from kiosk.deck.model import Deck, DeckAssets, Narration
 
 RATE = 22050
 
@@ -76,3 +80,36 @@ def narrated_deck(
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
     return slides
+
+
+def with_narration(
+    deck: Deck,
+    seconds: float = 4.0,
+    starts: tuple[float, ...] = (),
+    *,
+    slides: Iterable[int] | None = None,
+    data: bytes = b"",
+    attract: bool = False,
+) -> Deck:
+    """`deck` (made in code) with narration in each of its languages on `slides` (all by
+    default), as the loader child would hand it over: paths on the slides, `Narration`s with
+    `seconds`, `starts` and `data` in the assets."""
+    chosen = set(range(len(deck.slides)) if slides is None else slides)
+    narrations: dict[Path, Narration] = {}
+    new_slides = []
+    for n, slide in enumerate(deck.slides):
+        if n in chosen:
+            pairs = tuple(
+                (code, deck.root / f"audio/{slide.id}.{code}.ogg") for code in deck.languages
+            )
+            for _code, path in pairs:
+                narrations[path] = Narration("ogg", seconds, data, starts)
+            new_slides.append(replace(slide, narration=pairs))
+        else:
+            new_slides.append(slide)
+    return replace(
+        deck,
+        slides=tuple(new_slides),
+        assets=DeckAssets(narrations=narrations),
+        narration=replace(deck.narration, attract=attract),
+    )

@@ -532,6 +532,7 @@ def _start(
         status=StatusWriter(default_status_path()),
         recent_errors=recent_errors,
         screen_name=config.screen_name,
+        volume_cap=config.audio_volume_cap,
         deck_info={
             "source": chosen.kind,
             "version": version_of(chosen.folder) or "",

@@ -35,6 +35,7 @@ from kiosk.screen.layout import LayoutError, Screen, chrome_offset
 from kiosk.screen.memory import big_blocks_get_their_own_pages, release_memory
 from kiosk.screen.navigator import CheckBeside, Navigator, StaffCheck
 from kiosk.screen.output import Output, SurfaceOutput
+from kiosk.screen.player import NarrationPlayer
 from kiosk.screen.presentation import Presentation, PresentationBuilder
 from kiosk.screen.render import FontBook, FrameRenderer, ImageStore, SurfaceCache
 from kiosk.screen.view import Mode, Overlay, View
@@ -76,6 +77,8 @@ class KioskApp:
         on_deck_live: Callable[[Deck], None] | None = None,
         on_deck_drawn: Callable[[Deck], None] | None = None,
         escape_quits: bool = False,
+        player: NarrationPlayer | None = None,
+        volume_cap: float = 1.0,
     ) -> None:
         self.deck = deck
         # A bare surface is the window surface, presented with `flip`.
@@ -107,6 +110,12 @@ class KioskApp:
         self.fallback_reason = ""
         self.larger_text_uses = 0
         self.language_switches = 0
+        # Read-aloud: the player opens the mixer only when narration first plays; this
+        # machine may cap the deck's volume (kiosk.ops.config).
+        self.player = player if player is not None else NarrationPlayer(clock=clock)
+        self.volume_cap = volume_cap
+        self.listens: dict[tuple[str, str], int] = {}  # (slide id, language) -> readings
+        self.listening_sessions = 0
         self._seen_language = deck.default_language
         self._seen_larger = False
         self._reported_problems: tuple[str, ...] = ()
@@ -319,6 +328,7 @@ class KioskApp:
         self._follow_text_size()  # back in attract mode: normal text again
         self._after_visit()
         self._count_visitor_choices()
+        self._follow_reading()
         if nav.version != self._drawn_version or nav.animating:
             self.draw()
         if self.stats is not None:
@@ -327,6 +337,26 @@ class KioskApp:
             self.stats.observe(base_id(slide.id), mode, nav.language)
         if self.status is not None and self.status.due(now):
             self.status.write(self.status_snapshot(), now)
+
+    def _follow_reading(self) -> None:
+        """Make the player do what the navigator decided: start a new reading, stop one
+        that ended or was stopped, and close the mixer after a quiet spell."""
+        nav = self.navigator
+        reading = nav.reading
+        player = self.player
+        if reading is None:
+            if player.playing is not None:
+                player.stop()
+        elif reading.serial != player.playing:
+            narration = nav.narration(reading.index, reading.language)
+            volume = min(nav.deck.narration.volume, self.volume_cap)
+            if narration is None or not player.play(reading.serial, narration, volume):
+                nav.stop_reading()  # no sound here: Listen goes back to unlit
+            else:
+                key = (base_id(nav.deck.slides[reading.index].id), reading.language)
+                self.listens[key] = self.listens.get(key, 0) + 1
+        player.tick()
+        self.listening_sessions = nav.listening_sessions
 
     def _poll_watcher(self) -> None:
         watcher = self.watcher
@@ -632,6 +662,7 @@ class KioskApp:
             log.info("exit: %s", self.navigator.exit_reason)
         elif self.stop_reason is not None:
             log.info("stopping: %s", self.stop_reason)
+        self.player.close()
         log.info("kiosk loop ended after %d steps, %d frames drawn", steps, self.frames_drawn)
 
 

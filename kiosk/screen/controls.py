@@ -13,6 +13,7 @@ from kiosk.screen import intents
 from kiosk.screen.controls_check import QuestionControls, helpful_layout, question_controls
 from kiosk.screen.intents import Intent, StaffChoice
 from kiosk.screen.layout import (
+    MIN_TARGET_FRACTION,
     Rect,
     Screen,
     TextMeasurer,
@@ -20,7 +21,9 @@ from kiosk.screen.layout import (
     font_sizes,
     wrap,
 )
+from kiosk.screen.layout_check import plan_slide
 from kiosk.screen.presentation import Presentation
+from kiosk.screen.reading import Mark, sentence_marks
 from kiosk.screen.staff import MENU, StaffText, staff_text
 from kiosk.screen.strings import UiText, ui_text
 from kiosk.screen.view import Mode, Overlay, View
@@ -43,6 +46,7 @@ class Icon(Enum):
     HELPFUL = "helpful"  # the three faces of "Was this helpful?"
     SOMEWHAT = "somewhat"
     NOT_HELPFUL = "not_helpful"
+    LISTEN = "listen"  # a speaker: read the slide aloud
     NONE = "none"
 
 
@@ -90,6 +94,8 @@ class Controls:
     info_lines: tuple[str, ...] = ()
     info_size: int = 0
     touch_area: Rect | None = None  # the touch test: a tap here is reported where it landed
+    # The sentence being read aloud, marked on the slide (not moved: on the slide).
+    marks: tuple[Mark, ...] = ()
 
     def hit(self, x: float, y: float) -> Intent | None:
         if self.question is not None:
@@ -168,6 +174,8 @@ class BarState:
     words: UiText
     language_label: str | None  # the next language, named in itself; None with one language
     larger_text: bool | None  # None: there is no larger-text layout; else whether it is on
+    # None: this page has no narration in this language; else whether it is being read.
+    listen: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -215,6 +223,15 @@ BAR: tuple[BarEntry, ...] = (
         lambda state: state.larger_text is not None,
         lit=lambda state: bool(state.larger_text),
     ),
+    # Only on a page with narration in the view's language; lit while it is read aloud.
+    BarEntry(
+        "listen",
+        intents.LISTEN,
+        Icon.LISTEN,
+        _words("listen"),
+        lambda state: state.listen is not None,
+        lit=lambda state: bool(state.listen),
+    ),
     BarEntry("counter", None, Icon.NONE, lambda _state: "", _always),
     BarEntry("next", intents.NEXT, Icon.NEXT, _words("next"), _always, primary=True, width=1.5),
 )
@@ -236,6 +253,39 @@ def _bar_fits(
     return True
 
 
+def _cell_widths(
+    entries: Sequence[BarEntry],
+    state: BarState,
+    counter_text: str,
+    screen: Screen,
+    measure: TextMeasurer,
+    pad: int,
+    floor: int,
+) -> list[float]:
+    """Each cell's width: shares of the bar by the table's `width`, unless some label's
+    longest word would not fit its share even at the floor size (eight cells in a portrait
+    bar: "Escuchar"); then every cell first gets what its words need at the floor (and a
+    button never less than the smallest touch target), and the rest is shared out."""
+    bar = screen.bar
+    room = bar.w - screen.gap * (len(entries) - 1)
+    total = sum(entry.width for entry in entries)
+    shares = [room * entry.width / total for entry in entries]
+
+    def need(entry: BarEntry) -> float:
+        text = counter_text if entry.intent is None else entry.label(state)
+        words = text.split() or [""]
+        widest = max(measure.width(word, floor, True) for word in words)
+        if entry.intent is None:
+            return widest + 2 * pad if text else 0.0
+        return max(widest + 2 * pad, math.ceil(screen.shorter * MIN_TARGET_FRACTION))
+
+    needs = [need(entry) for entry in entries]
+    if all(n <= share for n, share in zip(needs, shares, strict=True)) or sum(needs) > room:
+        return shares
+    spare = room - sum(needs)
+    return [n + spare * entry.width / total for n, entry in zip(needs, entries, strict=True)]
+
+
 def bar_controls(
     screen: Screen,
     labels: UiText,
@@ -245,30 +295,31 @@ def bar_controls(
     counter_text: str = "",
     *,
     table: Sequence[BarEntry] = BAR,
+    listen: bool | None = None,
 ) -> Controls:
     """The bottom bar while browsing: the entries of `table` this view has, left to right.
-    `larger_text` is None when there is no larger-text layout, else whether it is on."""
-    state = BarState(labels, language_label, larger_text)
+    `larger_text` is None when there is no larger-text layout, else whether it is on;
+    `listen` None when the page has no narration, else whether it is being read."""
+    state = BarState(labels, language_label, larger_text, listen)
     entries = [entry for entry in table if entry.shown(state)]
     bar = screen.bar
     gap = screen.gap
-    unit = (bar.w - gap * (len(entries) - 1)) / sum(entry.width for entry in entries)
+    pad = max(8, gap // 2)
+    floor = _bar_label_floor(screen)
+    widths = _cell_widths(entries, state, counter_text, screen, measure, pad, floor)
     x = float(bar.x)
     counter: Rect | None = None
     placed: list[tuple[Rect, BarEntry, str]] = []
-    for entry in entries:
-        width = unit * entry.width
+    for entry, width in zip(entries, widths, strict=True):
         rect = Rect(round(x), bar.y, round(width), bar.h)
         x += width + gap
         if entry.intent is None:
             counter = rect
         else:
             placed.append((rect, entry, entry.label(state)))
-    pad = max(8, gap // 2)
     # One size for the whole row: the largest at which every label fits its own cell on one
     # line; when a long word ("Más grande" in a portrait bar) does not fit even at the floor,
     # labels may take two lines under the icon rather than run over the button's edges.
-    floor = _bar_label_floor(screen)
     cells = [(rect.w - 2 * pad, label) for rect, _entry, label in placed]
     max_lines = 1 if _bar_fits(cells, floor, 1, None, measure) else 2
     room = round(bar.h * 0.5)  # under the icon (a third of the height) and its gap
@@ -278,6 +329,11 @@ def bar_controls(
             candidate
             for candidate in font_sizes(screen.label_size, floor)
             if _bar_fits(cells, candidate, max_lines, height, measure)
+            and (
+                counter is None
+                or not counter_text
+                or measure.width(counter_text, candidate, True) <= counter.w - 2 * pad
+            )
         ),
         floor,
     )
@@ -690,6 +746,22 @@ def _section_of(deck: Deck, index: int) -> int:
     return max((i for i, start in enumerate(first) if start <= index), default=0)
 
 
+def _reading_marks(
+    view: View, presentation: Presentation, measure: TextMeasurer
+) -> tuple[Mark, ...]:
+    """The sentence being read, on a still page with nothing over it. The timings number the
+    sentences of the slide as written, so a page of a re-flowed slide looks them up there."""
+    if view.reading_sentence < 0 or view.animation is not None or view.overlay is not Overlay.NONE:
+        return ()
+    page = presentation.deck.slides[view.index]
+    source = presentation.source.slides[presentation.slide_of_page[view.index]]
+    label = ui_text(view.language).take_home
+    plan = plan_slide(page, view.language, presentation.screen, measure, label)
+    return sentence_marks(
+        presentation.deck, source, view.language, plan, view.reading_sentence, measure
+    )
+
+
 def controls_for(
     view: View,
     presentation: Presentation,
@@ -711,8 +783,13 @@ def controls_for(
     else:
         counter = words.counter.format(current=view.index + 1, total=presentation.page_count)
         switch = view.larger_text if larger_text_available else None
-        base = bar_controls(screen, words, language_label, measure, switch, counter)
-    base = replace(base.moved(*offset), question=question_controls(view, presentation, measure))
+        listen = view.reading if view.narrated else None
+        base = bar_controls(screen, words, language_label, measure, switch, counter, listen=listen)
+    base = replace(
+        base.moved(*offset),
+        question=question_controls(view, presentation, measure),
+        marks=_reading_marks(view, presentation, measure),
+    )
     if view.overlay is Overlay.HELPFUL and 0 <= view.helpful_topic < len(deck.sections):
         topic = deck.sections[view.helpful_topic].title.get(view.language)
         return replace(helpful_controls(screen, view.language, topic, measure), under=base)
@@ -766,6 +843,9 @@ class ControlsCache:
             offset,
             larger_text_available,
             view.facts,
+            view.narrated,
+            view.reading,
+            view.reading_sentence,
         )
         found = self._found.get(key)
         if found is not None and found[0] is presentation:

@@ -45,6 +45,7 @@ _KEYS: dict[int, Intent] = {
     pygame.K_HOME: intents.HOME,
     pygame.K_m: intents.MENU,
     pygame.K_l: intents.LANGUAGE,
+    pygame.K_r: intents.LISTEN,  # read aloud
     pygame.K_PLUS: intents.LARGER_TEXT,
     pygame.K_EQUALS: intents.LARGER_TEXT,
     pygame.K_KP_PLUS: intents.LARGER_TEXT,

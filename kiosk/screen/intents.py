@@ -26,6 +26,7 @@ class Action(Enum):
     RATE = auto()  # face `value` of "Was this helpful?" (kiosk.screen.questions.Rating)
     STAFF = auto()  # choice `value` of the staff menu (StaffChoice)
     TOUCH_POINT = auto()  # a tap at `point` during the staff touch test
+    LISTEN = auto()  # read this slide aloud (and the rest of its topic); again: stop
 
 
 class StaffChoice(IntEnum):
@@ -62,6 +63,7 @@ STAFF_GESTURE = Intent(Action.STAFF_GESTURE)
 KEYPAD_DELETE = Intent(Action.KEYPAD_DELETE)
 KEYPAD_ENTER = Intent(Action.KEYPAD_ENTER)
 QUIT = Intent(Action.QUIT)
+LISTEN = Intent(Action.LISTEN)
 
 
 def goto(index: int) -> Intent:

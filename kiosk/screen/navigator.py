@@ -18,10 +18,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Protocol
 
-from kiosk.deck.model import Deck, SlideKind, base_id
+from kiosk.deck.model import Deck, Narration, SlideKind, base_id
 from kiosk.ops.exits import EXIT_OK, EXIT_RESTART, EXIT_TO_DESKTOP
 from kiosk.screen.intents import Action, Intent, StaffChoice
 from kiosk.screen.presentation import Presentation
@@ -42,6 +44,49 @@ MAX_PIN_DIGITS = 8
 PIN_ERROR_SECONDS = 2.0
 # While a PIN is checked beside the loop, the loop looks for the answer this often.
 PIN_POLL_SECONDS = 0.02
+
+# Listening mode: the pause between one slide's reading and the next slide's.
+LISTEN_GAP_SECONDS = 1.5
+# A reading is taken to last this much longer than its file says: the mixer starts a few
+# buffers late, and stopping it then would cut the last word.
+READ_TAIL_SECONDS = 0.3
+# A second tap on Listen this soon after the first is the same tap (a double tap, a tremor):
+# it must not stop what the first one started.
+LISTEN_DEBOUNCE_SECONDS = 0.6
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A page's narration being read aloud now. `serial` is new for every reading, so the
+    app's player knows a new one from the same one still going."""
+
+    serial: int
+    index: int  # the page
+    language: str
+    path: Path  # the slide's narration file: its bytes are in the deck's assets
+    started_at: float
+    seconds: float
+    starts: tuple[float, ...]  # when each sentence starts; () without timings
+
+    @property
+    def ends_at(self) -> float:
+        return self.started_at + self.seconds + READ_TAIL_SECONDS
+
+    def sentence(self, now: float) -> int:
+        """The sentence being read at `now`; -1 without timings."""
+        elapsed = now - self.started_at
+        found = -1
+        for number, start in enumerate(self.starts):
+            if start > elapsed:
+                break
+            found = number
+        return found if self.starts else -1
+
+    def next_change(self, now: float) -> float:
+        """When the marked sentence changes next, or the reading ends."""
+        elapsed = now - self.started_at
+        later = [self.started_at + s for s in self.starts if s > elapsed]
+        return min([self.ends_at, *later])
 
 
 class StaffCheck(Protocol):
@@ -148,6 +193,15 @@ class Navigator:
         self._pin_rejected_at: float | None = None
         # Answers, the attract reveal and "Was this helpful?" for this visit.
         self.questions = Questions()
+        # Read-aloud: the reading under way, listening mode (the topic read through after
+        # one tap on Listen), when the next slide of the topic is due, and counters.
+        self.reading: Reading | None = None
+        self.listening = False
+        self._listen_next_at: float | None = None
+        self._last_listen_tap: float | None = None
+        self._reading_serial = 0
+        self._shown_sentence = -1
+        self.listening_sessions = 0  # listening modes started by a tap on Listen
         # Bumped on every visible change, so the app redraws only when this moves.
         self.version = 0
 
@@ -187,7 +241,129 @@ class Navigator:
             helpful_topic=self.questions.helpful_topic,
             facts=self._facts if self.overlay is Overlay.STAFF_FACTS else (),
             touches=tuple(self._touches) if self.overlay is Overlay.TOUCH_TEST else (),
+            narrated=self.narration(self.index, self.language) is not None,
+            reading=self._reading_here(),
+            reading_sentence=self._reading_sentence(now),
         )
+
+    # -- read-aloud ------------------------------------------------------------------------
+
+    def narration(self, index: int, language: str) -> Narration | None:
+        """The checked narration of page `index` in `language`, if it has one."""
+        assets = self._deck.assets
+        if assets is None or not 0 <= index < len(self._deck.slides):
+            return None
+        path = self._deck.slides[index].narration_file(language)
+        return None if path is None else assets.narrations.get(path)
+
+    def _reading_here(self) -> bool:
+        r = self.reading
+        return r is not None and r.index == self.index and r.language == self.language
+
+    def _reading_sentence(self, now: float) -> int:
+        if not self._reading_here() or self.animation is not None:
+            return -1
+        assert self.reading is not None
+        return self.reading.sentence(now)
+
+    def _start_reading(self, now: float) -> bool:
+        found = self.narration(self.index, self.language)
+        path = self._deck.slides[self.index].narration_file(self.language)
+        if found is None or path is None:
+            return False
+        self._reading_serial += 1
+        self.reading = Reading(
+            serial=self._reading_serial,
+            index=self.index,
+            language=self.language,
+            path=path,
+            started_at=now,
+            seconds=found.seconds,
+            starts=found.starts,
+        )
+        # Listening counts as being here: the idle timeout runs from the last touch or the
+        # start of the last reading, whichever is later.
+        self._last_input = max(self._last_input, now)
+        self._shown_sentence = self.reading.sentence(now)
+        self.version += 1
+        return True
+
+    def stop_reading(self) -> None:
+        """Stop the reading and listening mode (also what the app calls when the sound
+        cannot be played on this machine)."""
+        self.listening = False
+        self._listen_next_at = None
+        self._stop_reading()
+
+    def _stop_reading(self) -> None:
+        if self.reading is not None:
+            self.reading = None
+            self._shown_sentence = -1
+            self.version += 1
+
+    def _listen(self) -> None:
+        now = self._clock()
+        last = self._last_listen_tap
+        self._last_listen_tap = now
+        if last is not None and now - last < LISTEN_DEBOUNCE_SECONDS:
+            return
+        if self.reading is not None or self._listen_next_at is not None:
+            self.stop_reading()
+            return
+        if self._start_reading(now):
+            self.listening = True
+            self.listening_sessions += 1
+
+    def _next_in_topic(self) -> int | None:
+        """The first page of the next slide when it is in the same topic and narrated."""
+        slide_of = self._presentation.slide_of_page
+        here = self.index
+        page = here + 1
+        while page < self.slide_count and page < len(slide_of) and slide_of[page] == slide_of[here]:
+            page += 1  # the other pages of a re-flowed slide read the same file
+        if page >= self.slide_count:
+            return None
+        slides = self._deck.slides
+        language = self._deck.default_language
+        if slides[page].section.get(language) != slides[here].section.get(language):
+            return None
+        return page if self.narration(page, self.language) is not None else None
+
+    def _step_reading(self, now: float) -> bool:
+        reading = self.reading
+        if reading is not None:
+            if now >= reading.ends_at:
+                self._stop_reading()
+                if self.listening and self.mode is Mode.BROWSING:
+                    if self._next_in_topic() is not None:
+                        self._listen_next_at = reading.ends_at + LISTEN_GAP_SECONDS
+                    else:
+                        self.listening = False  # the topic has been read through
+                return True
+            sentence = reading.sentence(now)
+            if sentence != self._shown_sentence:
+                self._shown_sentence = sentence
+                self.version += 1
+                return True
+            return False
+        if self._listen_next_at is not None and now >= self._listen_next_at:
+            self._listen_next_at = None
+            target = self._next_in_topic()
+            if target is None or self.mode is not Mode.BROWSING:
+                self.listening = False
+                return True
+            self._go(target, direction=+1, at=now)
+            self._start_reading(now)
+            return True
+        return False
+
+    def _reading_deadlines(self, now: float) -> list[float]:
+        found = []
+        if self.reading is not None:
+            found.append(self.reading.next_change(now))
+        if self._listen_next_at is not None:
+            found.append(self._listen_next_at)
+        return found
 
     @property
     def animating(self) -> bool:
@@ -207,7 +383,7 @@ class Navigator:
         if self.resting:
             pass  # nothing moves until a touch or the next schedule check
         elif self.mode is Mode.ATTRACT:
-            candidates.append(self._shown_at + self._deck.duration_of(self.index, self.language))
+            candidates.append(self._attract_due())
             reveal = self._reveal_at()
             if reveal is not None:
                 candidates.append(reveal)
@@ -223,6 +399,7 @@ class Navigator:
             candidates.append(self._pin_rejected_at + PIN_ERROR_SECONDS)
         if self._pin_check is not None:
             candidates.append(self._clock() + PIN_POLL_SECONDS)
+        candidates += self._reading_deadlines(self._clock())
         return min(candidates)
 
     # -- input -----------------------------------------------------------------------------
@@ -234,6 +411,12 @@ class Navigator:
     def handle(self, intent: Intent) -> None:
         self.note_activity()
         action = intent.action
+        if action is not Action.LISTEN and (self.listening or self._listen_next_at is not None):
+            # A touch ends listening mode: the slide being read is read to its end, and
+            # the kiosk moves on only when the visitor does.
+            self.listening = False
+            self._listen_next_at = None
+            self.version += 1
         if action is Action.QUIT:
             self._exit("quit from the development window")
             return
@@ -307,6 +490,8 @@ class Navigator:
             target = max(0, min(self.slide_count - 1, intent.value))
             self._set_overlay(Overlay.NONE)
             self._go(target, direction=+1 if target >= self.index else -1)
+        elif action is Action.LISTEN:
+            self._listen()
         elif action is Action.LARGER_TEXT:
             # Only the wish: the app answers with the matching presentation (`use`).
             self.larger_text = not self.larger_text
@@ -404,6 +589,7 @@ class Navigator:
         screen size. The visitor stays on the same slide (found by id; if it was removed, on
         the nearest slide that survived) and the change is a crossfade from the screen.
         Not a visitor action: the idle timeout and the mode are left alone."""
+        self.stop_reading()  # another text size, deck or screen: other pages
         old = self._deck
         deck = presentation.deck
         # Pages of a re-flowed slide share its id before the "~": match on that.
@@ -497,6 +683,8 @@ class Navigator:
             self._pin_rejected_at = None
             self.version += 1
             return True
+        if self._step_reading(now):
+            return True
         if self.mode is Mode.BROWSING:
             if now >= self._last_input + self._deck.idle_timeout:
                 self._return_to_attract(now)
@@ -509,7 +697,7 @@ class Navigator:
             self.questions.reveal(self._deck.slides[self.index].id)
             self.version += 1
             return True
-        due = self._shown_at + self._deck.duration_of(self.index, self.language)
+        due = self._attract_due()
         if now < due:
             return False
         # Start exactly at the deadline unless we are badly late (suspend, a stall): then
@@ -523,7 +711,21 @@ class Navigator:
             position = languages.index(language) if language in languages else 0
             language = languages[(position + 1) % len(languages)]
         self._go(following, direction=+1, language=language, at=start)
+        self._read_in_attract(start)
         return True
+
+    def _attract_due(self) -> float:
+        """When the attract loop moves on: after the slide's time, and after its reading
+        (with the listening pause) when the deck reads aloud in the attract loop."""
+        due = self._shown_at + self._deck.duration_of(self.index, self.language)
+        if self.reading is not None:
+            due = max(due, self.reading.ends_at + LISTEN_GAP_SECONDS)
+        return due
+
+    def _read_in_attract(self, now: float) -> None:
+        # Silent by default: a waiting room is shared (docs/deck-format.md#narration).
+        if self._deck.narration.attract and self.mode is Mode.ATTRACT and not self.resting:
+            self._start_reading(now)
 
     def _reveal_at(self) -> float | None:
         """When the attract loop reveals the answer of the question on screen (None: not a
@@ -547,6 +749,8 @@ class Navigator:
                 return True
         elif (
             self.overlay is Overlay.NONE
+            and self.reading is None
+            and self._listen_next_at is None
             and now >= self._leaving_at()
             and self.questions.offer_before_leaving(self._deck, self.index, now)
         ):
@@ -555,6 +759,7 @@ class Navigator:
         return False
 
     def _return_to_attract(self, now: float) -> None:
+        self.stop_reading()
         # The next visitor starts with normal text (the app hands that presentation over).
         self.larger_text = False
         self.mode = Mode.ATTRACT
@@ -568,6 +773,7 @@ class Navigator:
             self._go(0, direction=-1, language=default, at=now)
         else:
             self._shown_at = now
+        self._read_in_attract(now)
         self.version += 1
 
     # -- helpers ---------------------------------------------------------------------------
@@ -600,6 +806,7 @@ class Navigator:
         language = language or self.language
         if target == self.index and language == self.language:
             return
+        self._stop_reading()  # another page or language: the reading was of this one
         start = self._clock() if at is None else at
         # Never stack animations: a new one replaces the one under way.
         seconds = self._deck.transition.seconds

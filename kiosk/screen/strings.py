@@ -23,6 +23,7 @@ class UiText:
     page_next: str
     page_of: str  # format with {current} and {total}
     pin_checking: str  # on the keypad while the PIN is checked beside the loop
+    listen: str = "Listen"  # read the slide aloud (narration)
 
 
 UI_TEXT: dict[str, UiText] = {
@@ -43,6 +44,7 @@ UI_TEXT: dict[str, UiText] = {
         page_next="More",
         page_of="Page {current} of {total}",
         pin_checking="Checking…",
+        listen="Listen",
     ),
     "es": UiText(
         prev="Atrás",
@@ -61,6 +63,7 @@ UI_TEXT: dict[str, UiText] = {
         page_next="Más",
         page_of="Página {current} de {total}",
         pin_checking="Comprobando…",
+        listen="Escuchar",
     ),
 }
 

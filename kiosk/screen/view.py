@@ -79,3 +79,8 @@ class View:
     facts: tuple[str, ...] = ()  # Overlay.STAFF_FACTS: one line per fact
     touches: tuple[tuple[int, int], ...] = ()  # Overlay.TOUCH_TEST: the latest taps, oldest first
     notice: str = ""  # a short line in the top corner (set by the app: "Esc quits")
+    narrated: bool = False  # this page has narration in this language: the bar offers Listen
+    reading: bool = False  # its narration is being read aloud now (Listen is lit)
+    # While reading, the sentence of the slide's script (kiosk.deck.script) being read, when
+    # the file came with timings; -1 otherwise (nothing is marked).
+    reading_sentence: int = -1

@@ -16,6 +16,7 @@ from tests.unit.test_layout import SIZES, M
 
 LANGUAGE_LABELS = [None, "Español", "English"]
 LARGER = [None, False, True]
+LISTEN = [None, False, True]  # no narration on the page; narrated; being read
 
 
 def test_the_table_names_each_cell_once_with_one_counter():
@@ -30,21 +31,23 @@ def test_the_table_names_each_cell_once_with_one_counter():
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("language", sorted(UI_TEXT))
 @pytest.mark.parametrize(
-    ("language_label", "larger_text"), list(itertools.product(LANGUAGE_LABELS, LARGER))
+    ("language_label", "larger_text", "listen"),
+    list(itertools.product(LANGUAGE_LABELS, LARGER, LISTEN)),
 )
 def test_every_combination_gives_the_table_s_buttons_in_order_and_fitting(
-    size, language, language_label, larger_text
+    size, language, language_label, larger_text, listen
 ):
     screen = Screen(*size)
     words = ui_text(language)
-    state = BarState(words, language_label, larger_text)
-    controls = bar_controls(screen, words, language_label, M, larger_text, "3 / 24")
+    state = BarState(words, language_label, larger_text, listen)
+    controls = bar_controls(screen, words, language_label, M, larger_text, "3 / 24", listen=listen)
     expected = [e for e in BAR if e.shown(state) and e.intent is not None]
     assert [b.intent for b in controls.buttons] == [e.intent for e in expected]
     assert (intents.LANGUAGE in [b.intent for b in controls.buttons]) == bool(language_label)
     assert (intents.LARGER_TEXT in [b.intent for b in controls.buttons]) == (
         larger_text is not None
     )
+    assert (intents.LISTEN in [b.intent for b in controls.buttons]) == (listen is not None)
     pad = max(8, screen.gap // 2)
     for button, entry in zip(controls.buttons, expected, strict=True):
         assert button.label == entry.label(state) and button.label
@@ -83,9 +86,18 @@ def test_the_larger_text_switch_is_lit_only_while_on():
         assert switch.primary is on
 
 
+def test_listen_is_lit_only_while_reading():
+    words = ui_text("en")
+    for reading in (False, True):
+        controls = bar_controls(Screen(1920, 1080), words, None, M, None, listen=reading)
+        button = next(b for b in controls.buttons if b.intent == intents.LISTEN)
+        assert button.primary is reading
+        assert button.icon is Icon.LISTEN and button.label == "Listen"
+
+
 def test_a_new_entry_in_the_table_is_all_it_takes_to_add_a_button():
     listen = BarEntry(
-        "listen",
+        "extra",
         intents.WAKE,
         Icon.NONE,
         lambda state: state.words.home + "!",

@@ -15,9 +15,10 @@ from kiosk.screen.layout import (
     Rect,
     Screen,
 )
+from kiosk.screen.reading import Mark
 from kiosk.screen.render.bands import Bands, pg_rect
 from kiosk.screen.render.fonts import FontBook
-from kiosk.screen.render.icons import draw_icon
+from kiosk.screen.render.icons import draw_icon, role_colour
 from kiosk.screen.render.pictures import OVERLAY_DIM, SurfaceCache, optimise
 from kiosk.screen.render.questions import QuestionRenderer
 from kiosk.screen.strings import ui_text
@@ -133,8 +134,10 @@ class ChromeRenderer:
             target.blit(*piece)
 
     def bar_pieces(self, bar: Controls) -> list[Piece]:
-        # A question's answered state goes over the slide first (it is part of the page).
-        found: list[Piece] = self.questions.pieces(bar.question)
+        # The sentence being read, then a question's answered state, go over the slide first
+        # (they are part of the page).
+        found: list[Piece] = [self._mark_piece(mark) for mark in bar.marks]
+        found += self.questions.pieces(bar.question)
         if bar.strip is not None:
             strip = bar.strip
             # Slides never draw in the bar's strip, so the bar is pre-blended onto the plain
@@ -148,6 +151,24 @@ class ChromeRenderer:
             )
             found.append((label, label.get_rect(center=bar.counter.center).topleft))
         return found
+
+    def _mark_piece(self, mark: Mark) -> Piece:
+        picture = self._layer(
+            ("mark", self.theme, mark), lambda: self._draw_mark(mark), alpha=False
+        )
+        return picture, (mark.band.x, mark.band.y)
+
+    def _draw_mark(self, mark: Mark) -> pygame.Surface:
+        """The band, and the line drawn again on it at exactly its place on the slide (only
+        the band's part of it lands on the layer)."""
+        band = mark.band
+        layer = pygame.Surface((max(1, band.w), max(1, band.h)))
+        layer.fill(mark.colour)
+        line = mark.line
+        ink = role_colour(self.theme, line.role)
+        words = self.fonts.font(line.size, line.bold).render(line.text, True, ink)
+        layer.blit(words, (line.x - band.x, line.y - band.y))
+        return layer
 
     def _bar_key(self, bar: Controls, strip: Rect) -> tuple[object, ...]:
         return ("bar", self.theme, _relative(bar, strip))
@@ -374,4 +395,5 @@ def _relative(controls: Controls, origin: Rect) -> Controls:
         counter_text="",
         current=None,
         under=None,
+        marks=(),
     )

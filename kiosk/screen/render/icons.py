@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 
 import pygame
 
@@ -131,6 +132,8 @@ def draw_icon(
             ],
             w,
         )
+    elif icon is Icon.LISTEN:
+        _draw_speaker(target, cx, cy, half, w, colour)
     elif icon in (Icon.HELPFUL, Icon.SOMEWHAT, Icon.NOT_HELPFUL):
         _draw_face(target, icon, cx, cy, half, w, colour)
     elif icon is Icon.ENTER:
@@ -145,6 +148,34 @@ def draw_icon(
             ],
             w,
         )
+
+
+def _draw_speaker(target: pygame.Surface, cx: int, cy: int, half: int, w: int, colour: RGB) -> None:
+    """A loudspeaker (a small box and its cone) with two sound waves to its right."""
+    left = cx - half
+    pygame.draw.polygon(
+        target,
+        colour,
+        [
+            (left, cy - half * 0.38),
+            (left + half * 0.4, cy - half * 0.38),
+            (left + half * 0.95, cy - half),
+            (left + half * 0.95, cy + half),
+            (left + half * 0.4, cy + half * 0.38),
+            (left, cy + half * 0.38),
+        ],
+    )
+    stroke = max(2, w * 3 // 4)
+    centre_x = left + half * 0.95
+    for radius in (half * 0.55, half * 1.0):
+        # Each wave as a polyline (pygame's thick arcs leave gaps), ±50° around east.
+        points = [
+            (round(centre_x + radius * math.cos(a)), round(cy + radius * math.sin(a)))
+            for a in (math.radians(d) for d in range(-50, 51, 10))
+        ]
+        pygame.draw.lines(target, colour, False, points, stroke)
+        for point in (points[0], points[-1]):
+            pygame.draw.circle(target, colour, point, stroke // 2)
 
 
 def _draw_face(
