@@ -154,6 +154,8 @@ def test_nothing_personal_is_stored(recorder):
     rec.close()
     objects = table(rec.path, "SELECT type, name FROM sqlite_master ORDER BY name")
     assert objects == [
+        ("table", "answers"),  # counts per hour (tests/unit/test_stats_answers.py)
+        ("table", "helpfulness"),
         ("table", "meta"),
         ("table", "sessions"),
         ("index", "sqlite_autoindex_meta_1"),  # meta's primary key
@@ -492,7 +494,8 @@ def test_stats_command_prints_a_table_and_the_sessions(recorder, capsys):
     visit(rec, clock)
     rec.close()
     assert stats_main(["--db", str(rec.path)]) == 0
-    assert capsys.readouterr().out.splitlines() == [
+    # Answers and ratings follow (tests/unit/test_stats_answers.py).
+    assert capsys.readouterr().out.splitlines()[:6] == [
         "slide id  attract views  browsing views  median dwell s  languages",
         "symptoms              0               2            30.0  en,es",
         "valves                1               1            20.0  en",

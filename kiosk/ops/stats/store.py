@@ -33,7 +33,11 @@ RETRY_SECONDS = 60.0
 SKIP_SECONDS = 1.0
 
 # Version 1 (the first release) had no `skipped` column; `_migrate` adds it to old files.
+# New tables (answers, helpfulness) need no new version: older kiosks ignore them and
+# `_migrate` creates them where missing.
 SCHEMA_VERSION = 2
+# What "Was this helpful?" records, in the order of its faces.
+RATINGS = ("helpful", "somewhat", "not_helpful")
 TABLES = (
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     """CREATE TABLE IF NOT EXISTS views (
@@ -50,12 +54,37 @@ TABLES = (
         slides INTEGER NOT NULL,            -- different slides shown while browsing
         languages TEXT NOT NULL             -- e.g. "en,es"
     )""",
+    # Questions and "Was this helpful?": counts per hour, never a row per visitor. Without a
+    # rowid the rows are kept in key order, so nothing tells which answers came together.
+    """CREATE TABLE IF NOT EXISTS answers (
+        hour TEXT NOT NULL,                 -- e.g. 2026-11-24 09
+        question TEXT NOT NULL,             -- the check slide's id
+        language TEXT NOT NULL,
+        answered INTEGER NOT NULL,          -- visitors who answered it
+        right_first INTEGER NOT NULL,       -- of them, right at the first (and only) tap
+        PRIMARY KEY (hour, question, language)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE IF NOT EXISTS helpfulness (
+        hour TEXT NOT NULL,
+        topic TEXT NOT NULL,                -- the topic's title in the deck's default language
+        language TEXT NOT NULL,
+        rating TEXT NOT NULL,               -- helpful | somewhat | not_helpful
+        count INTEGER NOT NULL,
+        PRIMARY KEY (hour, topic, language, rating)
+    ) WITHOUT ROWID""",
 )
 # Columns named, so a file written by a newer kiosk (more columns) still takes our rows.
 INSERT = {
     "views": "INSERT INTO views (minute, slide_id, mode, language, dwell_seconds, skipped) "
     "VALUES (?, ?, ?, ?, ?, ?)",
     "sessions": "INSERT INTO sessions (minute, seconds, slides, languages) VALUES (?, ?, ?, ?)",
+    # Added to the hour's counts: a row is a count, not an event.
+    "answers": "INSERT INTO answers (hour, question, language, answered, right_first) "
+    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (hour, question, language) DO UPDATE SET "
+    "answered = answered + excluded.answered, right_first = right_first + excluded.right_first",
+    "helpfulness": "INSERT INTO helpfulness (hour, topic, language, rating, count) "
+    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (hour, topic, language, rating) DO UPDATE SET "
+    "count = count + excluded.count",
 }
 
 Row = tuple[str, tuple[object, ...]]  # (table, values)
@@ -70,6 +99,11 @@ def default_stats_path(environ: Mapping[str, str] = os.environ) -> Path:
 def minute_of(moment: datetime) -> str:
     """The minute a row is filed under: rounded down, nothing finer is ever kept."""
     return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def hour_of(moment: datetime) -> str:
+    """The hour answers and ratings are counted under: nothing finer is kept for them."""
+    return moment.strftime("%Y-%m-%d %H")
 
 
 # -- writing (the writer thread) -----------------------------------------------------------
@@ -234,3 +268,14 @@ def query(path: Path, sql: str, args: Sequence[object] = ()) -> list[tuple[Any, 
 def since_clause(since: datetime | None) -> tuple[str, tuple[str, ...]]:
     """The WHERE clause and its arguments for rows from `since` on (all rows for None)."""
     return ("WHERE minute >= ?", (minute_of(since),)) if since else ("", ())
+
+
+def since_hour_clause(since: datetime | None) -> tuple[str, tuple[str, ...]]:
+    """`since_clause` for the tables counted by the hour."""
+    return ("WHERE hour >= ?", (hour_of(since),)) if since else ("", ())
+
+
+def has_table(path: Path, name: str) -> bool:
+    """Whether the file has table `name` (a file from an older kiosk may not)."""
+    rows = query(path, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
+    return bool(rows)
