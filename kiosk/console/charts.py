@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -23,7 +24,7 @@ matplotlib.use("Agg")
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from kiosk.ops.stats.store import SKIP_SECONDS
+from kiosk.ops.stats.store import RATINGS, SKIP_SECONDS
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 VIEW_COLUMNS = ("minute", "slide_id", "mode", "language", "dwell_seconds")
@@ -32,6 +33,8 @@ SESSION_COLUMNS = ("minute", "seconds", "slides", "languages")
 INK = "#1b2a4a"
 BAR = "#1f5fa8"
 SECOND_BAR = "#b35c00"
+THIRD_BAR = "#6b6b6b"
+RATING_WORDS = {"helpful": "Helpful", "somewhat": "Somewhat", "not_helpful": "Not helpful"}
 
 
 class StatsUnavailableError(Exception):
@@ -71,6 +74,36 @@ class SlideFigures:
 
 
 @dataclass
+class QuestionFigures:
+    """One question in one language: visitors who answered, and who were right at once."""
+
+    question: str
+    language: str
+    answered: int
+    right_first: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.question} ({self.language})"
+
+    @property
+    def percent(self) -> int | None:
+        return round(100 * self.right_first / self.answered) if self.answered else None
+
+
+@dataclass
+class TopicFigures:
+    """One topic's "Was this helpful?" answers, all languages together."""
+
+    topic: str
+    counts: dict[str, int]  # rating -> count, every rating of RATINGS
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass
 class Report:
     first: date
     last: date
@@ -81,6 +114,51 @@ class Report:
     view_languages: dict[str, int]
     session_languages: dict[str, int]
     median_session_seconds: float | None
+    answers: list[QuestionFigures] = field(default_factory=list)
+    helpfulness: list[TopicFigures] = field(default_factory=list)
+
+
+def _hour_bounds(first: date, last: date) -> tuple[str, str]:
+    return f"{first:%Y-%m-%d} 00", f"{last + timedelta(days=1):%Y-%m-%d} 00"
+
+
+def _tables(path: Path) -> set[str]:
+    """The tables in the file: one from a kiosk before questions has no answers table."""
+    return {str(name) for (name,) in _rows(path, "SELECT name FROM sqlite_master", ())}
+
+
+def _answers(
+    path: Path, first: date, last: date, order: Sequence[str]
+) -> tuple[list[QuestionFigures], list[TopicFigures]]:
+    tables = _tables(path)
+    low, high = _hour_bounds(first, last)
+    answers: list[QuestionFigures] = []
+    if "answers" in tables:
+        answers = [
+            QuestionFigures(str(q), str(lang), int(n), int(right))  # type: ignore[call-overload]
+            for q, lang, n, right in _rows(
+                path,
+                "SELECT question, language, SUM(answered), SUM(right_first) FROM answers "
+                "WHERE hour >= ? AND hour < ? GROUP BY question, language",
+                (low, high),
+            )
+        ]
+    rank = {slide_id: position for position, slide_id in enumerate(order)}
+    answers.sort(key=lambda a: (rank.get(a.question, len(rank)), a.question, a.language))
+    topics: dict[str, TopicFigures] = {}
+    if "helpfulness" in tables:
+        for topic, rating, n in _rows(
+            path,
+            "SELECT topic, rating, SUM(count) FROM helpfulness WHERE hour >= ? AND hour < ? "
+            "GROUP BY topic, rating",
+            (low, high),
+        ):
+            if rating in RATINGS:
+                figures = topics.setdefault(
+                    str(topic), TopicFigures(str(topic), dict.fromkeys(RATINGS, 0))
+                )
+                figures.counts[str(rating)] = int(n)  # type: ignore[call-overload]
+    return answers, [topics[name] for name in sorted(topics)]
 
 
 def report(path: Path, first: date, last: date, order: Sequence[str] = ()) -> Report:
@@ -108,6 +186,7 @@ def report(path: Path, first: date, last: date, order: Sequence[str] = ()) -> Re
                 figures.reading.append(float(dwell))
         elif mode == "attract":
             figures.attract += 1
+    answers, helpfulness = _answers(path, first, last, order)
     rank = {slide_id: position for position, slide_id in enumerate(order)}
     ordered = sorted(slides.values(), key=lambda f: (rank.get(f.slide_id, len(rank)), f.slide_id))
     by_hour = [0] * 24
@@ -135,7 +214,42 @@ def report(path: Path, first: date, last: date, order: Sequence[str] = ()) -> Re
         view_languages=dict(languages.most_common()),
         session_languages=dict(session_languages.most_common()),
         median_session_seconds=statistics.median(lengths) if lengths else None,
+        answers=answers,
+        helpfulness=helpfulness,
     )
+
+
+def answers_csv_text(path: Path, first: date, last: date) -> str:
+    """The hourly counts of answers and ratings in the range, one count per row, in the
+    same columns as `kiosk stats --answers-csv`."""
+    tables = _tables(path)
+    low, high = _hour_bounds(first, last)
+    rows: list[tuple[object, ...]] = []
+    if "answers" in tables:
+        for hour, question, language, answered, right in _rows(
+            path,
+            "SELECT hour, question, language, answered, right_first FROM answers "
+            "WHERE hour >= ? AND hour < ?",
+            (low, high),
+        ):
+            rows.append((hour, "question", question, language, "answered", answered))
+            rows.append((hour, "question", question, language, "right_first", right))
+    if "helpfulness" in tables:
+        rows.extend(
+            (hour, "topic", topic, language, rating, n)
+            for hour, topic, language, rating, n in _rows(
+                path,
+                "SELECT hour, topic, language, rating, count FROM helpfulness "
+                "WHERE hour >= ? AND hour < ?",
+                (low, high),
+            )
+        )
+    rows.sort(key=lambda row: tuple(str(cell) for cell in row[:4]))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("hour", "kind", "name", "language", "outcome", "count"))
+    writer.writerows(rows)
+    return out.getvalue()
 
 
 def csv_text(path: Path, table: str, first: date, last: date) -> str:
@@ -203,6 +317,77 @@ def columns(labels: Sequence[str], values: Sequence[float], title: str, unit: st
     return _svg(figure, title)
 
 
+def _values(
+    axes: Any, bars: Any, labels: Sequence[str], series: str, color: str = INK, **style: Any
+) -> None:
+    """The counts beside (or inside) bars, each marked `value-SERIES-N` in the SVG so a test
+    can read the numbers the chart shows."""
+    texts = axes.bar_label(bars, labels=list(labels), color=color, fontsize=9, **style)
+    for n, text in enumerate(texts):
+        text.set_gid(f"value-{series}-{n}")
+
+
+def answer_bars(data: Report) -> str:
+    """Per question and language: answered, and right at the first tap, side by side."""
+    answers = data.answers
+    figure = _figure(max(2.2, 0.55 * len(answers) + 1.4))
+    axes = figure.add_subplot()
+    height = 0.4
+    answered = axes.barh(
+        [n - height / 2 for n in range(len(answers))],
+        [a.answered for a in answers],
+        height,
+        color=BAR,
+        label="answered",
+    )
+    right = axes.barh(
+        [n + height / 2 for n in range(len(answers))],
+        [a.right_first for a in answers],
+        height,
+        color=SECOND_BAR,
+        label="right at the first tap",
+    )
+    axes.set_yticks(list(range(len(answers))), [a.label for a in answers])
+    axes.invert_yaxis()
+    _values(axes, answered, [str(a.answered) for a in answers], "answered", padding=3)
+    _values(axes, right, [str(a.right_first) for a in answers], "right", padding=3)
+    axes.set_xlabel("visitors", color=INK)
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.set_xlim(left=0, right=max([a.answered for a in answers] + [1]) * 1.1)
+    title = "Answers to the questions"
+    axes.set_title(title, color=INK, loc="left", fontsize=12)
+    # Under the axes, where it never covers a bar.
+    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncols=2, frameon=False, fontsize=9)
+    _style(axes)
+    return _svg(figure, title)
+
+
+def helpful_bars(data: Report) -> str:
+    """Per topic: helpful, somewhat, not helpful, stacked, each part with its count."""
+    topics = data.helpfulness
+    figure = _figure(max(2.2, 0.45 * len(topics) + 1.6))
+    axes = figure.add_subplot()
+    left = [0] * len(topics)
+    for rating, color in zip(RATINGS, (BAR, SECOND_BAR, THIRD_BAR), strict=True):
+        values = [t.counts[rating] for t in topics]
+        bars = axes.barh(
+            list(range(len(topics))), values, left=left, color=color, label=RATING_WORDS[rating]
+        )
+        # A count inside each part that has one; empty parts get no "0" label over others.
+        labels = [str(v) if v else "" for v in values]
+        _values(axes, bars, labels, rating, color="white", label_type="center")
+        left = [a + b for a, b in zip(left, values, strict=True)]
+    axes.set_yticks(list(range(len(topics))), [t.topic for t in topics])
+    axes.invert_yaxis()
+    axes.set_xlabel("answers", color=INK)
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    title = "Was this helpful? per topic"
+    axes.set_title(title, color=INK, loc="left", fontsize=12)
+    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25), ncols=3, frameon=False, fontsize=9)
+    _style(axes)
+    return _svg(figure, title)
+
+
 def chart(name: str, data: Report, larger_text: tuple[int, int] | None = None) -> str | None:
     """One of the console's charts as SVG text, or None for an unknown name."""
     if name == "views":
@@ -235,6 +420,10 @@ def chart(name: str, data: Report, larger_text: tuple[int, int] | None = None) -
             "Language of views while browsing",
             "views",
         )
+    if name == "answers" and data.answers:
+        return answer_bars(data)
+    if name == "helpful" and data.helpfulness:
+        return helpful_bars(data)
     if name == "larger-text" and larger_text is not None and any(larger_text):
         used, sessions = larger_text
         return horizontal_bars(

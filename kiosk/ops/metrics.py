@@ -53,6 +53,9 @@ RELOAD_RESULTS = ("ok", "refused")
 # Label values that come from the deck: short, plain, no quoting or escaping anywhere.
 SLIDE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 LANGUAGE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?")
+# A topic's menu title: words and spaces with a little punctuation, in any script.
+TOPIC = re.compile(r"(?:[^\W_]|[¿¡])[\w ,.:;'()/¿?¡!-]{0,79}")
+RATINGS = ("helpful", "somewhat", "not_helpful")
 TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+_:-]{0,63}")
 HASH = re.compile(r"[0-9a-f]{1,64}")
 OTHER = "_other"
@@ -143,6 +146,7 @@ class StatusCollector:
         yield from self._drawing(status)
         yield from self._deck(status)
         yield from self._audience(status)
+        yield from self._answers(status)
         yield from self._process(status)
 
     # -- families ------------------------------------------------------------------------
@@ -286,6 +290,63 @@ class StatusCollector:
             ("kiosk_language_switches", "language_switches", "Language changes by visitors"),
         ):
             yield self._counter(name, f"{text} since start.", _number(counters.get(key)) or 0.0)
+
+    def _answers(self, status: Mapping[str, Any]) -> Iterator[Metric]:
+        counters = _mapping(status.get("counters"))
+        answered = self._counters(
+            "kiosk_question_answers",
+            "Visitors who answered a question since start (once per visit), by question.",
+            ["question", "language"],
+        )
+        right = self._counters(
+            "kiosk_question_right_first",
+            "Of them, those right at the first tap.",
+            ["question", "language"],
+        )
+        sums: dict[tuple[str, str], list[float]] = {}
+        rows = counters.get("answers")
+        for item in rows if isinstance(rows, list) else []:
+            row = _mapping(item)
+            count, good = _number(row.get("answered")), _number(row.get("right_first"))
+            if count is None or good is None:
+                continue
+            labels = (
+                _token(row.get("question"), SLIDE_ID, OTHER),
+                _token(row.get("language"), LANGUAGE, OTHER),
+            )
+            if labels not in sums and len(sums) >= MAX_VIEW_ROWS:
+                labels = (OTHER, OTHER)
+            total = sums.setdefault(labels, [0.0, 0.0])
+            total[0] += count
+            total[1] += good
+        for labels, (count, good) in sorted(sums.items()):
+            answered.add_metric([self.screen, *labels], count)
+            right.add_metric([self.screen, *labels], good)
+        yield answered
+        yield right
+        ratings = self._counters(
+            "kiosk_topic_ratings",
+            "Answers to 'Was this helpful?' since start, by topic, language and rating.",
+            ["topic", "language", "rating"],
+        )
+        counts: dict[tuple[str, str, str], float] = {}
+        rows = counters.get("ratings")
+        for item in rows if isinstance(rows, list) else []:
+            row = _mapping(item)
+            count, rating = _number(row.get("count")), row.get("rating")
+            if count is None or rating not in RATINGS:
+                continue
+            key = (
+                _token(row.get("topic"), TOPIC, OTHER),
+                _token(row.get("language"), LANGUAGE, OTHER),
+                str(rating),
+            )
+            if key not in counts and len(counts) >= MAX_VIEW_ROWS:
+                key = (OTHER, OTHER, key[2])
+            counts[key] = counts.get(key, 0.0) + count
+        for key, count in sorted(counts.items()):
+            ratings.add_metric([self.screen, *key], count)
+        yield ratings
 
     def _process(self, status: Mapping[str, Any]) -> Iterator[Metric]:
         memory = _number(status.get("memory_bytes"))

@@ -37,6 +37,7 @@ from kiosk.screen.navigator import CheckBeside, Navigator, StaffCheck
 from kiosk.screen.output import Output, SurfaceOutput
 from kiosk.screen.player import NarrationPlayer
 from kiosk.screen.presentation import Presentation, PresentationBuilder
+from kiosk.screen.questions import Answered
 from kiosk.screen.render import FontBook, FrameRenderer, ImageStore, SurfaceCache
 from kiosk.screen.view import Mode, Overlay, View
 
@@ -329,6 +330,7 @@ class KioskApp:
         self._after_visit()
         self._count_visitor_choices()
         self._follow_reading()
+        self._record_answers()
         if nav.version != self._drawn_version or nav.animating:
             self.draw()
         if self.stats is not None:
@@ -390,6 +392,18 @@ class KioskApp:
         self._seen_larger = nav.larger_text
         self._seen_language = nav.language
 
+    def _record_answers(self) -> None:
+        """Hand the questions' answers and ratings to the statistics (as counts; the
+        navigator forgets them when the visitor leaves)."""
+        events = self.navigator.questions.take_events()
+        if self.stats is None:
+            return
+        for event in events:
+            if isinstance(event, Answered):
+                self.stats.answered(event.question, event.language, right=event.right)
+            else:
+                self.stats.rated(event.topic, event.language, event.rating.name.lower())
+
     def status_snapshot(self) -> dict[str, Any]:
         """Everything the status file says (see kiosk.ops.status for the schema)."""
         nav = self.navigator
@@ -436,6 +450,8 @@ class KioskApp:
                 "language_switches": self.language_switches,
                 "sessions": self.stats.sessions_recorded if self.stats else 0,
                 "views": self.stats.totals() if self.stats else [],
+                "answers": self.stats.answer_totals() if self.stats else [],
+                "ratings": self.stats.rating_totals() if self.stats else [],
             },
             "schedule": {
                 "hours": _describe_hours(deck.schedule),

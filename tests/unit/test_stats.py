@@ -159,6 +159,8 @@ def test_nothing_personal_is_stored(recorder):
     rec.close()
     objects = table(rec.path, "SELECT type, name FROM sqlite_master ORDER BY name")
     assert objects == [
+        ("table", "answers"),  # counts per hour (tests/unit/test_stats_answers.py)
+        ("table", "helpfulness"),
         ("table", "meta"),
         ("table", "sessions"),
         ("index", "sqlite_autoindex_meta_1"),  # meta's primary key
@@ -505,7 +507,8 @@ def test_stats_command_prints_a_table_and_the_sessions(recorder, capsys):
     visit(rec, clock)
     rec.close()
     assert stats_main(["--db", str(rec.path)]) == 0
-    assert capsys.readouterr().out.splitlines() == [
+    # Answers and ratings follow (tests/unit/test_stats_answers.py).
+    assert capsys.readouterr().out.splitlines()[:6] == [
         "slide id  attract views  browsing views  median dwell s  languages",
         "symptoms              0               2            30.0  en,es",
         "valves                1               1            20.0  en",
@@ -620,7 +623,12 @@ def test_the_app_records_what_is_on_screen(tmp_path):
         flip=lambda: None,
         stats=rec,
     )
-    app.run(max_steps=600)  # 18 s of attract loop
+    # The attract loop until its second slide is up (the first stays as long as its words need).
+    for _ in range(10_000):
+        app.run(max_steps=10)
+        if app.navigator.index == 1 and not app.navigator.animating:
+            break
+    assert app.navigator.index == 1
     app.navigator.handle(intents.WAKE)
     app.run(max_steps=100)
     app.navigator.handle(intents.NEXT)

@@ -99,13 +99,18 @@ async def stats_chart(request: Request, session: Session) -> Response:
 async def stats_csv(request: Request, session: Session) -> Response:
     state = state_of(request)
     table = request.path_params["table"]
-    if table not in ("views", "sessions"):
+    if table not in ("views", "sessions", "answers"):
         return PlainTextResponse("No such table.", status_code=404)
     first, last, _ = _range(request, date.today())
     try:
-        text = await run_in_threadpool(
-            charts.csv_text, state.settings.stats_path, table, first, last
-        )
+        if table == "answers":
+            text = await run_in_threadpool(
+                charts.answers_csv_text, state.settings.stats_path, first, last
+            )
+        else:
+            text = await run_in_threadpool(
+                charts.csv_text, state.settings.stats_path, table, first, last
+            )
     except charts.StatsUnavailableError as error:
         return PlainTextResponse(str(error), status_code=404)
     filename = f"kiosk-{table}-{first:%Y%m%d}-{last:%Y%m%d}.csv"

@@ -5,11 +5,22 @@ from __future__ import annotations
 import argparse
 import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 
 from kiosk.ops.config import SCREEN_NAME, ConfigError, default_screen_name, load_config
-from kiosk.ops.stats.report import export_csv, parse_since, print_table, sessions_summary, summary
+from kiosk.ops.stats.report import (
+    answers_summary,
+    export_csv,
+    export_results_csv,
+    helpfulness_summary,
+    parse_since,
+    print_results,
+    print_table,
+    sessions_summary,
+    summary,
+)
 from kiosk.ops.stats.store import default_stats_path
 
 
@@ -34,7 +45,8 @@ def stats_main(argv: Sequence[str] | None = None) -> int:
     """`kiosk stats [--db PATH] [--since YYYY-MM-DD] [--csv FILE|-]`: a table, or CSV."""
     parser = argparse.ArgumentParser(
         prog="kiosk stats",
-        description="Anonymous view statistics: views per slide and visitor sessions.",
+        description="Anonymous statistics: views per slide, visitor sessions, answers to the "
+        "questions and 'Was this helpful?' ratings.",
     )
     parser.add_argument(
         "--db", type=Path, default=None, help="statistics file (default: the state directory)"
@@ -49,6 +61,13 @@ def stats_main(argv: Sequence[str] | None = None) -> int:
         "--csv", default=None, metavar="FILE", help="write one row per view instead; - for stdout"
     )
     parser.add_argument(
+        "--answers-csv",
+        default=None,
+        metavar="FILE",
+        help="write the hourly counts of question answers and 'Was this helpful?' ratings "
+        "instead; - for stdout",
+    )
+    parser.add_argument(
         "--screen",
         type=_screen_argument,
         default=None,
@@ -56,6 +75,8 @@ def stats_main(argv: Sequence[str] | None = None) -> int:
         help="screen name for the CSV's first column (default: this machine's, from kiosk.toml)",
     )
     args = parser.parse_args(argv)
+    if args.csv and args.answers_csv:
+        parser.error("choose one: --csv (views) or --answers-csv (answers and ratings)")
     try:
         args.since = parse_since(args.since) if args.since is not None else None
     except ValueError as error:
@@ -71,6 +92,10 @@ def stats_main(argv: Sequence[str] | None = None) -> int:
         return 1
     screen: str = args.screen or _screen_name()
     try:
+        if args.answers_csv:
+            return _write_csv(
+                export_results_csv, path, args.answers_csv, args.since, screen, "counts"
+            )
         if args.csv == "-":
             export_csv(path, sys.stdout, args.since, screen=screen)
         elif args.csv:
@@ -84,7 +109,32 @@ def stats_main(argv: Sequence[str] | None = None) -> int:
             print(f"wrote {count} views to {args.csv}")
         else:
             print_table(summary(path, args.since), sessions_summary(path, args.since), sys.stdout)
+            print_results(
+                answers_summary(path, args.since), helpfulness_summary(path, args.since), sys.stdout
+            )
     except sqlite3.Error as error:
         print(f"kiosk stats: cannot read {path} as view statistics: {error}", file=sys.stderr)
         return 1
+    return 0
+
+
+def _write_csv(
+    export: Callable[..., int],
+    path: Path,
+    target: str,
+    since: datetime | None,
+    screen: str,
+    what: str,
+) -> int:
+    if target == "-":
+        export(path, sys.stdout, since, screen=screen)
+        return 0
+    try:
+        out = open(target, "w", newline="", encoding="utf-8")  # noqa: SIM115
+    except OSError as error:
+        print(f"kiosk stats: cannot write {target}: {error}", file=sys.stderr)
+        return 1
+    with out:
+        count = export(path, out, since, screen=screen)
+    print(f"wrote {count} {what} to {target}")
     return 0

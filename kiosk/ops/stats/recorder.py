@@ -13,7 +13,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from kiosk.ops.stats.store import MAX_QUEUE, SKIP_SECONDS, Row, Writer, minute_of, offset_of
+from kiosk.ops.stats.store import (
+    MAX_QUEUE,
+    RATINGS,
+    SKIP_SECONDS,
+    Row,
+    Writer,
+    hour_of,
+    minute_of,
+    offset_of,
+)
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +74,10 @@ class StatsRecorder:
         # Bounded by slides × modes × languages.
         self._totals: dict[tuple[str, str, str], list[float]] = {}
         self.sessions_recorded = 0
+        # (question, language) -> [answered, right at the first tap]; (topic, language,
+        # rating) -> count. Bounded by the deck's questions and topics × languages.
+        self._answers: dict[tuple[str, str], list[int]] = {}
+        self._ratings: dict[tuple[str, str, str], int] = {}
         self._writer = Writer(path, self._queue)
         self._writer.thread.start()
 
@@ -81,7 +94,39 @@ class StatsRecorder:
             for (s, m, lang), (v, t) in sorted(self._totals.items())
         ]
 
+    def answer_totals(self) -> list[dict[str, object]]:
+        """Answers recorded since start, by question and language (the database's counts)."""
+        return [
+            {"question": q, "language": lang, "answered": n, "right_first": right}
+            for (q, lang), (n, right) in sorted(self._answers.items())
+        ]
+
+    def rating_totals(self) -> list[dict[str, object]]:
+        """ "Was this helpful?" answers recorded since start, by topic, language and rating."""
+        return [
+            {"topic": topic, "language": lang, "rating": rating, "count": n}
+            for (topic, lang, rating), n in sorted(self._ratings.items())
+        ]
+
     # -- the render loop's side: memory only, never blocks, never raises --------------------
+
+    def answered(self, question: str, language: str, *, right: bool) -> None:
+        """A visitor answered question `question` (a slide id) for the first time in their
+        visit. Only the hour's counts are kept: nothing links it to their other answers."""
+        if self._closed:
+            return
+        total = self._answers.setdefault((question, language), [0, 0])
+        total[0] += 1
+        total[1] += int(right)
+        self._put("answers", (hour_of(self._wall()), question, language, 1, int(right)))
+
+    def rated(self, topic: str, language: str, rating: str) -> None:
+        """A visitor answered "Was this helpful?" about `topic` with one of RATINGS."""
+        if self._closed or rating not in RATINGS:
+            return
+        key = (topic, language, rating)
+        self._ratings[key] = self._ratings.get(key, 0) + 1
+        self._put("helpfulness", (hour_of(self._wall()), topic, language, rating, 1))
 
     def observe(self, slide_id: str, mode: str, language: str) -> None:
         """What is on screen now. Cheap enough to call every frame: only a change of slide,

@@ -17,7 +17,16 @@ from pathlib import Path
 from typing import TextIO
 
 from kiosk.ops.stats.recorder import ATTRACT, BROWSING
-from kiosk.ops.stats.store import IN_TIME_ORDER, SKIP_SECONDS, has_column, query, since_clause
+from kiosk.ops.stats.store import (
+    IN_TIME_ORDER,
+    RATINGS,
+    SKIP_SECONDS,
+    has_column,
+    has_table,
+    query,
+    since_clause,
+    since_hour_clause,
+)
 
 
 @dataclass(frozen=True)
@@ -42,6 +51,31 @@ class SessionSummary:
     median_seconds: float | None
     median_slides: float | None
     per_day: dict[str, int]  # "YYYY-MM-DD" -> sessions started that day, oldest first
+
+
+@dataclass(frozen=True)
+class QuestionSummary:
+    """One question in one language: how many visitors answered, how many were right at
+    the first tap (a question answers once per visit, so the first tap is the only one)."""
+
+    question: str  # the check slide's id
+    language: str
+    answered: int
+    right_first: int
+
+
+@dataclass(frozen=True)
+class TopicRatings:
+    """One topic's "Was this helpful?" answers, all languages together."""
+
+    topic: str
+    helpful: int
+    somewhat: int
+    not_helpful: int
+
+    @property
+    def total(self) -> int:
+        return self.helpful + self.somewhat + self.not_helpful
 
 
 def summary(path: Path, since: datetime | None = None) -> list[SlideSummary]:
@@ -90,6 +124,78 @@ def sessions_summary(path: Path, since: datetime | None = None) -> SessionSummar
         median_slides=statistics.median(r[2] for r in rows) if rows else None,
         per_day=per_day,
     )
+
+
+def answers_summary(path: Path, since: datetime | None = None) -> list[QuestionSummary]:
+    """Per question and language (sorted), the answers counted from `since`'s hour on."""
+    if not has_table(path, "answers"):
+        return []  # a file from a kiosk before questions
+    where, args = since_hour_clause(since)
+    rows = query(
+        path,
+        f"SELECT question, language, SUM(answered), SUM(right_first) FROM answers {where} "
+        "GROUP BY question, language ORDER BY question, language",
+        args,
+    )
+    return [QuestionSummary(q, lang, int(n), int(right)) for q, lang, n, right in rows]
+
+
+def helpfulness_summary(path: Path, since: datetime | None = None) -> list[TopicRatings]:
+    """Per topic (sorted), the "Was this helpful?" answers from `since`'s hour on."""
+    if not has_table(path, "helpfulness"):
+        return []
+    where, args = since_hour_clause(since)
+    rows = query(
+        path,
+        f"SELECT topic, rating, SUM(count) FROM helpfulness {where} GROUP BY topic, rating",
+        args,
+    )
+    counts: dict[str, dict[str, int]] = {}
+    for topic, rating, n in rows:
+        counts.setdefault(topic, dict.fromkeys(RATINGS, 0))[rating] = int(n)
+    return [
+        TopicRatings(topic, c["helpful"], c["somewhat"], c["not_helpful"])
+        for topic, c in sorted(counts.items())
+    ]
+
+
+RESULTS_CSV_COLUMNS = ("hour", "kind", "name", "language", "outcome", "count")
+
+
+def export_results_csv(
+    path: Path, out: TextIO, since: datetime | None = None, *, screen: str | None = None
+) -> int:
+    """The hourly counts of answers and ratings, one count per row (long format, so a
+    spreadsheet pivots it and a fleet's files concatenate): kind `question` with outcome
+    `answered` or `right_first`, kind `topic` with a rating. Returns the number of rows."""
+    where, args = since_hour_clause(since)
+    rows: list[tuple[object, ...]] = []
+    if has_table(path, "answers"):
+        for hour, question, language, answered, right in query(
+            path,
+            f"SELECT hour, question, language, answered, right_first FROM answers {where}",
+            args,
+        ):
+            rows.append((hour, "question", question, language, "answered", answered))
+            rows.append((hour, "question", question, language, "right_first", right))
+    if has_table(path, "helpfulness"):
+        rows.extend(
+            (hour, "topic", topic, language, rating, n)
+            for hour, topic, language, rating, n in query(
+                path,
+                f"SELECT hour, topic, language, rating, count FROM helpfulness {where}",
+                args,
+            )
+        )
+    rows.sort(key=lambda row: (str(row[0]), str(row[1]), str(row[2]), str(row[3])))
+    writer = csv.writer(out, lineterminator="\n")
+    if screen is None:
+        writer.writerow(RESULTS_CSV_COLUMNS)
+        writer.writerows(rows)
+    else:
+        writer.writerow(("screen", *RESULTS_CSV_COLUMNS))
+        writer.writerows((screen, *row) for row in rows)
+    return len(rows)
 
 
 CSV_COLUMNS = ("minute", "slide_id", "mode", "language", "dwell_seconds", "utc_offset")
@@ -173,3 +279,33 @@ def print_table(slides: Sequence[SlideSummary], sessions: SessionSummary, out: T
             f"median {sessions.median_slides:g} slides per session"
         )
     print(f"\n{line}", file=out)
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{round(100 * part / whole)} %" if whole else "-"
+
+
+def print_results(
+    answers: Sequence[QuestionSummary], topics: Sequence[TopicRatings], out: TextIO
+) -> None:
+    """The questions and "Was this helpful?" part of `kiosk stats`."""
+    print("\nquestions (answered, right at the first tap):", file=out)
+    if not answers:
+        print("(no answers recorded in this period)", file=out)
+    width = max((len(f"{a.question} ({a.language})") for a in answers), default=0)
+    for a in answers:
+        name = f"{a.question} ({a.language})".ljust(width)
+        print(
+            f"  {name}  {a.answered:>5} answered  {a.right_first:>5} right  "
+            f"({_percent(a.right_first, a.answered)})",
+            file=out,
+        )
+    print("\nwas this helpful? (helpful / somewhat / not helpful):", file=out)
+    if not topics:
+        print("(no ratings recorded in this period)", file=out)
+    width = max((len(t.topic) for t in topics), default=0)
+    for t in topics:
+        print(
+            f"  {t.topic.ljust(width)}  {t.helpful:>5} / {t.somewhat:>5} / {t.not_helpful:>5}",
+            file=out,
+        )

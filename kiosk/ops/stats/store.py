@@ -45,6 +45,10 @@ SKIP_SECONDS = 1.0
 # Version 1 (the first release) had no `skipped` column, version 2 no `utc_offset`;
 # `_migrate` adds them to old files.
 SCHEMA_VERSION = 3
+# New tables (answers, helpfulness) need no new version: older kiosks ignore them and
+# `_migrate` creates them where missing.
+# What "Was this helpful?" records, in the order of its faces.
+RATINGS = ("helpful", "somewhat", "not_helpful")
 TABLES = (
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     """CREATE TABLE IF NOT EXISTS views (
@@ -63,6 +67,24 @@ TABLES = (
         languages TEXT NOT NULL,            -- e.g. "en,es"
         utc_offset TEXT                     -- of `minute`, e.g. +01:00; NULL: not recorded
     )""",
+    # Questions and "Was this helpful?": counts per hour, never a row per visitor. Without a
+    # rowid the rows are kept in key order, so nothing tells which answers came together.
+    """CREATE TABLE IF NOT EXISTS answers (
+        hour TEXT NOT NULL,                 -- e.g. 2026-11-24 09
+        question TEXT NOT NULL,             -- the check slide's id
+        language TEXT NOT NULL,
+        answered INTEGER NOT NULL,          -- visitors who answered it
+        right_first INTEGER NOT NULL,       -- of them, right at the first (and only) tap
+        PRIMARY KEY (hour, question, language)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE IF NOT EXISTS helpfulness (
+        hour TEXT NOT NULL,
+        topic TEXT NOT NULL,                -- the topic's title in the deck's default language
+        language TEXT NOT NULL,
+        rating TEXT NOT NULL,               -- helpful | somewhat | not_helpful
+        count INTEGER NOT NULL,
+        PRIMARY KEY (hour, topic, language, rating)
+    ) WITHOUT ROWID""",
 )
 # Columns named, so a file written by a newer kiosk (more columns) still takes our rows.
 INSERT = {
@@ -71,6 +93,13 @@ INSERT = {
     "VALUES (?, ?, ?, ?, ?, ?, ?)",
     "sessions": "INSERT INTO sessions (minute, seconds, slides, languages, utc_offset) "
     "VALUES (?, ?, ?, ?, ?)",
+    # Added to the hour's counts: a row is a count, not an event.
+    "answers": "INSERT INTO answers (hour, question, language, answered, right_first) "
+    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (hour, question, language) DO UPDATE SET "
+    "answered = answered + excluded.answered, right_first = right_first + excluded.right_first",
+    "helpfulness": "INSERT INTO helpfulness (hour, topic, language, rating, count) "
+    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (hour, topic, language, rating) DO UPDATE SET "
+    "count = count + excluded.count",
 }
 
 Row = tuple[str, tuple[object, ...]]  # (table, values)
@@ -100,6 +129,11 @@ def offset_of(moment: datetime) -> str | None:
 
 # Order rows by the moment they stand for (UTC where the offset is known), then as written.
 IN_TIME_ORDER = "ORDER BY datetime(minute || COALESCE(utc_offset, '')), minute, rowid"
+
+
+def hour_of(moment: datetime) -> str:
+    """The hour answers and ratings are counted under: nothing finer is kept for them."""
+    return moment.strftime("%Y-%m-%d %H")
 
 
 # -- writing (the writer thread) -----------------------------------------------------------
@@ -324,3 +358,14 @@ def has_column(path: Path, table: str, column: str) -> bool:
 def since_clause(since: datetime | None) -> tuple[str, tuple[str, ...]]:
     """The WHERE clause and its arguments for rows from `since` on (all rows for None)."""
     return ("WHERE minute >= ?", (minute_of(since),)) if since else ("", ())
+
+
+def since_hour_clause(since: datetime | None) -> tuple[str, tuple[str, ...]]:
+    """`since_clause` for the tables counted by the hour."""
+    return ("WHERE hour >= ?", (hour_of(since),)) if since else ("", ())
+
+
+def has_table(path: Path, name: str) -> bool:
+    """Whether the file has table `name` (a file from an older kiosk may not)."""
+    rows = query(path, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
+    return bool(rows)
