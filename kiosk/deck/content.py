@@ -56,6 +56,7 @@ from kiosk.deck.model import (
     Tone,
     Transition,
     TransitionStyle,
+    Urgency,
 )
 from kiosk.deck.placeholders import placeholder_problem
 from kiosk.deck.unitext import normalise, text_problem
@@ -67,15 +68,19 @@ LANGUAGE_CODE = re.compile(r"[a-z]{2}")
 COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 CLOCK_TIME = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
 WEB_ADDRESS = re.compile(r"https://[^\s]{4,300}")
+# An emergency number as dialled: digits, maybe grouped by single spaces or dashes (112, 999,
+# 000, "1 800 222 1222"); short enough to show in large digits on a band.
+EMERGENCY_NUMBER = re.compile(r"[0-9]+(?:[ -][0-9]+)*")
+MAX_EMERGENCY_NUMBER = 16
 
 # Which fields each kind of slide needs and which it may have. A slide field named in none
 # of these (id, title, duration...) is one every kind of slide has.
 KIND_FIELDS: dict[SlideKind, tuple[frozenset[str], frozenset[str]]] = {
     SlideKind.TITLE: (frozenset(), frozenset({"body", "image"})),
-    SlideKind.BULLETS: (frozenset({"bullets"}), frozenset({"body", "image"})),
-    SlideKind.TEXT_IMAGE: (frozenset({"body", "image"}), frozenset({"bullets"})),
-    SlideKind.TWO_COLUMN: (frozenset({"columns"}), frozenset({"body"})),
-    SlideKind.CALLOUT: (frozenset({"body"}), frozenset({"image"})),
+    SlideKind.BULLETS: (frozenset({"bullets"}), frozenset({"body", "image", "urgency"})),
+    SlideKind.TEXT_IMAGE: (frozenset({"body", "image"}), frozenset({"bullets", "urgency"})),
+    SlideKind.TWO_COLUMN: (frozenset({"columns"}), frozenset({"body", "urgency"})),
+    SlideKind.CALLOUT: (frozenset({"body"}), frozenset({"image", "urgency"})),
     SlideKind.SOURCES: (frozenset({"bullets"}), frozenset({"body"})),
     SlideKind.DISCLAIMER: (frozenset({"body"}), frozenset({"bullets"})),
     # The title is the question.
@@ -588,6 +593,25 @@ def _pronounce(node: Node, path: str, file: _File) -> dict[str, dict[str, str]] 
     return lists
 
 
+def _emergency_number(node: Node, path: str, file: _File) -> str | None:
+    # Quoted or not: YAML reads 911 as a number and "000" only quoted keeps its zeros.
+    if (
+        isinstance(node, ScalarNode)
+        and node.tag in (STR, INT)
+        and EMERGENCY_NUMBER.fullmatch(node.value)
+        and len(node.value) <= MAX_EMERGENCY_NUMBER
+        and not (node.tag == INT and node.value.startswith("0"))
+    ):
+        return str(node.value)
+    got = f"'{node.value}'" if isinstance(node, ScalarNode) else describe(node)
+    file.error(
+        node,
+        path,
+        f'expected the number to call, in digits (like 911, or "000" in quotes), got {got}',
+    )
+    return None
+
+
 def _url(node: Node, path: str, file: _File) -> str | None:
     value = node.value if isinstance(node, ScalarNode) and node.tag == STR else ""
     if WEB_ADDRESS.fullmatch(value):
@@ -789,6 +813,7 @@ SLIDE = Table(
         Field("explanation", _one_sentence),
         Field("teaches", _slug),
         Rule(_note_teaches),
+        Field("urgency", _choice(Urgency)),
         Rule(_take_home),
         Rule(_slide_place),
     ),
@@ -854,6 +879,7 @@ DECK = Table(
         Rule(_take_home_urls),
         Field("system_font", _flag),
         Field("narration", Nested(NARRATION)),
+        Field("emergency_number", _emergency_number),
     ),
     Deck,
 )
@@ -959,6 +985,12 @@ def load_deck(
     if ctx.errors:
         raise DeckError(ctx.errors, system_font=bool(settings.get("system_font")))
     settings = {**settings, "languages": ctx.languages}
+    number = settings.get("emergency_number")
+    if number is not None:
+        # The urgency band draws the deck's number without being handed the deck.
+        slides = [
+            dataclasses.replace(s, emergency_number=number) if s.urgency else s for s in slides
+        ]
     return Deck(slides=tuple(slides), root=deck_dir.resolve(), **settings)
 
 

@@ -60,6 +60,18 @@ class Tone(StrEnum):
     INFO = "info"
 
 
+class Urgency(StrEnum):
+    """How soon a slide's advice must be acted on, drawn so a visitor who cannot read still
+    sees it: a red band with the emergency number, an amber band with a clock, a calm band."""
+
+    EMERGENCY = "emergency"  # call the emergency number now
+    TODAY = "today"  # call the clinic the same day
+    ROUTINE = "routine"  # ask at the next visit
+
+
+DEFAULT_EMERGENCY_NUMBER = "911"
+
+
 @dataclass(frozen=True)
 class Origin:
     """Where something was written, for error messages: file shown to people, 1-based line."""
@@ -112,6 +124,10 @@ class Slide:
     explanation: Text | None = None
     teaches: str | None = None
     privacy_note: bool = False
+    # How urgent the slide's advice is (None: not a triage slide), and the number an
+    # emergency slide shows: the deck's `emergency_number`, copied in by the loader.
+    urgency: Urgency | None = None
+    emergency_number: str = DEFAULT_EMERGENCY_NUMBER
 
     @property
     def right_answer(self) -> int:
@@ -151,6 +167,13 @@ class Theme:
     accent_text: RGB = (10, 26, 46)
     do_color: RGB = (120, 200, 255)
     avoid_color: RGB = (255, 176, 96)
+    # The urgency bands (`Urgency`) and the words on them; each pair at least 7:1 (WCAG AAA).
+    emergency: RGB = (176, 0, 0)
+    emergency_text: RGB = (255, 255, 255)
+    today: RGB = (255, 176, 0)
+    today_text: RGB = (10, 26, 46)
+    routine: RGB = (0, 92, 82)
+    routine_text: RGB = (255, 255, 255)
 
 
 class TransitionStyle(StrEnum):
@@ -285,6 +308,8 @@ class Deck:
     assets: DeckAssets | None = field(default=None, compare=False, repr=False)
     system_font: bool = False  # on purpose: the built-in font, no font files needed
     narration: NarrationSettings = field(default_factory=NarrationSettings)
+    # What visitors are told to call in an emergency: the standing line and urgency bands.
+    emergency_number: str = DEFAULT_EMERGENCY_NUMBER
 
     @property
     def default_language(self) -> str:

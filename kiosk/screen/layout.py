@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Protocol
 
-from kiosk.deck.model import Column, Slide, SlideKind, Tone
+from kiosk.deck.model import Column, Slide, SlideKind, Tone, Urgency
+from kiosk.screen.strings import urgency_text
 
 # Readability floor from the brief: body text at least 1/28 of the shorter side.
 MIN_BODY_FRACTION = 1 / 28
@@ -30,6 +31,10 @@ LARGE_TEXT_SCALE = 1.35
 MIN_TARGET_FRACTION = 1 / 12
 BUTTON_FRACTION = 1 / 10
 LINE_SPACING = 1.25
+# The urgency band across the top of a triage slide, as a share of the shorter side; a
+# routine band is calmer, and thinner.
+URGENCY_BAND_FRACTION = 0.12
+ROUTINE_BAND_SCALE = 0.8
 
 
 class TextMeasurer(Protocol):
@@ -83,6 +88,20 @@ class Role(Enum):
     PANEL = "panel"
     DO = "do_color"
     AVOID = "avoid_color"
+    EMERGENCY = "emergency"
+    EMERGENCY_TEXT = "emergency_text"
+    TODAY = "today"
+    TODAY_TEXT = "today_text"
+    ROUTINE = "routine"
+    ROUTINE_TEXT = "routine_text"
+
+
+# Each urgency level's band colour, the colour of what is drawn on it, and its picture.
+URGENCY_ROLES: dict[Urgency, tuple[Role, Role]] = {
+    Urgency.EMERGENCY: (Role.EMERGENCY, Role.EMERGENCY_TEXT),
+    Urgency.TODAY: (Role.TODAY, Role.TODAY_TEXT),
+    Urgency.ROUTINE: (Role.ROUTINE, Role.ROUTINE_TEXT),
+}
 
 
 @dataclass(frozen=True)
@@ -103,6 +122,10 @@ class ShapeKind(Enum):
     CROSS = "cross"  # tone icon: avoid
     INFO = "info"  # tone icon: neutral
     RULE = "rule"  # accent bar under a title
+    BAND = "band"  # an urgency band: a filled, slightly rounded strip
+    PHONE = "phone"  # urgency pictures on the band: emergency
+    CLOCK = "clock"  # call today
+    CALENDAR = "calendar"  # at your next visit
 
 
 @dataclass(frozen=True)
@@ -322,6 +345,12 @@ def layout_slide(
     if slide.kind is SlideKind.CHECK:
         raise ValueError("questions are laid out by kiosk.screen.layout_check.plan_slide")
     content = screen.content
+    band_shapes: list[Shape] = []
+    band_lines: list[TextLine] = []
+    if slide.urgency is not None:
+        band_shapes, band_lines, band = urgency_band(slide, language, screen, measure)
+        top = band.bottom + screen.gap
+        content = Rect(content.x, top, content.w, content.bottom - top)
     title_box = Rect(content.x, content.y, content.w, content.h // 3)
     title = _fit_title(slide.title.get(language), title_box, measure, screen, hero=False)
     if not title.ok:
@@ -334,7 +363,7 @@ def layout_slide(
     rule_h = max(4, round(screen.shorter * 0.008))
     rule_y = title.y - round(title.size * 0.3)
     rule = Rect(content.x, rule_y, round(screen.shorter * 0.12), rule_h)
-    shapes = [Shape(ShapeKind.RULE, rule, Role.ACCENT)]
+    shapes = [*band_shapes, Shape(ShapeKind.RULE, rule, Role.ACCENT)]
     body_top = rule_y + rule_h + screen.gap
     body_area = Rect(content.x, body_top, content.w, content.bottom - body_top)
 
@@ -350,12 +379,70 @@ def layout_slide(
         raise does_not_fit(slide, screen)
     flow, extra_shapes = body
     return SlidePlan(
-        lines=tuple(title.lines + flow + qr_lines),
+        lines=tuple(band_lines + title.lines + flow + qr_lines),
         shapes=tuple(shapes + extra_shapes),
         image=image_box,
         title_size=title.size,
         body_size=flow[0].size if flow else screen.min_body,
         qr=qr_box,
+    )
+
+
+def urgency_band(
+    slide: Slide, language: str, screen: Screen, measure: TextMeasurer
+) -> tuple[list[Shape], list[TextLine], Rect]:
+    """The band across the top of a triage slide: its picture at the left, then (for an
+    emergency) the number to call in large digits, then the level's words, all in the band's
+    own text colour. Raises LayoutError when the words cannot fit at the readable minimum."""
+    assert slide.urgency is not None
+    content = screen.content
+    height = max(round(screen.shorter * URGENCY_BAND_FRACTION), round(screen.min_body * 2.6))
+    # The number to call is the largest text on the slide, larger than any title.
+    number_size = screen.text(MAX_TITLE_FRACTION * 1.1)
+    if slide.urgency is Urgency.EMERGENCY:
+        height = max(height, round(measure.line_height(number_size, True) * 1.08))
+    elif slide.urgency is Urgency.ROUTINE:
+        height = round(height * ROUTINE_BAND_SCALE)
+    band = Rect(content.x, content.y, content.w, height)
+    fill, ink = URGENCY_ROLES[slide.urgency]
+    pad = round(height * 0.16)
+    icon = height - 2 * pad
+    picture = {
+        Urgency.EMERGENCY: ShapeKind.PHONE,
+        Urgency.TODAY: ShapeKind.CLOCK,
+        Urgency.ROUTINE: ShapeKind.CALENDAR,
+    }[slide.urgency]
+    shapes = [
+        Shape(ShapeKind.BAND, band, fill),
+        Shape(picture, Rect(band.x + pad * 2, band.y + pad, icon, icon), ink),
+    ]
+    x = band.x + pad * 3 + icon
+    lines: list[TextLine] = []
+    if slide.urgency is Urgency.EMERGENCY:
+        number = slide.emergency_number
+        y = band.y + (height - measure.line_height(number_size, True)) // 2
+        lines.append(TextLine(number, x, y, number_size, True, ink))
+        x += measure.width(number, number_size, True) + pad * 2
+    words = getattr(urgency_text(language), slide.urgency.value)
+    room = band.right - pad * 2 - x
+    largest = max(screen.min_body, round(height * 0.36))
+    # On one line if it fits at a readable size, else on two (a narrow portrait screen).
+    for most in (1, 2):
+        for size in font_sizes(largest, screen.min_body):
+            wrapped = wrap(words, room, size, measure, True)
+            step = measure.line_height(size, True)
+            if (
+                len(wrapped) <= most
+                and fits_width(wrapped, room, size, measure, True)
+                and step * len(wrapped) <= height
+            ):
+                y = band.y + (height - step * len(wrapped)) // 2
+                for n, text in enumerate(wrapped):
+                    lines.append(TextLine(text, x, y + n * step, size, True, ink))
+                return shapes, lines, band
+    raise LayoutError(
+        f"{slide.origin}: slide '{slide.id}': the urgency band's words do not fit on a "
+        f"{screen.width}×{screen.height} screen (a shorter emergency_number leaves more room)"
     )
 
 

@@ -124,3 +124,33 @@ QUESTION_TEXT: dict[str, QuestionText] = {
 
 def question_text(language: str) -> QuestionText:
     return QUESTION_TEXT.get(language, QUESTION_TEXT["en"])
+
+
+@dataclass(frozen=True)
+class UrgencyText:
+    """Words on the urgency bands (`Slide.urgency`) and the standing emergency line."""
+
+    emergency: str  # beside the emergency number on a red band
+    today: str
+    routine: str
+    standing: str  # on every screen; format with {number}
+
+
+URGENCY_TEXT: dict[str, UrgencyText] = {
+    "en": UrgencyText(
+        emergency="Emergency: call now",
+        today="Call today",
+        routine="Ask at your visit",
+        standing="Emergency? Call {number}",
+    ),
+    "es": UrgencyText(
+        emergency="Emergencia: llame ya",
+        today="Llame hoy mismo",
+        routine="Pregunte en su cita",
+        standing="¿Emergencia? Llame al {number}",
+    ),
+}
+
+
+def urgency_text(language: str) -> UrgencyText:
+    return URGENCY_TEXT.get(language, URGENCY_TEXT["en"])

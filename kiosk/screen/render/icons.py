@@ -38,6 +38,10 @@ def draw_shape(target: pygame.Surface, shape: Shape, theme: Theme, scale: int) -
         pygame.draw.rect(target, colour, rect, border_radius=rect.h // 2)
     elif shape.kind is ShapeKind.BULLET:
         pygame.draw.circle(target, colour, rect.center, rect.w // 2)
+    elif shape.kind is ShapeKind.BAND:
+        pygame.draw.rect(target, colour, rect, border_radius=radius)
+    elif shape.kind in (ShapeKind.PHONE, ShapeKind.CLOCK, ShapeKind.CALENDAR):
+        _draw_urgency_picture(target, shape.kind, rect, colour)
     else:
         _draw_tone_icon(target, shape.kind, rect, colour, theme.background)
 
@@ -65,6 +69,99 @@ def _draw_tone_icon(
     else:
         pygame.draw.circle(target, ink, (rect.centerx, round(y + s * 0.3)), max(2, w // 2 + 1))
         pygame.draw.line(target, ink, (rect.centerx, y + s * 0.45), (rect.centerx, y + s * 0.75), w)
+
+
+def _arc(cx: float, cy: float, r: float, start: float, end: float) -> list[tuple[float, float]]:
+    """Points along a circle from angle `start` to `end` (degrees, counter-clockwise on
+    screen), for polygons: pygame's own thick arcs leave gaps between their rings."""
+    steps = max(8, int(abs(end - start) / 6))
+    return [
+        (
+            cx + r * math.cos(math.radians(start + (end - start) * n / steps)),
+            cy - r * math.sin(math.radians(start + (end - start) * n / steps)),
+        )
+        for n in range(steps + 1)
+    ]
+
+
+def _cubic_outline(
+    start: tuple[float, float], segments: list[tuple[float, ...]], size: float
+) -> tuple[tuple[float, float], ...]:
+    """A closed outline of cubic Béziers (and straight lines: two numbers), sampled into
+    points and scaled from a `size`-wide square into 0..1."""
+    points = [start]
+    for segment in segments:
+        x0, y0 = points[-1]
+        if len(segment) == 2:
+            points.append((segment[0], segment[1]))
+            continue
+        x1, y1, x2, y2, x3, y3 = segment
+        for n in range(1, 9):
+            t = n / 8
+            a, b, c, d = (1 - t) ** 3, 3 * (1 - t) ** 2 * t, 3 * (1 - t) * t * t, t**3
+            points.append((a * x0 + b * x1 + c * x2 + d * x3, a * y0 + b * y1 + c * y2 + d * y3))
+    return tuple((px / size, py / size) for px, py in points)
+
+
+# The telephone handset of the bundled phone pictures (assets/images/when-to-call.svg),
+# moved to a 210-unit square: the shape people know from a phone's call button.
+HANDSET = _cubic_outline(
+    (20, 3),
+    [
+        (4, 19, 0, 41, 8, 67),
+        (26, 125, 78, 181, 138, 201),
+        (164, 211, 188, 205, 204, 189),
+        (182, 151),
+        (174, 139, 160, 137, 148, 145),
+        (128, 159),
+        (98, 145, 72, 119, 58, 89),
+        (72, 69),
+        (80, 57, 78, 43, 66, 35),
+    ],
+    210,
+)
+
+
+def _draw_urgency_picture(
+    target: pygame.Surface, kind: ShapeKind, rect: pygame.Rect, colour: RGB
+) -> None:
+    """The band's picture, in the band's text colour: a telephone handset (emergency), a
+    clock (today) or a calendar page (the next visit)."""
+    x, y, s = rect.x, rect.y, rect.w
+    w = max(3, s // 10)
+    if kind is ShapeKind.PHONE:
+        pygame.draw.polygon(target, colour, [(x + px * s, y + py * s) for px, py in HANDSET])
+    elif kind is ShapeKind.CLOCK:
+        cx, cy, r = x + s / 2, y + s / 2, s / 2
+        pygame.draw.polygon(target, colour, _arc(cx, cy, r, 0, 360) + _arc(cx, cy, r - w, 360, 0))
+        centre = (round(cx), round(cy))
+        pygame.draw.line(target, colour, centre, (round(cx), round(cy - r * 0.62)), w)
+        pygame.draw.line(target, colour, centre, (round(cx + r * 0.45), round(cy)), w)
+        pygame.draw.circle(target, colour, centre, w)
+    else:
+        page = pygame.Rect(x, round(y + s * 0.12), s, round(s * 0.88))
+        pygame.draw.rect(target, colour, page, width=w, border_radius=max(2, s // 12))
+        top = pygame.Rect(page.x, page.y, page.w, round(s * 0.24))
+        pygame.draw.rect(
+            target,
+            colour,
+            top,
+            border_top_left_radius=max(2, s // 12),
+            border_top_right_radius=max(2, s // 12),
+        )
+        for fx in (0.3, 0.7):
+            ring = pygame.Rect(0, 0, w, round(s * 0.22))
+            ring.midtop = (round(x + s * fx), y)
+            pygame.draw.rect(target, colour, ring, border_radius=w // 2)
+        dot = max(2, s // 9)
+        for row in range(2):
+            for col in range(3):
+                cell = pygame.Rect(0, 0, dot, dot)
+                cell.center = (
+                    round(x + s * (0.27 + col * 0.23)),
+                    round(y + s * (0.55 + row * 0.22)),
+                )
+                target.fill(colour, cell)
 
 
 def draw_icon(
