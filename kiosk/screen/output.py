@@ -350,12 +350,12 @@ class TextureOutput:
         """Multiply what is drawn so far by `colour`, as BLEND_RGB_MULT does on a surface."""
         r = self.renderer
         r.draw_blend_mode = BLEND_MOD
-        r.draw_color = (*colour, 255)
+        r.draw_color = pygame.Color(*colour, 255)
         r.fill_rect((0, 0, *self._size))
         r.draw_blend_mode = BLEND_NONE
 
     def _clear(self) -> None:
-        self.renderer.draw_color = (0, 0, 0, 255)
+        self.renderer.draw_color = pygame.Color(0, 0, 0, 255)
         self.renderer.clear()
 
 
