@@ -98,8 +98,8 @@ SAFETY: list[tuple[str, str, str, str]] = [
     (
         "emergency-cold-leg",
         "911 for a leg or foot suddenly cold, pale, blue or numb",
-        r"suddenly turn cold, pale, blue or numb\? call 911",
-        r"de repente frío, pálido, azul o adormecido\? llame al 911",
+        r"call 911 now if a leg or foot suddenly turns.*cold, pale or blue.*numb",
+        r"llame al 911 ya si una pierna o un pie de repente se pone.*frío, pálido o azul.*adormecido",
     ),
     (
         "call-the-same-day",
@@ -108,16 +108,16 @@ SAFETY: list[tuple[str, str, str, str]] = [
         r"fiebre",
     ),
     (
-        "call-the-same-day",
+        "if-you-cannot-reach-them",
         "same day: urgent care when the provider cannot be reached",
-        r"cannot reach them today\? go to urgent care",
-        r"no logra hablar con ellos hoy\? vaya a una clínica de urgencias",
+        r"cannot reach them today\?.*go to urgent care",
+        r"no logra hablar con ellos hoy\?.*vaya a una clínica de urgencias",
     ),
     (
-        "call-the-same-day",
+        "if-you-cannot-reach-them",
         "same day: in the clinic now, tell the front desk",
-        r"have this now\? tell the front desk",
-        r"le pasa ahora\? avise en la recepción",
+        r"have one of these signs now\? tell the front desk",
+        r"tiene una de estas señales ahora\? avise en la recepción",
     ),
     (
         "if-a-vein-bleeds",

@@ -146,7 +146,7 @@ def test_an_unknown_level_is_named_with_file_line_and_field(deck_copy: Path):
     line = text.splitlines().index("    urgency: today") + 1
     # (the question that teaches from the refused slide is named too)
     assert _problems(deck_copy)[0] == (
-        f"slides/85-when-to-call.yaml:{line}: slides[1].urgency: expected one of "
+        f"slides/85-when-to-call.yaml:{line}: slides[2].urgency: expected one of "
         "emergency, today, routine, got 'soon'"
     )
 
