@@ -16,7 +16,8 @@ Schema (version 1), all times are Unix seconds:
     last_reload: {at, result ("ok"|"refused"), problems} | null,
     errors: [{at, level, message}]  (the newest MAX_ERRORS warnings and errors since start),
     counters: {reloads: {result: n}, fallbacks, slides_skipped, larger_text, language_switches,
-               sessions, views: [{slide, language, mode, views, seconds}]},
+               sessions, views: [{slide, language, mode, views, seconds}],
+               listens: [{slide, language, listens}], listening_sessions},
     schedule: {hours, resting},
     memory_bytes, cpu_seconds
 """

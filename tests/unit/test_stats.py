@@ -154,6 +154,8 @@ def test_nothing_personal_is_stored(recorder):
     rec.close()
     objects = table(rec.path, "SELECT type, name FROM sqlite_master ORDER BY name")
     assert objects == [
+        ("table", "listening_sessions"),
+        ("table", "listens"),
         ("table", "meta"),
         ("table", "sessions"),
         ("index", "sqlite_autoindex_meta_1"),  # meta's primary key
@@ -161,12 +163,14 @@ def test_nothing_personal_is_stored(recorder):
     ]
     columns = {
         name: [row[1] for row in table(rec.path, f"PRAGMA table_info({name})")]
-        for name in ("meta", "views", "sessions")
+        for name in ("meta", "views", "sessions", "listens", "listening_sessions")
     }
     assert columns == {
         "meta": ["key", "value"],
         "views": ["minute", "slide_id", "mode", "language", "dwell_seconds", "skipped"],
         "sessions": ["minute", "seconds", "slides", "languages"],
+        "listens": ["hour", "slide_id", "language", "mode"],
+        "listening_sessions": ["hour", "language"],
     }
     assert table(rec.path, "SELECT * FROM meta") == [("schema", "2")]
 

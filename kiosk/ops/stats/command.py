@@ -9,7 +9,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from kiosk.ops.config import SCREEN_NAME, ConfigError, default_screen_name, load_config
-from kiosk.ops.stats.report import export_csv, parse_since, print_table, sessions_summary, summary
+from kiosk.ops.stats.report import (
+    export_csv,
+    listens_summary,
+    parse_since,
+    print_table,
+    sessions_summary,
+    summary,
+)
 from kiosk.ops.stats.store import default_stats_path
 
 
@@ -34,7 +41,8 @@ def stats_main(argv: Sequence[str] | None = None) -> int:
     """`kiosk stats [--db PATH] [--since YYYY-MM-DD] [--csv FILE|-]`: a table, or CSV."""
     parser = argparse.ArgumentParser(
         prog="kiosk stats",
-        description="Anonymous view statistics: views per slide and visitor sessions.",
+        description="Anonymous view statistics: views per slide, visitor sessions and slides "
+        "read aloud.",
     )
     parser.add_argument(
         "--db", type=Path, default=None, help="statistics file (default: the state directory)"
@@ -83,7 +91,12 @@ def stats_main(argv: Sequence[str] | None = None) -> int:
                 count = export_csv(path, out, args.since, screen=screen)
             print(f"wrote {count} views to {args.csv}")
         else:
-            print_table(summary(path, args.since), sessions_summary(path, args.since), sys.stdout)
+            print_table(
+                summary(path, args.since),
+                sessions_summary(path, args.since),
+                sys.stdout,
+                listens_summary(path, args.since),
+            )
     except sqlite3.Error as error:
         print(f"kiosk stats: cannot read {path} as view statistics: {error}", file=sys.stderr)
         return 1

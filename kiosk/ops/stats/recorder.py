@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from kiosk.ops.stats.store import MAX_QUEUE, SKIP_SECONDS, Row, Writer, minute_of
+from kiosk.ops.stats.store import MAX_QUEUE, SKIP_SECONDS, Row, Writer, hour_of, minute_of
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,8 @@ class StatsRecorder:
         # Bounded by slides × modes × languages.
         self._totals: dict[tuple[str, str, str], list[float]] = {}
         self.sessions_recorded = 0
+        self.listens_recorded = 0
+        self.listening_sessions_recorded = 0
         self._writer = Writer(path, self._queue)
         self._writer.thread.start()
 
@@ -98,6 +100,18 @@ class StatsRecorder:
         self._current = seen
         self._started = now
         self._started_minute = minute
+
+    def listened(self, slide_id: str, language: str, mode: str) -> None:
+        """A slide began to be read aloud (never blocks, like `observe`)."""
+        if not self._closed:
+            self.listens_recorded += 1
+            self._put("listens", (hour_of(self._wall()), slide_id, language, mode))
+
+    def listening_session(self, language: str) -> None:
+        """A visitor tapped Listen, starting listening mode."""
+        if not self._closed:
+            self.listening_sessions_recorded += 1
+            self._put("listening_sessions", (hour_of(self._wall()), language))
 
     def flush(self) -> None:
         """Ask the writer to save what is queued now, without waiting for it."""

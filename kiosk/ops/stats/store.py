@@ -50,12 +50,27 @@ TABLES = (
         slides INTEGER NOT NULL,            -- different slides shown while browsing
         languages TEXT NOT NULL             -- e.g. "en,es"
     )""",
+    # Read-aloud: one row per slide read aloud, and one per listening mode a visitor started
+    # with a tap on Listen. To the hour: a reading is a shorter, rarer event than a view,
+    # and minutes would come closer to telling one visitor from another.
+    """CREATE TABLE IF NOT EXISTS listens (
+        hour TEXT NOT NULL,                 -- when the reading started, e.g. 2026-11-24 09
+        slide_id TEXT NOT NULL,
+        language TEXT NOT NULL,
+        mode TEXT NOT NULL                  -- browsing | attract (decks that read in attract)
+    )""",
+    """CREATE TABLE IF NOT EXISTS listening_sessions (
+        hour TEXT NOT NULL,                 -- when the visitor tapped Listen
+        language TEXT NOT NULL
+    )""",
 )
 # Columns named, so a file written by a newer kiosk (more columns) still takes our rows.
 INSERT = {
     "views": "INSERT INTO views (minute, slide_id, mode, language, dwell_seconds, skipped) "
     "VALUES (?, ?, ?, ?, ?, ?)",
     "sessions": "INSERT INTO sessions (minute, seconds, slides, languages) VALUES (?, ?, ?, ?)",
+    "listens": "INSERT INTO listens (hour, slide_id, language, mode) VALUES (?, ?, ?, ?)",
+    "listening_sessions": "INSERT INTO listening_sessions (hour, language) VALUES (?, ?)",
 }
 
 Row = tuple[str, tuple[object, ...]]  # (table, values)
@@ -65,6 +80,11 @@ def default_stats_path(environ: Mapping[str, str] = os.environ) -> Path:
     """`$XDG_STATE_HOME/cvi-kiosk/stats.sqlite3`, or `~/.local/state/cvi-kiosk/...`; next to
     the kiosk's log file."""
     return state_dir(environ) / "stats.sqlite3"
+
+
+def hour_of(moment: datetime) -> str:
+    """The hour a read-aloud row is filed under: rounded down to the hour."""
+    return moment.strftime("%Y-%m-%d %H")
 
 
 def minute_of(moment: datetime) -> str:
@@ -229,6 +249,12 @@ def query(path: Path, sql: str, args: Sequence[object] = ()) -> list[tuple[Any, 
         return connection.execute(sql, args).fetchall()
     finally:
         connection.close()
+
+
+def has_table(path: Path, table: str) -> bool:
+    """Whether the file has `table` (a file an older kiosk wrote may not)."""
+    found = query(path, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,))
+    return bool(found)
 
 
 def since_clause(since: datetime | None) -> tuple[str, tuple[str, ...]]:
