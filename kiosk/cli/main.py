@@ -371,7 +371,8 @@ def _start(
 
     signals = _Signals()
     signals.install()
-    # Only display and fonts: the audio mixer's thread would wake the CPU ~90 times a second.
+    # Only display and fonts: the audio mixer's thread wakes the CPU every buffer, so it is
+    # opened only when narration plays and closed after a quiet minute (kiosk.screen.player).
     try:
         with captured_stderr() as sdl_said:
             pygame.display.init()

@@ -147,6 +147,7 @@ class StatusCollector:
         yield from self._deck(status)
         yield from self._audience(status)
         yield from self._answers(status)
+        yield from self._listening(status)
         yield from self._process(status)
 
     # -- families ------------------------------------------------------------------------
@@ -347,6 +348,37 @@ class StatusCollector:
         for key, count in sorted(counts.items()):
             ratings.add_metric([self.screen, *key], count)
         yield ratings
+
+    def _listening(self, status: Mapping[str, Any]) -> Iterator[Metric]:
+        """Read-aloud: slides read aloud by slide and language, listening modes started."""
+        counters = _mapping(status.get("counters"))
+        listens = self._counters(
+            "kiosk_narration_listens",
+            "Slides read aloud since start (a tap on Listen, listening mode or attract).",
+            ["slide", "language"],
+        )
+        sums: dict[tuple[str, str], float] = {}
+        rows = counters.get("listens")
+        for item in rows if isinstance(rows, list) else []:
+            row = _mapping(item)
+            count = _number(row.get("listens"))
+            if count is None:
+                continue
+            labels = (
+                _token(row.get("slide"), SLIDE_ID, OTHER),
+                _token(row.get("language"), LANGUAGE, OTHER),
+            )
+            if labels not in sums and len(sums) >= MAX_VIEW_ROWS:
+                labels = (OTHER, OTHER)
+            sums[labels] = sums.get(labels, 0.0) + count
+        for labels, count in sorted(sums.items()):
+            listens.add_metric([self.screen, *labels], count)
+        yield listens
+        yield self._counter(
+            "kiosk_listening_sessions",
+            "Listening modes started by a tap on Listen since start.",
+            _number(counters.get("listening_sessions")) or 0.0,
+        )
 
     def _process(self, status: Mapping[str, Any]) -> Iterator[Metric]:
         memory = _number(status.get("memory_bytes"))

@@ -18,7 +18,9 @@ Schema (version 1), all times are Unix seconds:
     counters: {reloads: {result: n}, fallbacks, slides_skipped, larger_text, language_switches,
                sessions, views: [{slide, language, mode, views, seconds}],
                answers: [{question, language, answered, right_first}],
-               ratings: [{topic, language, rating ("helpful"|"somewhat"|"not_helpful"), count}]},
+               ratings: [{topic, language, rating ("helpful"|"somewhat"|"not_helpful"), count}],
+
+               listens: [{slide, language, listens}], listening_sessions},
     schedule: {hours, resting},
     memory_bytes, cpu_seconds
 """

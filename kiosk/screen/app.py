@@ -355,10 +355,16 @@ class KioskApp:
             if narration is None or not player.play(reading.serial, narration, volume):
                 nav.stop_reading()  # no sound here: Listen goes back to unlit
             else:
-                key = (base_id(nav.deck.slides[reading.index].id), reading.language)
+                slide_id = base_id(nav.deck.slides[reading.index].id)
+                key = (slide_id, reading.language)
                 self.listens[key] = self.listens.get(key, 0) + 1
+                if self.stats is not None:
+                    self.stats.listened(slide_id, reading.language, nav.mode.value)
         player.tick()
-        self.listening_sessions = nav.listening_sessions
+        if nav.listening_sessions != self.listening_sessions:
+            if self.stats is not None:
+                self.stats.listening_session(nav.language)
+            self.listening_sessions = nav.listening_sessions
 
     def _poll_watcher(self) -> None:
         watcher = self.watcher
@@ -452,6 +458,11 @@ class KioskApp:
                 "views": self.stats.totals() if self.stats else [],
                 "answers": self.stats.answer_totals() if self.stats else [],
                 "ratings": self.stats.rating_totals() if self.stats else [],
+                "listens": [
+                    {"slide": slide, "language": language, "listens": count}
+                    for (slide, language), count in sorted(self.listens.items())
+                ],
+                "listening_sessions": self.listening_sessions,
             },
             "schedule": {
                 "hours": _describe_hours(deck.schedule),

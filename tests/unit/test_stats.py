@@ -161,6 +161,8 @@ def test_nothing_personal_is_stored(recorder):
     assert objects == [
         ("table", "answers"),  # counts per hour (tests/unit/test_stats_answers.py)
         ("table", "helpfulness"),
+        ("table", "listening_sessions"),
+        ("table", "listens"),
         ("table", "meta"),
         ("table", "sessions"),
         ("index", "sqlite_autoindex_meta_1"),  # meta's primary key
@@ -168,7 +170,7 @@ def test_nothing_personal_is_stored(recorder):
     ]
     columns = {
         name: [row[1] for row in table(rec.path, f"PRAGMA table_info({name})")]
-        for name in ("meta", "views", "sessions")
+        for name in ("meta", "views", "sessions", "listens", "listening_sessions")
     }
     assert columns == {
         "meta": ["key", "value"],
@@ -182,6 +184,8 @@ def test_nothing_personal_is_stored(recorder):
             "utc_offset",
         ],
         "sessions": ["minute", "seconds", "slides", "languages", "utc_offset"],
+        "listens": ["hour", "slide_id", "language", "mode"],
+        "listening_sessions": ["hour", "language"],
     }
     assert table(rec.path, "SELECT * FROM meta") == [("schema", "3")]
 

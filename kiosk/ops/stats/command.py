@@ -15,6 +15,7 @@ from kiosk.ops.stats.report import (
     export_csv,
     export_results_csv,
     helpfulness_summary,
+    listens_summary,
     parse_since,
     print_results,
     print_table,
@@ -45,8 +46,8 @@ def stats_main(argv: Sequence[str] | None = None) -> int:
     """`kiosk stats [--db PATH] [--since YYYY-MM-DD] [--csv FILE|-]`: a table, or CSV."""
     parser = argparse.ArgumentParser(
         prog="kiosk stats",
-        description="Anonymous statistics: views per slide, visitor sessions, answers to the "
-        "questions and 'Was this helpful?' ratings.",
+        description="Anonymous statistics: views per slide, visitor sessions, slides read "
+        "aloud, answers to the questions and 'Was this helpful?' ratings.",
     )
     parser.add_argument(
         "--db", type=Path, default=None, help="statistics file (default: the state directory)"
@@ -108,7 +109,12 @@ def stats_main(argv: Sequence[str] | None = None) -> int:
                 count = export_csv(path, out, args.since, screen=screen)
             print(f"wrote {count} views to {args.csv}")
         else:
-            print_table(summary(path, args.since), sessions_summary(path, args.since), sys.stdout)
+            print_table(
+                summary(path, args.since),
+                sessions_summary(path, args.since),
+                sys.stdout,
+                listens_summary(path, args.since),
+            )
             print_results(
                 answers_summary(path, args.since), helpfulness_summary(path, args.since), sys.stdout
             )

@@ -78,6 +78,8 @@ class StatsRecorder:
         # rating) -> count. Bounded by the deck's questions and topics × languages.
         self._answers: dict[tuple[str, str], list[int]] = {}
         self._ratings: dict[tuple[str, str, str], int] = {}
+        self.listens_recorded = 0
+        self.listening_sessions_recorded = 0
         self._writer = Writer(path, self._queue)
         self._writer.thread.start()
 
@@ -152,6 +154,18 @@ class StatsRecorder:
         self._started = now
         self._started_minute = minute
         self._started_offset = offset
+
+    def listened(self, slide_id: str, language: str, mode: str) -> None:
+        """A slide began to be read aloud (never blocks, like `observe`)."""
+        if not self._closed:
+            self.listens_recorded += 1
+            self._put("listens", (hour_of(self._wall()), slide_id, language, mode))
+
+    def listening_session(self, language: str) -> None:
+        """A visitor tapped Listen, starting listening mode."""
+        if not self._closed:
+            self.listening_sessions_recorded += 1
+            self._put("listening_sessions", (hour_of(self._wall()), language))
 
     def flush(self) -> None:
         """Ask the writer to save what is queued now, without waiting for it."""

@@ -23,6 +23,7 @@ from kiosk.ops.stats.store import (
     SKIP_SECONDS,
     has_column,
     has_table,
+    hour_of,
     query,
     since_clause,
     since_hour_clause,
@@ -198,6 +199,40 @@ def export_results_csv(
     return len(rows)
 
 
+@dataclass(frozen=True)
+class ListenSummary:
+    """Read-aloud: slides read aloud per slide and language, and listening modes started."""
+
+    listens: dict[tuple[str, str], int]  # (slide id, language) -> readings, sorted by slide
+    sessions: int  # listening modes started by a tap on Listen
+    sessions_by_language: dict[str, int]
+
+
+def listens_summary(path: Path, since: datetime | None = None) -> ListenSummary:
+    """Readings and listening sessions from `since` on; empty for a file an older kiosk
+    wrote (it has no such tables, and reports never change the file)."""
+    where, args = ("WHERE hour >= ?", (hour_of(since),)) if since else ("", ())
+    listens: dict[tuple[str, str], int] = {}
+    by_language: dict[str, int] = {}
+    if has_table(path, "listens"):
+        rows = query(
+            path,
+            f"SELECT slide_id, language, COUNT(*) FROM listens {where} "
+            "GROUP BY slide_id, language ORDER BY slide_id, language",
+            args,
+        )
+        listens = {(slide, language): count for slide, language, count in rows}
+    if has_table(path, "listening_sessions"):
+        rows = query(
+            path,
+            f"SELECT language, COUNT(*) FROM listening_sessions {where} "
+            "GROUP BY language ORDER BY language",
+            args,
+        )
+        by_language = {language: count for language, count in rows}
+    return ListenSummary(listens, sum(by_language.values()), by_language)
+
+
 CSV_COLUMNS = ("minute", "slide_id", "mode", "language", "dwell_seconds", "utc_offset")
 
 
@@ -251,7 +286,12 @@ def _seconds(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}"
 
 
-def print_table(slides: Sequence[SlideSummary], sessions: SessionSummary, out: TextIO) -> None:
+def print_table(
+    slides: Sequence[SlideSummary],
+    sessions: SessionSummary,
+    out: TextIO,
+    listens: ListenSummary | None = None,
+) -> None:
     """The plain-text report `kiosk stats` prints."""
     header = ("slide id", "attract views", "browsing views", "median dwell s", "languages")
     cells = [
@@ -279,6 +319,8 @@ def print_table(slides: Sequence[SlideSummary], sessions: SessionSummary, out: T
             f"median {sessions.median_slides:g} slides per session"
         )
     print(f"\n{line}", file=out)
+    if listens is not None and (listens.listens or listens.sessions):
+        print_listens(listens, out)
 
 
 def _percent(part: int, whole: int) -> str:
@@ -309,3 +351,25 @@ def print_results(
             f"  {t.topic.ljust(width)}  {t.helpful:>5} / {t.somewhat:>5} / {t.not_helpful:>5}",
             file=out,
         )
+
+
+def print_listens(listens: ListenSummary, out: TextIO) -> None:
+    """Read-aloud, after the views: readings per slide and language, listening sessions
+    (`kiosk stats` leaves it out for a period in which nothing was read aloud)."""
+    languages = sorted({language for _slide, language in listens.listens})
+    print("\nread aloud (Listen):", file=out)
+    if listens.listens:
+        slides = sorted({slide for slide, _language in listens.listens})
+        header = ("slide id", *languages)
+        cells = [
+            (slide, *(str(listens.listens.get((slide, lang), 0)) for lang in languages))
+            for slide in slides
+        ]
+        widths = [max(len(row[i]) for row in [header, *cells]) for i in range(len(header))]
+        for row in [header, *cells]:
+            first = row[0].ljust(widths[0])
+            numbers = (row[i].rjust(widths[i]) for i in range(1, len(row)))
+            print("  ".join([first, *numbers]).rstrip(), file=out)
+    shares = ", ".join(f"{lang} {n}" for lang, n in listens.sessions_by_language.items())
+    line = f"listening sessions: {listens.sessions}"
+    print(f"{line} ({shares})" if shares else line, file=out)

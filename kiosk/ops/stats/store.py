@@ -85,6 +85,19 @@ TABLES = (
         count INTEGER NOT NULL,
         PRIMARY KEY (hour, topic, language, rating)
     ) WITHOUT ROWID""",
+    # Read-aloud: one row per slide read aloud, and one per listening mode a visitor started
+    # with a tap on Listen. To the hour: a reading is a shorter, rarer event than a view,
+    # and minutes would come closer to telling one visitor from another.
+    """CREATE TABLE IF NOT EXISTS listens (
+        hour TEXT NOT NULL,                 -- when the reading started, e.g. 2026-11-24 09
+        slide_id TEXT NOT NULL,
+        language TEXT NOT NULL,
+        mode TEXT NOT NULL                  -- browsing | attract (decks that read in attract)
+    )""",
+    """CREATE TABLE IF NOT EXISTS listening_sessions (
+        hour TEXT NOT NULL,                 -- when the visitor tapped Listen
+        language TEXT NOT NULL
+    )""",
 )
 # Columns named, so a file written by a newer kiosk (more columns) still takes our rows.
 INSERT = {
@@ -100,6 +113,8 @@ INSERT = {
     "helpfulness": "INSERT INTO helpfulness (hour, topic, language, rating, count) "
     "VALUES (?, ?, ?, ?, ?) ON CONFLICT (hour, topic, language, rating) DO UPDATE SET "
     "count = count + excluded.count",
+    "listens": "INSERT INTO listens (hour, slide_id, language, mode) VALUES (?, ?, ?, ?)",
+    "listening_sessions": "INSERT INTO listening_sessions (hour, language) VALUES (?, ?)",
 }
 
 Row = tuple[str, tuple[object, ...]]  # (table, values)
@@ -132,7 +147,8 @@ IN_TIME_ORDER = "ORDER BY datetime(minute || COALESCE(utc_offset, '')), minute, 
 
 
 def hour_of(moment: datetime) -> str:
-    """The hour answers and ratings are counted under: nothing finer is kept for them."""
+    """The hour answers, ratings and readings aloud are counted under: nothing finer is kept
+    for them."""
     return moment.strftime("%Y-%m-%d %H")
 
 
