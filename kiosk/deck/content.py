@@ -47,6 +47,7 @@ from kiosk.deck.model import (
     NarrationSettings,
     Origin,
     RestStyle,
+    Review,
     Schedule,
     Slide,
     SlideKind,
@@ -57,6 +58,7 @@ from kiosk.deck.model import (
     Transition,
     TransitionStyle,
 )
+from kiosk.deck.review import with_review_on_sources
 from kiosk.deck.unitext import normalise, text_problem
 from kiosk.deck.yamlnodes import BOOL, FLOAT, INT, STR, NotYAMLError, describe, parse
 
@@ -65,6 +67,7 @@ SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 LANGUAGE_CODE = re.compile(r"[a-z]{2}")
 COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 CLOCK_TIME = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 WEB_ADDRESS = re.compile(r"https://[^\s]{4,300}")
 
 # Which fields each kind of slide needs and which it may have. A slide field named in none
@@ -635,6 +638,20 @@ def _clock_time(node: Node, path: str, file: _File) -> dt.time | None:
     return dt.time(int(match[1]), int(match[2]))
 
 
+def _iso_date(node: Node, path: str, file: _File) -> str | None:
+    """A date written YYYY-MM-DD (quoted or not: YAML reads an unquoted one as a timestamp)."""
+    text = node.value.strip() if isinstance(node, ScalarNode) else ""
+    if not ISO_DATE.fullmatch(text):
+        got = f"'{text}'" if isinstance(node, ScalarNode) else describe(node)
+        file.error(node, path, f"expected a date like 2027-03-01 (year-month-day), got {got}")
+        return None
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        file.error(node, path, f"{text} is not a date on the calendar")
+        return None
+
+
 def _days(node: Node, path: str, file: _File) -> frozenset[int] | None:
     names = [d.value for d in node.value] if isinstance(node, SequenceNode) else None
     if not names or any(not isinstance(n, str) or n not in DAY_NAMES for n in names):
@@ -751,6 +768,16 @@ def _open_before_close(found: _Found, file: _File) -> None:
         )
 
 
+def _due_after_date(found: _Found, file: _File) -> None:
+    done, due = found.values.get("date"), found.values.get("due")
+    if done is not None and due is not None and due <= done:
+        file.error(
+            found.keys["due"][1],
+            found.where("due"),
+            "the next review must be due after the review's date",
+        )
+
+
 def _take_home_urls(found: _Found, file: _File) -> None:
     if "take_home_urls" in found.values:
         found.values["take_home_url"] = found.values["take_home_urls"][file.ctx.languages[0]]
@@ -793,10 +820,21 @@ SLIDE = Table(
     ),
     _slide,
 )
+# A clinician's review for this clinic (docs/deck-format.md#clinical-review).
+REVIEW = Table(
+    (
+        Field("by", _plain_text, required=True),
+        Field("date", _iso_date, required=True),
+        Field("due", _iso_date, required=True),
+        Rule(_due_after_date),
+    ),
+    Review,
+)
 SECTION_FILE = Table(
     (
         Field("section", _text, required=True, hint=" (the topic-menu entry)", first=True),
         Rule(_file_section),
+        Field("review", Nested(REVIEW)),  # this topic's own review, besides the deck's
         Field("slides", ListOf(SLIDE, "slides"), required=True),
     )
 )
@@ -853,6 +891,7 @@ DECK = Table(
         Rule(_take_home_urls),
         Field("system_font", _flag),
         Field("narration", Nested(NARRATION)),
+        Field("review", Nested(REVIEW)),
     ),
     Deck,
 )
@@ -934,6 +973,7 @@ def load_deck(
         file = _File(shown(path), ctx)
         node = _read(path, file)
         found = _walk_table(node, "", SECTION_FILE, file) if node is not None else None
+        topic_review = found.values.get("review") if found is not None else None
         for n, slide in enumerate(found.values.get("slides", ()) if found is not None else ()):
             if slide is None:
                 continue
@@ -948,7 +988,8 @@ def load_deck(
                 )
                 continue
             seen[slide.id] = slide.origin
-            slides.append(slide)
+            reviewed = topic_review is not None
+            slides.append(dataclasses.replace(slide, review=topic_review) if reviewed else slide)
     slides = _check_questions(slides, ctx)
     if not slides and not ctx.errors:
         deck_file.error(None, "(folder)", "the deck has no slides")
@@ -958,7 +999,8 @@ def load_deck(
     if ctx.errors:
         raise DeckError(ctx.errors, system_font=bool(settings.get("system_font")))
     settings = {**settings, "languages": ctx.languages}
-    return Deck(slides=tuple(slides), root=deck_dir.resolve(), **settings)
+    shown_slides = with_review_on_sources(slides, settings.get("review"), ctx.languages)
+    return Deck(slides=shown_slides, root=deck_dir.resolve(), **settings)
 
 
 __all__ = ["LANGUAGE_NAMES", "ContentError", "DeckError", "load_deck"]
