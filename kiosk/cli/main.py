@@ -249,6 +249,12 @@ def _validate(folder: Path, sizes: Sequence[tuple[int, int]]) -> int:
         print(f"note: {line}", file=sys.stderr)
     for line in notes.stale:
         print(f"warning: {line}", file=sys.stderr)
+    import datetime as dt
+
+    from kiosk.deck.review import review_warnings
+
+    for line in review_warnings(deck, dt.date.today()):
+        print(f"warning: {line}", file=sys.stderr)
     from kiosk.ops.pin import no_pin_warning
 
     warning = no_pin_warning()

@@ -47,6 +47,7 @@ from kiosk.deck.model import (
     NarrationSettings,
     Origin,
     RestStyle,
+    Review,
     Schedule,
     Slide,
     SlideKind,
@@ -59,6 +60,7 @@ from kiosk.deck.model import (
     Urgency,
 )
 from kiosk.deck.placeholders import placeholder_problem
+from kiosk.deck.review import with_review_on_sources
 from kiosk.deck.unitext import normalise, text_problem
 from kiosk.deck.yamlnodes import BOOL, FLOAT, INT, STR, NotYAMLError, describe, parse
 
@@ -67,6 +69,7 @@ SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 LANGUAGE_CODE = re.compile(r"[a-z]{2}")
 COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 CLOCK_TIME = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 WEB_ADDRESS = re.compile(r"https://[^\s]{4,300}")
 # An emergency number as dialled: digits, maybe grouped by single spaces or dashes (112, 999,
 # 000, "1 800 222 1222"); short enough to show in large digits on a band.
@@ -660,6 +663,20 @@ def _clock_time(node: Node, path: str, file: _File) -> dt.time | None:
     return dt.time(int(match[1]), int(match[2]))
 
 
+def _iso_date(node: Node, path: str, file: _File) -> str | None:
+    """A date written YYYY-MM-DD (quoted or not: YAML reads an unquoted one as a timestamp)."""
+    text = node.value.strip() if isinstance(node, ScalarNode) else ""
+    if not ISO_DATE.fullmatch(text):
+        got = f"'{text}'" if isinstance(node, ScalarNode) else describe(node)
+        file.error(node, path, f"expected a date like 2027-03-01 (year-month-day), got {got}")
+        return None
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        file.error(node, path, f"{text} is not a date on the calendar")
+        return None
+
+
 def _days(node: Node, path: str, file: _File) -> frozenset[int] | None:
     names = [d.value for d in node.value] if isinstance(node, SequenceNode) else None
     if not names or any(not isinstance(n, str) or n not in DAY_NAMES for n in names):
@@ -776,6 +793,16 @@ def _open_before_close(found: _Found, file: _File) -> None:
         )
 
 
+def _due_after_date(found: _Found, file: _File) -> None:
+    done, due = found.values.get("date"), found.values.get("due")
+    if done is not None and due is not None and due <= done:
+        file.error(
+            found.keys["due"][1],
+            found.where("due"),
+            "the next review must be due after the review's date",
+        )
+
+
 def _take_home_urls(found: _Found, file: _File) -> None:
     if "take_home_urls" in found.values:
         found.values["take_home_url"] = found.values["take_home_urls"][file.ctx.languages[0]]
@@ -819,10 +846,21 @@ SLIDE = Table(
     ),
     _slide,
 )
+# A clinician's review for this clinic (docs/deck-format.md#clinical-review).
+REVIEW = Table(
+    (
+        Field("by", _plain_text, required=True),
+        Field("date", _iso_date, required=True),
+        Field("due", _iso_date, required=True),
+        Rule(_due_after_date),
+    ),
+    Review,
+)
 SECTION_FILE = Table(
     (
         Field("section", _text, required=True, hint=" (the topic-menu entry)", first=True),
         Rule(_file_section),
+        Field("review", Nested(REVIEW)),  # this topic's own review, besides the deck's
         Field("slides", ListOf(SLIDE, "slides"), required=True),
     )
 )
@@ -880,6 +918,7 @@ DECK = Table(
         Field("system_font", _flag),
         Field("narration", Nested(NARRATION)),
         Field("emergency_number", _emergency_number),
+        Field("review", Nested(REVIEW)),
     ),
     Deck,
 )
@@ -961,6 +1000,7 @@ def load_deck(
         file = _File(shown(path), ctx)
         node = _read(path, file)
         found = _walk_table(node, "", SECTION_FILE, file) if node is not None else None
+        topic_review = found.values.get("review") if found is not None else None
         for n, slide in enumerate(found.values.get("slides", ()) if found is not None else ()):
             if slide is None:
                 continue
@@ -975,7 +1015,8 @@ def load_deck(
                 )
                 continue
             seen[slide.id] = slide.origin
-            slides.append(slide)
+            reviewed = topic_review is not None
+            slides.append(dataclasses.replace(slide, review=topic_review) if reviewed else slide)
     slides = _check_questions(slides, ctx)
     if not slides and not ctx.errors:
         deck_file.error(None, "(folder)", "the deck has no slides")
@@ -991,7 +1032,8 @@ def load_deck(
         slides = [
             dataclasses.replace(s, emergency_number=number) if s.urgency else s for s in slides
         ]
-    return Deck(slides=tuple(slides), root=deck_dir.resolve(), **settings)
+    shown_slides = with_review_on_sources(slides, settings.get("review"), ctx.languages)
+    return Deck(slides=shown_slides, root=deck_dir.resolve(), **settings)
 
 
 __all__ = ["LANGUAGE_NAMES", "ContentError", "DeckError", "load_deck"]

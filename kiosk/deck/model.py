@@ -12,7 +12,7 @@ from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
 
-from kiosk.deck.pace import Pace, reading_seconds
+from kiosk.deck import pace as reading_pace
 
 RGB = tuple[int, int, int]
 
@@ -99,6 +99,17 @@ class Answer:
 
 
 @dataclass(frozen=True)
+class Review:
+    """A clinician's review of the deck (or of one topic) for this clinic: who, when, and
+    when it is due again. Dates are ISO text ("2027-03-01"), checked when the deck is read;
+    `kiosk.deck.review` reads them as dates."""
+
+    by: str
+    date: str
+    due: str
+
+
+@dataclass(frozen=True)
 class Slide:
     id: str
     kind: SlideKind
@@ -111,6 +122,7 @@ class Slide:
     image: Path | None = None  # absolute, already checked to lie inside the deck folder
     duration: float | None = None  # seconds in attract mode; None means the deck default
     take_home: bool = False  # show the "scan to take this home" QR code
+    review: Review | None = None  # the topic's own clinical review (its section file)
     image_origin: Origin | None = None  # where `image:` was written, for error messages
     # (language, audio file) pairs, absolute paths checked like `image`; see `Narration`.
     narration: tuple[tuple[str, Path], ...] = ()
@@ -310,6 +322,7 @@ class Deck:
     narration: NarrationSettings = field(default_factory=NarrationSettings)
     # What visitors are told to call in an emergency: the standing line and urgency bands.
     emergency_number: str = DEFAULT_EMERGENCY_NUMBER
+    review: Review | None = None  # the clinic's clinical review of the deck (deck.yaml)
 
     @property
     def default_language(self) -> str:
@@ -332,8 +345,8 @@ class Deck:
         slide = self.slides[index]
         if slide.duration is not None:
             return slide.duration
-        pace = Pace(minimum_seconds=self.slide_duration)
-        return reading_seconds(slide, language or self.default_language, pace)
+        pace = reading_pace.Pace(minimum_seconds=self.slide_duration)
+        return reading_pace.reading_seconds(slide, language or self.default_language, pace)
 
     def take_home_url_for(self, language: str) -> str:
         """What the take-home QR code opens for a visitor reading in `language`."""

@@ -18,12 +18,16 @@ INT = "tag:yaml.org,2002:int"
 FLOAT = "tag:yaml.org,2002:float"
 BOOL = "tag:yaml.org,2002:bool"
 NULL = "tag:yaml.org,2002:null"
+# An unquoted 2027-01-15 (a review date): nodes are only composed, never constructed, so the
+# field reading it (kiosk.deck.content._iso_date) decides what it means.
+TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _STANDARD_TAGS = {
     STR,
     INT,
     FLOAT,
     BOOL,
     NULL,
+    TIMESTAMP,
     "tag:yaml.org,2002:map",
     "tag:yaml.org,2002:seq",
 }

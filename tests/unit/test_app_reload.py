@@ -71,7 +71,7 @@ def test_broken_edit_keeps_the_old_deck_on_screen(kiosk):
     app.run(max_steps=int(15 / 0.03))  # past settle and grace
     assert app.deck is before
     assert app.watcher is not None and any(
-        "50-symptoms.yaml" in p and "slides[3]" in p for p in app.watcher.problems
+        "50-symptoms.yaml" in p and "slides[4]" in p for p in app.watcher.problems
     )
     assert min(frames) > 0.01  # something was on screen in every frame
 

@@ -615,7 +615,13 @@ def test_the_app_records_what_is_on_screen(tmp_path):
 
     pygame.display.init()
     display = pygame.display.set_mode((640, 400))
-    deck = load_deck(Path(__file__).resolve().parents[2] / "slides")
+    import dataclasses
+
+    bundled = load_deck(Path(__file__).resolve().parents[2] / "slides")
+    # 12 s a slide (not each slide's reading time), so 18 s of attract shows two slides.
+    deck = dataclasses.replace(
+        bundled, slides=tuple(dataclasses.replace(s, duration=12.0) for s in bundled.slides)
+    )
     rec, clock = make_recorder(tmp_path / "s.sqlite3")
     app = KioskApp(
         deck,
