@@ -194,3 +194,31 @@ def test_moving_aside_twice_in_a_second_keeps_both(tmp_path, caplog):
     kept = sorted(p.read_text() for p in tmp_path.glob("x.json.damaged-*"))
     assert kept == ["one", "two"]
     assert json.dumps(caplog.text).count("x.json was damaged (a test)") == 2
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        b'{"id": "v", "created": "x", "who": "x", "deck_hash": "x", "slide_count": 1e999}',
+        b"[" * 50_000,
+        "fifo",
+        "loop",
+    ],
+)
+def test_a_hostile_version_record_is_unreadable_not_a_crash(tmp_path, record, caplog):
+    from kiosk.decks.store import list_versions, read_version
+
+    version = tmp_path / "versions" / "v"
+    version.mkdir(parents=True)
+    path = version / "published.json"
+    if record == "fifo":
+        os.mkfifo(path)
+    elif record == "loop":
+        path.symlink_to(path.name)
+    else:
+        assert isinstance(record, bytes)
+        path.write_bytes(record)
+    with pytest.raises(ValueError, match="cannot read the version record"):
+        within(2, lambda: read_version(version))
+    assert within(2, lambda: list_versions(tmp_path)) == []
+    assert "cannot read the version record" in caplog.text
