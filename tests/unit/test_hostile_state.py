@@ -222,3 +222,39 @@ def test_a_hostile_version_record_is_unreadable_not_a_crash(tmp_path, record, ca
         within(2, lambda: read_version(version))
     assert within(2, lambda: list_versions(tmp_path)) == []
     assert "cannot read the version record" in caplog.text
+
+
+def test_a_version_that_loops_is_refused_without_starting_the_loader(tmp_path):
+    home = tmp_path / "home"
+    good = publish(home, "a")
+    shown = make_deck(3)
+    point(home, "versions/a")
+    started: list[Path] = []
+
+    def start(folder: Path) -> object:
+        started.append(folder)
+        raise AssertionError("no loader for a folder that loops")
+
+    clock = FakeClock(0.0)
+    follower = CurrentFollower(
+        home,
+        shown,
+        clock=clock,
+        load=fake_load({str(good): shown}),
+        start=start,  # type: ignore[arg-type]
+    )
+    (home / "versions" / "b").symlink_to("b")
+    point(home, "versions/b")
+    clock.advance(2.0)
+    assert follower.poll() is None and started == []
+    assert "the published version cannot be followed" in follower.problems[0]
+
+
+def test_the_loader_child_refuses_a_folder_that_loops_with_a_sentence(tmp_path):
+    from kiosk.loader.child import _child
+    from kiosk.loader.protocol import LoadRequest
+
+    (tmp_path / "slides").symlink_to("slides")
+    kind, value = _child(LoadRequest(tmp_path / "slides", ()), lambda _: None)
+    assert kind == "problems" and isinstance(value, list)
+    assert "the deck folder cannot be followed" in value[0]
