@@ -19,6 +19,7 @@ from __future__ import annotations
 import binascii
 import io
 import itertools
+import math
 import os
 import re
 import struct
@@ -277,10 +278,15 @@ def parse_timings(raw: bytes, seconds: float) -> Timings:
     rise and lie within the sound; BadAudioError says what is wrong."""
     import json
 
+    def refuse(constant: str) -> float:
+        raise BadAudioError(f"holds {constant}, which is not a time")
+
     try:
-        data = json.loads(raw)
+        data = json.loads(raw, parse_constant=refuse)
     except (ValueError, UnicodeDecodeError) as error:
         raise BadAudioError(f"is not JSON ({error})") from None
+    except RecursionError:  # [[[[...]]]] under the size limit: refused, not a crash
+        raise BadAudioError("is nested too deeply to be a timings file") from None
     if not isinstance(data, dict):
         raise BadAudioError("must be a JSON object with a list of sentence starts")
     starts = data.get("starts")
@@ -289,6 +295,8 @@ def parse_timings(raw: bytes, seconds: float) -> Timings:
     if not all(isinstance(t, int | float) and not isinstance(t, bool) for t in starts):
         raise BadAudioError("'starts' must hold numbers of seconds")
     times = tuple(float(t) for t in starts)
+    if not all(math.isfinite(t) for t in times):  # 1e999 reads as infinity
+        raise BadAudioError("'starts' must hold finite numbers of seconds")
     if any(b <= a for a, b in itertools.pairwise(times)) or times[0] < 0:
         raise BadAudioError("'starts' must rise from 0 or more")
     if times[-1] >= seconds:

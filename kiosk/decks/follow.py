@@ -19,6 +19,7 @@ from kiosk.deck.model import Deck
 from kiosk.decks.reload import PendingLoad, judge, load_and_judge
 from kiosk.decks.startup import resolved
 from kiosk.decks.store import CURRENT
+from kiosk.statefile import check_folder
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +116,12 @@ class CurrentFollower:
             return self._finish_job(target)
         if target == self._handled:
             return None
-        folder = resolved(self._home / target) / "slides"
+        link = self._home / target
+        problem = check_folder(link)
+        if problem is not None:  # a loop or nothing there: no loader is started for it
+            self._handled = target
+            return self._conclude(target, [f"{link}: the published version {problem}"])
+        folder = resolved(link) / "slides"
         if self._start is not None:
             self._job = self._start(folder)
             self._job_target = target

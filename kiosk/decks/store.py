@@ -28,6 +28,7 @@ from pathlib import Path
 
 from kiosk import paths
 from kiosk.atomic import fsync_dir, remove_tree, replace_symlink, write_all
+from kiosk.statefile import DamagedStateError, read_state_file
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ HISTORY = "history.jsonl"
 RECORD = "published.json"
 KEEP_VERSIONS = 20
 LOCK_WAIT_SECONDS = 120.0
+MAX_RECORD_BYTES = 64 * 1024  # published.json is a few hundred bytes
 
 
 class PublishError(Exception):
@@ -93,9 +95,13 @@ def deck_folder(version: PublishedVersion) -> Path:
 
 
 def read_version(path: Path) -> PublishedVersion:
-    """The version stored in `path` (a `versions/<id>` folder). Raises ValueError if unreadable."""
+    """The version stored in `path` (a `versions/<id>` folder). Raises ValueError if unreadable.
+    Read as hostile input: a pipe or link in its place, or numbers like 1e999, are unreadable."""
     try:
-        data = json.loads((path / RECORD).read_text(encoding="utf-8"))
+        raw = read_state_file(path / RECORD, limit=MAX_RECORD_BYTES)
+        if raw is None:
+            raise ValueError("it is missing")
+        data = json.loads(raw.decode("utf-8"))
         return PublishedVersion(
             id=str(data["id"]),
             created=str(data["created"]),
@@ -107,7 +113,15 @@ def read_version(path: Path) -> PublishedVersion:
             path=path,
             sequence=int(data.get("sequence", 0)),
         )
-    except (OSError, ValueError, KeyError, TypeError) as error:
+    except (
+        OSError,
+        ValueError,
+        KeyError,
+        TypeError,
+        OverflowError,
+        RecursionError,
+        DamagedStateError,
+    ) as error:
         raise ValueError(f"{path / RECORD}: cannot read the version record: {error}") from None
 
 
@@ -153,12 +167,15 @@ def current_id(home: Path) -> str | None:
 def history(home: Path) -> list[dict[str, object]]:
     """What was published or rolled back, oldest first (unreadable lines are skipped)."""
     try:
-        lines = (Path(home) / HISTORY).read_text(encoding="utf-8").splitlines()
-    except OSError:
+        raw = read_state_file(Path(home) / HISTORY, limit=64 * 1024 * 1024)
+        lines = (raw or b"").decode("utf-8", errors="replace").splitlines()
+    except (OSError, DamagedStateError) as error:
+        if not isinstance(error, FileNotFoundError):
+            log.warning("%s cannot be read: %s", Path(home) / HISTORY, error)
         return []
     entries = []
     for line in lines:
-        with contextlib.suppress(ValueError):
+        with contextlib.suppress(ValueError, RecursionError):
             value = json.loads(line)
             if isinstance(value, dict):
                 entries.append(value)

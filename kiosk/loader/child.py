@@ -38,9 +38,14 @@ def _child(request: LoadRequest, report: Callable[[str], None]) -> tuple[str, De
     from kiosk.deck.files import FileRefusedError, read_deck_file
     from kiosk.deck.images import BadImageError, decode
     from kiosk.deck.model import DeckAssets, Pixels
+    from kiosk.statefile import check_folder
 
     limits = request.limits
     folder = request.folder
+    # A link that loops (`current -> current`) is a refused deck, not a stopped loader.
+    problem = check_folder(folder)
+    if problem is not None:
+        return "problems", [f"{folder}: the deck folder {problem}"]
     roots = [folder, folder.parent / "assets"]
     base = folder.resolve().parent
 

@@ -148,6 +148,12 @@ def test_timings():
         (b'{"starts": [1, 0.5]}', "rise"),
         (b'{"starts": [0, 3]}', "after the sound ends"),
         (b'{"starts": [0], "text_sha256": "abc"}', "64 hexadecimal"),
+        # Found by the issue 24 round: NaN passed every comparison, and nesting under the
+        # size limit stopped the loader child with a RecursionError instead of a sentence.
+        (b'{"starts": [0, NaN]}', "NaN, which is not a time"),
+        (b'{"starts": [0, Infinity]}', "Infinity, which is not a time"),
+        (b'{"starts": [0, 1e999]}', "finite numbers"),
+        (b'{"starts": ' + b"[" * 30000 + b"]" * 30000 + b"}", "nested too deeply"),
     ]:
         with pytest.raises(BadAudioError, match=message):
             parse_timings(raw, 2.0)

@@ -194,3 +194,67 @@ def test_moving_aside_twice_in_a_second_keeps_both(tmp_path, caplog):
     kept = sorted(p.read_text() for p in tmp_path.glob("x.json.damaged-*"))
     assert kept == ["one", "two"]
     assert json.dumps(caplog.text).count("x.json was damaged (a test)") == 2
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        b'{"id": "v", "created": "x", "who": "x", "deck_hash": "x", "slide_count": 1e999}',
+        b"[" * 50_000,
+        "fifo",
+        "loop",
+    ],
+)
+def test_a_hostile_version_record_is_unreadable_not_a_crash(tmp_path, record, caplog):
+    from kiosk.decks.store import list_versions, read_version
+
+    version = tmp_path / "versions" / "v"
+    version.mkdir(parents=True)
+    path = version / "published.json"
+    if record == "fifo":
+        os.mkfifo(path)
+    elif record == "loop":
+        path.symlink_to(path.name)
+    else:
+        assert isinstance(record, bytes)
+        path.write_bytes(record)
+    with pytest.raises(ValueError, match="cannot read the version record"):
+        within(2, lambda: read_version(version))
+    assert within(2, lambda: list_versions(tmp_path)) == []
+    assert "cannot read the version record" in caplog.text
+
+
+def test_a_version_that_loops_is_refused_without_starting_the_loader(tmp_path):
+    home = tmp_path / "home"
+    good = publish(home, "a")
+    shown = make_deck(3)
+    point(home, "versions/a")
+    started: list[Path] = []
+
+    def start(folder: Path) -> object:
+        started.append(folder)
+        raise AssertionError("no loader for a folder that loops")
+
+    clock = FakeClock(0.0)
+    follower = CurrentFollower(
+        home,
+        shown,
+        clock=clock,
+        load=fake_load({str(good): shown}),
+        start=start,  # type: ignore[arg-type]
+    )
+    (home / "versions" / "b").symlink_to("b")
+    point(home, "versions/b")
+    clock.advance(2.0)
+    assert follower.poll() is None and started == []
+    assert "the published version cannot be followed" in follower.problems[0]
+
+
+def test_the_loader_child_refuses_a_folder_that_loops_with_a_sentence(tmp_path):
+    from kiosk.loader.child import _child
+    from kiosk.loader.protocol import LoadRequest
+
+    (tmp_path / "slides").symlink_to("slides")
+    kind, value = _child(LoadRequest(tmp_path / "slides", ()), lambda _: None)
+    assert kind == "problems" and isinstance(value, list)
+    assert "the deck folder cannot be followed" in value[0]
