@@ -369,3 +369,16 @@ def test_a_refusal_is_shown_as_an_error_not_in_the_green_done_box(client):
     page = client.get(answer.headers["location"]).text
     assert re.search(r'<p class="error" role="alert">Not added: a slide id is', page)
     assert 'class="flash"' not in page
+
+
+# -- sessions: the Status page's own refresh is not activity ----------------------------------
+
+
+def test_the_status_pages_auto_refresh_does_not_keep_a_session_alive(client, clock):
+    assert 'content="10; url=/?auto=1"' in client.get("/").text
+    for _ in range(4):  # 4 × 8 min of the page refreshing itself, nobody touching it
+        clock.now += 8 * 60
+        answer = client.get("/?auto=1")
+        if answer.status_code != 200:
+            break
+    assert answer.status_code == 303 and answer.headers["location"] == "/login"
