@@ -124,7 +124,9 @@ class SessionStore:
         self.sessions[token] = session
         return token, session
 
-    def get(self, token: str | None) -> Session | None:
+    def get(self, token: str | None, *, activity: bool = True) -> Session | None:
+        """The live session for `token`; `activity=False` (a page refreshing itself) does
+        not keep it alive: only what a person does counts."""
         if not token:
             return None
         now = self.clock()
@@ -134,7 +136,8 @@ class SessionStore:
         if now - session.seen > IDLE_SECONDS or now - session.created > MAX_SESSION_SECONDS:
             del self.sessions[token]
             return None
-        session.seen = now
+        if activity:
+            session.seen = now
         return session
 
     def end(self, token: str | None) -> None:

@@ -113,6 +113,11 @@ def console_main(argv: Sequence[str] | None = None) -> int:
         cache_dir=default_cache(),
         audit_path=state_dir() / "console-audit.jsonl",
         pin_path=config_dir() / "staff-pin",
+        sync_timer=config_dir().parent
+        / "systemd"
+        / "user"
+        / "timers.target.wants"
+        / "cvi-kiosk-sync.timer",
     )
     if not ipaddress.ip_address(host).is_loopback:
         log.warning("the console listens on %s:%d: anyone on that network can reach it", host, port)

@@ -7,6 +7,7 @@ Everything the console does to decks goes through here, so the publishing module
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -26,10 +27,14 @@ from kiosk.loader import check
 __all__ = [
     "DeckHome",
     "PublishError",
+    "Stale",
     "VersionInfo",
     "validation_problems",
 ]
 
+# deploy/cvi-kiosk-sync.service publishes as this: a home it publishes into has git as its
+# one editing source, and the console must not edit it (the next timer run would undo it).
+SYNC_WHO = "git-sync"
 SECTION_FILE = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]{0,60}\.yaml")
 VERSION_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,80}")
 
@@ -67,6 +72,28 @@ def _info(version: PublishedVersion) -> VersionInfo:
         slides=version.slide_count,
         folder=store.deck_folder(version),
     )
+
+
+@dataclass(frozen=True)
+class Stale:
+    """The draft was made from a version that is no longer live: publishing it as it is
+    would silently put back what the live version changed since."""
+
+    base: str  # the version the draft was made from ("" for the bundled deck)
+    live: VersionInfo
+    changed: tuple[str, ...]  # files (slides/..., assets/...) the live version changed since
+    conflicts: tuple[str, ...]  # of those, the ones the draft changed too
+
+
+def _files(root: Path) -> dict[str, str]:
+    """`slides/...` and `assets/...` below `root` -> a fingerprint of their bytes."""
+    found = {}
+    for part in ("slides", "assets"):
+        for path in sorted((root / part).rglob("*")):
+            if path.is_file() and not path.name.startswith("."):
+                digest = hashlib.sha256(path.read_bytes()).hexdigest()
+                found[str(path.relative_to(root))] = digest
+    return found
 
 
 def make_writable(top: Path) -> None:
@@ -133,6 +160,16 @@ class DeckHome:
     def git_root(self) -> Path | None:
         return git_managed(self.home)
 
+    def synced_from(self) -> Path | None:
+        """The git checkout the sync timer publishes into this home from, when a kept version
+        says it does (its `who`), else None. The checkout itself may hold the bundled deck
+        without any sync (docs/deploy.md clones it): only the sync's own mark counts."""
+        for version in store.list_versions(self.home):
+            if version.who == SYNC_WHO:
+                source = Path(version.source)
+                return git_managed(source) or source
+        return None
+
     def ensure_draft(self) -> Path:
         """The draft folder, made from the live version (or the bundled deck) when missing."""
         if not (self.draft / "deck.yaml").is_file():
@@ -177,6 +214,64 @@ class DeckHome:
             return str(data.get("version", ""))
         except (OSError, ValueError, AttributeError):
             return ""
+
+    def _version_root(self, version_id: str) -> Path | None:
+        """Where the files of the version the draft was made from are (None when pruned)."""
+        if not version_id:
+            return self.bundled.parent
+        for version in self.versions():
+            if version.id == version_id:
+                return version.folder.parent
+        return None
+
+    def staleness(self) -> Stale | None:
+        """None when the draft is based on the live version (or holds the same files);
+        otherwise what changed since, and which of it the draft changed too."""
+        live = self.current()
+        base = self.draft_base()
+        if live is None or base == live.id:
+            return None
+        self.ensure_draft()
+        draft, now = _files(self.draft.parent), _files(live.folder.parent)
+        if draft == now:
+            return None
+        root = self._version_root(base)
+        if root is None:  # the base version was pruned: every difference is in doubt
+            differ = tuple(
+                sorted(f for f in draft.keys() | now.keys() if draft.get(f) != now.get(f))
+            )
+            return Stale(base, live, differ, differ)
+        then = _files(root)
+        changed = tuple(sorted(f for f in then.keys() | now.keys() if then.get(f) != now.get(f)))
+        conflicts = tuple(f for f in changed if draft.get(f) not in (then.get(f), now.get(f)))
+        return Stale(base, live, changed, conflicts)
+
+    def rebase(self) -> Stale | None:
+        """Bring what the live version changed into the draft, keeping the draft's own
+        changes, and base the draft on the live version. Refused (PublishError) when the
+        draft changed a file the live version changed too: then nothing is touched."""
+        stale = self.staleness()
+        if stale is None:
+            return None
+        if stale.conflicts:
+            raise PublishError(
+                [
+                    f"{name}: changed both in the draft and in the live version"
+                    for name in stale.conflicts
+                ]
+            )
+        live_root = stale.live.folder.parent
+        for name in stale.changed:
+            target = self.inside(self.draft.parent, name)
+            source = live_root / name
+            if source.is_file():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, target)
+                os.chmod(target, 0o644)
+            else:
+                target.unlink(missing_ok=True)
+        self._mark_base(stale.live)
+        return stale
 
     def draft_changed(self) -> bool:
         """True when the draft differs from the live deck (or nothing is live yet)."""

@@ -9,7 +9,9 @@ these functions only refuse what cannot be written at all.
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import os
 import re
 import tempfile
@@ -33,7 +35,12 @@ MAX_TEXT = 2000
 
 
 class EditError(ValueError):
-    """The edit cannot be written; the message is one sentence for the form."""
+    """The edit cannot be written; the message is one sentence for the form, and `fields`
+    names the form fields it is about (shown beside them)."""
+
+    def __init__(self, message: str, fields: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.fields = tuple(fields)
 
 
 def _yaml() -> YAML:
@@ -129,6 +136,14 @@ def read_slides(path: Path, langs: Sequence[str]) -> list[SlideText]:
     return out
 
 
+def slide_version(path: Path, slide_id: str) -> str:
+    """A short fingerprint of one slide as saved: a save based on another one is refused,
+    so two staff editing the same slide never overwrite each other without knowing."""
+    slides = _slides(load(path), path.name)
+    slide = slides[_find(slides, slide_id, path.name)]
+    return hashlib.sha256(json.dumps(slide, sort_keys=True, default=str).encode()).hexdigest()[:20]
+
+
 def _find(slides: CommentedSeq, slide_id: str, name: str) -> int:
     for index, slide in enumerate(slides):
         if isinstance(slide, Mapping) and slide.get("id") == slide_id:
@@ -151,9 +166,9 @@ def _set_text(owner: Any, key: str | int, values: Mapping[str, str], langs: Sequ
 def edit_slide(path: Path, slide_id: str, langs: Sequence[str], form: Mapping[str, str]) -> None:
     """Write the title, body and bullets of every language from the form's `title.<lang>`,
     `body.<lang>` and `bullets.<lang>` (one bullet per line) fields."""
-    for value in form.values():
+    for name, value in form.items():
         if len(value) > MAX_TEXT * 8:
-            raise EditError("a field is longer than any slide can show")
+            raise EditError("this field is longer than any slide can show", (name,))
     data = load(path)
     slides = _slides(data, path.name)
     slide = slides[_find(slides, slide_id, path.name)]
@@ -169,7 +184,8 @@ def edit_slide(path: Path, slide_id: str, langs: Sequence[str], form: Mapping[st
     if len(set(counts.values())) > 1:
         described = ", ".join(f"{lang}: {count}" for lang, count in counts.items())
         raise EditError(
-            f"every language needs the same number of bullets, one per line (now {described})"
+            f"every language needs the same number of bullets, one per line (now {described})",
+            [f"bullets.{lang}" for lang in langs],
         )
     _set_text(slide, "title", titles, langs)
     if any(bodies.values()):

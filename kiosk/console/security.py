@@ -156,7 +156,11 @@ def cross_site() -> Response:
 
 
 def session_of(request: Request) -> Session | None:
-    return state_of(request).sessions.get(request.cookies.get(SESSION_COOKIE))
+    # The Status page reloads itself every 10 s with ?auto=1: that is not someone working.
+    automatic = request.method == "GET" and request.query_params.get("auto") == "1"
+    return state_of(request).sessions.get(
+        request.cookies.get(SESSION_COOKIE), activity=not automatic
+    )
 
 
 # -- decorators ------------------------------------------------------------------------------

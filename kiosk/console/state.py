@@ -7,6 +7,7 @@ tests make dozens) share nothing.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -35,6 +36,8 @@ class ConsoleSettings:
     cache_dir: Path
     audit_path: Path
     pin_path: Path | None = None
+    # The sync timer's "enabled" link (systemd --user): when it exists, git edits the deck.
+    sync_timer: Path | None = None
     max_upload: int = 8 * 1024 * 1024
     secure_cookies: bool = False
     clock: Callable[[], float] = time.monotonic
@@ -73,6 +76,9 @@ class State:
     previews: PreviewCache
     validated: ValidationCache = field(default_factory=ValidationCache)
     hashing: HashGate = field(default_factory=HashGate)
+    # (section file, slide id) -> {user: when they last opened it}, and who saved it last.
+    editing: dict[tuple[str, str], dict[str, float]] = field(default_factory=dict)
+    last_saved: dict[tuple[str, str], tuple[str, float]] = field(default_factory=dict)
 
 
 def state_of(request: Request) -> State:
@@ -99,9 +105,28 @@ def screen_elsewhere(state: State) -> Path | None:
 
 
 def git_root(state: State) -> Path | None:
-    """Where git manages the deck: the deck home, or the folder the screen shows."""
+    """Where git manages the deck, so the console must only show it: the deck home is in a
+    checkout, the screen shows a checkout, or the git sync publishes into this home (its
+    timer is enabled, or a version says the sync published it). The bundled deck the screen
+    shows before anything is published is not git's, even when it sits in a clone."""
+    if (root := state.decks.git_root()) is not None:
+        return root
     shown = screen_elsewhere(state)
-    return state.decks.git_root() or (git_managed(shown) if shown is not None else None)
+    root = git_managed(shown) if shown is not None and not _bundled(state, shown) else None
+    if root is not None:
+        return root
+    if (synced := state.decks.synced_from()) is not None:
+        return synced
+    timer = state.settings.sync_timer
+    if timer is not None and os.path.lexists(timer):
+        return git_managed(state.settings.bundled) or timer
+    return None
+
+
+def _bundled(state: State, shown: Path) -> bool:
+    status = read_status(state.settings.status_path)
+    source = (status.get("deck") or {}).get("source") if status else None
+    return source == "bundled" or shown.resolve() == state.settings.bundled.resolve()
 
 
 def screen_size(state: State) -> tuple[int, int]:

@@ -25,6 +25,19 @@ class UploadError(ValueError):
         self.too_large = too_large
 
 
+class NameTakenError(UploadError):
+    """Another picture has this name already: replacing it changes every slide using it, so
+    the member of staff chooses (keep both, or replace)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"there is already a different picture called {name}")
+        self.name = name
+
+
+# What to do when the name is taken by a different picture.
+ASK, REPLACE, KEEP_BOTH = "ask", "replace", "keep-both"
+
+
 # The extension a stored upload gets, by the format found in its bytes.
 EXTENSIONS = {"PNG": "png", "JPEG": "jpg", "GIF": "gif", "WEBP": "webp", SVG: "svg"}
 
@@ -70,8 +83,21 @@ def decode_problem(path: Path) -> str | None:
     return done.stdout.strip() or "it cannot be decoded as an image"
 
 
-def store_image(folder: Path, filename: str, data: bytes, max_bytes: int) -> str:
-    """Check the upload and put it into `folder`; returns the stored file name."""
+def free_name(folder: Path, stem: str, kind: str) -> str:
+    """`stem.kind`, or `stem-2.kind`, `stem-3.kind`... the first not in `folder`."""
+    number = 1
+    while True:
+        name = f"{stem}.{kind}" if number == 1 else f"{stem[:56]}-{number}.{kind}"
+        if not (folder / name).exists():
+            return name
+        number += 1
+
+
+def store_image(
+    folder: Path, filename: str, data: bytes, max_bytes: int, if_taken: str = ASK
+) -> str:
+    """Check the upload and put it into `folder`; returns the stored file name. A name
+    taken by a different picture raises NameTakenError unless `if_taken` says what to do."""
     if len(data) > max_bytes:
         raise UploadError(
             f"the file is larger than {max_bytes // (1024 * 1024)} MB", too_large=True
@@ -80,6 +106,14 @@ def store_image(folder: Path, filename: str, data: bytes, max_bytes: int) -> str
         raise UploadError("the file is empty")
     kind = sniff(data)
     name = f"{safe_stem(filename)}.{kind}"
+    existing = folder / name
+    if existing.is_file() and existing.read_bytes() == data:
+        return name  # the same picture again: nothing to change
+    if existing.exists():
+        if if_taken == KEEP_BOTH:
+            name = free_name(folder, safe_stem(filename), kind)
+        elif if_taken != REPLACE:
+            raise NameTakenError(f"images/{name}")
     folder.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=".upload.", suffix=f".{kind}", dir=folder)
     staged = Path(temporary)

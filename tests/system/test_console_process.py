@@ -4,6 +4,8 @@ only a run like this shows whether the console can write what it must."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.console_process import console_process, unprivileged_reason
@@ -28,10 +30,13 @@ def test_a_console_started_after_kiosk_publish_can_save_add_upload_and_discard(c
     token = staff.csrf(SLIDE)
     _, _, page = staff.get(SLIDE)
     assert "Save to the draft" in page
+    based_on = re.search(r'name="based_on" value="([^"]+)"', page)
+    assert based_on is not None
     status, headers, text = staff.post(
         SLIDE,
         {
             "csrf": token,
+            "based_on": based_on[1],
             "title.en": "Why are the legs hit hardest?",
             "title.es": "¿Por qué las piernas sufren más?",
             "body.en": "Gravity pulls blood down.",

@@ -59,6 +59,8 @@ async def edit_page(request: Request, session: Session) -> Response:
         "live": state.decks.current(),
         "changed": await run_in_threadpool(state.decks.draft_changed),
         "kinds": editing.TEMPLATE_KINDS,
+        # A refusal is shown in red, never in the green "done" box.
+        "error": request.query_params.get("error", "")[:300],
     }
     return render(request, "edit.html", context, session)
 
@@ -72,13 +74,52 @@ def _slide_or_404(state: State, file: str, slide_id: str) -> tuple[Path, editing
     raise ValueError(f"there is no slide {slide_id!r} in {file}")
 
 
-async def slide_page(request: Request, session: Session) -> Response:
-    state = state_of(request)
-    file, slide_id = request.path_params["file"], request.path_params["slide"]
-    try:
-        _, slide = _slide_or_404(state, file, slide_id)
-    except (ValueError, editing.EditError) as error:
-        return PlainTextResponse(str(error), status_code=404)
+# Someone who opened a slide within this long is shown to others opening it ("also open by").
+EDITING_SECONDS = 15 * 60
+
+
+def _form_values(slide: editing.SlideText, langs: list[str]) -> dict[str, str]:
+    """The slide's saved text as the form's fields hold it."""
+    values = {"image": slide.image}
+    for lang in langs:
+        values[f"title.{lang}"] = slide.title[lang]
+        values[f"body.{lang}"] = slide.body[lang]
+        values[f"bullets.{lang}"] = "\n".join(slide.bullets[lang])
+    return values
+
+
+def _others_editing(state: State, file: str, slide_id: str, user: str) -> list[dict[str, Any]]:
+    """Note that `user` has the slide open; the others who had it open lately."""
+    now = state.settings.wall()
+    seen = state.editing.setdefault((file, slide_id), {})
+    seen[user] = now
+    for name, at in list(seen.items()):
+        if now - at > EDITING_SECONDS:
+            del seen[name]
+    return [
+        {"user": name, "minutes": max(0, round((now - at) / 60))}
+        for name, at in sorted(seen.items())
+        if name != user
+    ]
+
+
+async def _slide_response(
+    request: Request,
+    session: Session,
+    state: State,
+    path: Path,
+    slide: editing.SlideText,
+    *,
+    values: dict[str, str] | None = None,
+    error: str = "",
+    field_errors: Mapping[str, str] | None = None,
+    conflict: Mapping[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The slide form: the saved text, or what was typed (a refused save) with the reasons
+    beside their fields, and when someone else saved meanwhile, their version beside it."""
+    file, slide_id = slide.file, slide.id
+    langs = editing.languages(state.decks.draft / "deck.yaml")
     found = await problems(state, state.decks.draft)
     size = screen_size(state)
     # The draft's whole-deck previews, when drawn already, hold this slide as saved.
@@ -93,15 +134,30 @@ async def slide_page(request: Request, session: Session) -> Response:
         )
     context = {
         "slide": slide,
-        "langs": editing.languages(state.decks.draft / "deck.yaml"),
+        "langs": langs,
+        "values": values if values is not None else _form_values(slide, langs),
+        "based_on": await run_in_threadpool(editing.slide_version, path, slide_id),
+        "field_errors": dict(field_errors or {}),
+        "conflict": conflict,
+        "others": _others_editing(state, file, slide_id, session.user),
         "problems": problem_lines(found, file, slide.index),
         "file_problems": [p for p in found if f"/{file}:" not in p][:10],
         "images": draft_images(state),
         "preview_key": key,
         "preview": preview,
-        "error": request.query_params.get("error", "")[:300],
+        "error": error or request.query_params.get("error", "")[:300],
     }
-    return render(request, "slide.html", context, session)
+    return render(request, "slide.html", context, session, status_code)
+
+
+async def slide_page(request: Request, session: Session) -> Response:
+    state = state_of(request)
+    file, slide_id = request.path_params["file"], request.path_params["slide"]
+    try:
+        path, slide = _slide_or_404(state, file, slide_id)
+    except (ValueError, editing.EditError) as error:
+        return PlainTextResponse(str(error), status_code=404)
+    return await _slide_response(request, session, state, path, slide)
 
 
 def _edit_form(form: FormData, langs: list[str]) -> dict[str, str]:
@@ -118,7 +174,7 @@ def _chosen_image(state: State, form: FormData) -> str | None:
         return None
     image = text(form, "image", 200)
     if image and image not in draft_images(state):
-        raise editing.EditError("choose one of the deck's images")
+        raise editing.EditError("choose one of the deck's pictures", ("image",))
     return image
 
 
@@ -140,15 +196,51 @@ async def save_slide(request: Request, session: Session, form: FormData) -> Resp
     file, slide_id = request.path_params["file"], request.path_params["slide"]
     target = f"/edit/slide/{file}/{slide_id}"
     try:
-        path, _ = _slide_or_404(state, file, slide_id)
-        langs = editing.languages(state.decks.draft / "deck.yaml")
+        path, saved = _slide_or_404(state, file, slide_id)
+    except (ValueError, editing.EditError) as error:
+        return PlainTextResponse(str(error), status_code=404)
+    langs = editing.languages(state.decks.draft / "deck.yaml")
+    typed = {**_edit_form(form, langs), "image": text(form, "image", 200)}
+    if "image" not in form:
+        typed["image"] = saved.image
+    # Saves are based on the version the form was filled from; another one is refused. The
+    # check and the write run without an await between them: no other save can interleave.
+    if text(form, "based_on", 100) != editing.slide_version(path, slide_id):
+        last = state.last_saved.get((file, slide_id))
+        conflict = {
+            "who": last[0] if last else "someone",
+            "minutes": max(0, round((state.settings.wall() - last[1]) / 60)) if last else None,
+            "saved": _form_values(saved, langs),
+        }
+        log.warning("save refused (slide changed meanwhile): %s by %s", slide_id, session.user)
+        return await _slide_response(
+            request,
+            session,
+            state,
+            path,
+            saved,
+            values=typed,
+            error="someone saved this slide after you opened it; both versions are below",
+            conflict=conflict,
+            status_code=409,
+        )
+    try:
         image = _chosen_image(state, form)
         editing.edit_slide(path, slide_id, langs, _edit_form(form, langs))
         _apply_image(path, slide_id, image)
-    except ValueError as error:
-        if not isinstance(error, editing.EditError):
-            return PlainTextResponse(str(error), status_code=404)
-        return redirect_error(target, str(error))
+    except editing.EditError as error:
+        return await _slide_response(
+            request,
+            session,
+            state,
+            path,
+            saved,
+            values=typed,
+            error=str(error),
+            field_errors={field: str(error) for field in error.fields},
+            status_code=400,
+        )
+    state.last_saved[(file, slide_id)] = (session.user, state.settings.wall())
     log.info("draft edited: slide %s in %s by %s", slide_id, file, session.user)
     return redirect(target, "Saved to the draft.")
 
@@ -196,7 +288,7 @@ async def add_slide(request: Request, session: Session, form: FormData) -> Respo
         taken = {s.id for f in files for s in f["slides"]}
         editing.add_slide(path, slide_id, text(form, "kind", 40), langs, taken)
     except ValueError as error:
-        return redirect("/edit", f"Not added: {error}.")
+        return redirect_error("/edit", f"Not added: {error}.")
     log.info("draft edited: slide %s added to %s by %s", slide_id, file, session.user)
     return redirect(f"/edit/slide/{file}/{slide_id}", "Added from the template: write its text.")
 
@@ -209,7 +301,7 @@ async def move_slide(request: Request, session: Session, form: FormData) -> Resp
         path, _ = _slide_or_404(state, file, slide_id)
         editing.move_slide(path, slide_id, step)
     except ValueError as error:
-        return redirect("/edit", f"Not moved: {error}.")
+        return redirect_error("/edit", f"Not moved: {error}.")
     return redirect("/edit", f"Moved {slide_id} {'up' if step < 0 else 'down'}.")
 
 
@@ -220,7 +312,7 @@ async def delete_slide(request: Request, session: Session, form: FormData) -> Re
         path, _ = _slide_or_404(state, file, slide_id)
         editing.delete_slide(path, slide_id)
     except ValueError as error:
-        return redirect("/edit", f"Not deleted: {error}.")
+        return redirect_error("/edit", f"Not deleted: {error}.")
     log.info("draft edited: slide %s deleted from %s by %s", slide_id, file, session.user)
     return redirect("/edit", f"Deleted {slide_id} from the draft.")
 

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import logging
+import re
+import secrets
+from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 
+from kiosk.console import editing
 from kiosk.console.auth import Session
 from kiosk.console.security import IMAGE_CSP
 from kiosk.console.state import State, state_of
-from kiosk.console.uploads import UploadError, store_image
-from kiosk.console.views.common import redirect, redirect_error, render
+from kiosk.console.uploads import ASK, KEEP_BOTH, REPLACE, NameTakenError, UploadError, store_image
+from kiosk.console.views.common import redirect, redirect_error, render, text
 from kiosk.deck.images import IMAGE_SUFFIXES
 
 log = logging.getLogger("kiosk.console")
@@ -32,6 +36,24 @@ def draft_images(state: State) -> list[str]:
     )
 
 
+def slides_using(state: State, image: str) -> list[str]:
+    """ "Section: slide title" of every draft slide showing `image` ("images/x.svg")."""
+    draft = state.decks.ensure_draft()
+    langs = editing.languages(draft / "deck.yaml")
+    found: list[str] = []
+    for name in state.decks.section_files():
+        try:
+            slides = editing.read_slides(draft / name, langs)
+        except editing.EditError:
+            continue
+        found.extend(s.title[langs[0]] or s.id for s in slides if s.image == image)
+    return found
+
+
+def _pending_folder(state: State) -> Path:
+    return state.settings.cache_dir / "pending-uploads"
+
+
 async def images_page(request: Request, session: Session) -> Response:
     state = state_of(request)
     state.decks.ensure_draft()
@@ -39,6 +61,7 @@ async def images_page(request: Request, session: Session) -> Response:
         "images": draft_images(state),
         "max_mb": state.settings.max_upload // (1024 * 1024),
         "error": request.query_params.get("error", "")[:300],
+        "taken": None,
     }
     return render(request, "images.html", context, session)
 
@@ -49,18 +72,63 @@ async def upload_image(request: Request, session: Session, form: FormData) -> Re
     if not isinstance(upload, UploadFile):
         return redirect_error("/edit/images", "Choose a file to upload.")
     data = await upload.read(state.settings.max_upload + 1)
+    return await _store(request, session, state, upload.filename or "", data, ASK)
+
+
+async def resolve_upload(request: Request, session: Session, form: FormData) -> Response:
+    """The choice for an upload whose name was taken: keep both, or replace."""
+    state = state_of(request)
+    token = text(form, "pending", 64)
+    choice = text(form, "choice", 20)
+    if not re.fullmatch(r"[A-Za-z0-9_-]{20,64}", token) or choice not in (KEEP_BOTH, REPLACE):
+        return redirect_error("/edit/images", "That upload is no longer waiting; upload it again.")
+    folder = _pending_folder(state)
+    try:
+        data = (folder / f"{token}.bin").read_bytes()
+        filename = (folder / f"{token}.name").read_text(encoding="utf-8")
+    except OSError:
+        return redirect_error("/edit/images", "That upload is no longer waiting; upload it again.")
+    (folder / f"{token}.bin").unlink(missing_ok=True)
+    (folder / f"{token}.name").unlink(missing_ok=True)
+    return await _store(request, session, state, filename, data, choice)
+
+
+async def _store(
+    request: Request, session: Session, state: State, filename: str, data: bytes, if_taken: str
+) -> Response:
     try:
         name = await run_in_threadpool(
             store_image,
             state.decks.draft_assets / "images",
-            upload.filename or "",
+            filename,
             data,
             state.settings.max_upload,
+            if_taken,
         )
+    except NameTakenError as taken:
+        # Keep the bytes aside (the browser cannot send the file again by itself).
+        folder = _pending_folder(state)
+        folder.mkdir(parents=True, exist_ok=True)
+        token = secrets.token_urlsafe(24)
+        (folder / f"{token}.bin").write_bytes(data)
+        (folder / f"{token}.name").write_text(filename, encoding="utf-8")
+        context = {
+            "images": draft_images(state),
+            "max_mb": state.settings.max_upload // (1024 * 1024),
+            "error": "",
+            "taken": {
+                "name": taken.name,
+                "token": token,
+                "used_on": slides_using(state, taken.name),
+            },
+        }
+        return render(request, "images.html", context, session, status_code=409)
     except UploadError as error:
-        log.warning("image upload refused (%s) from %s: %s", upload.filename, session.user, error)
+        log.warning("image upload refused (%s) from %s: %s", filename, session.user, error)
         return redirect_error("/edit/images", str(error), 413 if error.too_large else 303)
     log.info("image uploaded to the draft: %s by %s", name, session.user)
+    if if_taken == REPLACE:
+        return redirect("/edit/images", f"Replaced images/{name} on every slide that shows it.")
     return redirect("/edit/images", f"Added images/{name}: choose it on a slide.")
 
 
