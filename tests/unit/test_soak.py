@@ -127,7 +127,9 @@ def test_rendering_for_a_simulated_month_does_not_grow_memory():
     """The cache is bounded, so resident memory after warm-up stays flat. Measured in a
     process of its own, as the kiosk is: the test runner's own heap (over a gigabyte by the
     end of the suite) would move by more than the bound for reasons of its own."""
-    code = "import json; from tests.unit.test_soak import month_of_frames as m; print(json.dumps(m()))"
+    code = (
+        "import json; from tests.unit.test_soak import month_of_frames as m; print(json.dumps(m()))"
+    )
     env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
     done = subprocess.run(
         [sys.executable, "-c", code],

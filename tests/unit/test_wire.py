@@ -144,7 +144,11 @@ def _slide_field(name: str, value: object) -> dict[str, object]:
         ("id", None, r"\$\.slides\[1\]\.id: expected text"),
         ("bullets", {"a": 1}, r"\$\.slides\[1\]\.bullets: expected a list"),
         ("image", "", r"\$\.slides\[1\]\.image: expected a path"),
-        ("title", {"by_language": [["en", 1]], "line": 0}, r"\.title\.by_language\[0\]\[1\]: expected text"),
+        (
+            "title",
+            {"by_language": [["en", 1]], "line": 0},
+            r"\.title\.by_language\[0\]\[1\]: expected text",
+        ),
         ("title", {"by_language": [["en", "a"], ["en", "b"]], "line": 0}, r"'en' twice"),
         ("title", {}, r"\$\.slides\[1\]\.title: a Text without \['by_language'"),
         ("origin", {"file": "a", "line": 1, "code": "x"}, r"with \['code'\]"),
