@@ -36,6 +36,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from kiosk.deck.audio import AudioCheck, BadAudioError, find_audio, sniff_audio_file
 from kiosk.deck.files import FileRefusedError, FileTooLargeError, read_deck_file
 from kiosk.deck.images import BadImageError, ImageCheck, find_image, sniff_file
+from kiosk.deck.langtag import tag_problem
 from kiosk.deck.limits import DEFAULT_LIMITS, Limits
 from kiosk.deck.model import (
     DAY_NAMES,
@@ -62,7 +63,6 @@ from kiosk.deck.yamlnodes import BOOL, FLOAT, INT, STR, NotYAMLError, describe, 
 
 MAX_BULLETS = 8
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-LANGUAGE_CODE = re.compile(r"[a-z]{2}")
 COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 CLOCK_TIME = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
 WEB_ADDRESS = re.compile(r"https://[^\s]{4,300}")
@@ -612,9 +612,14 @@ def _languages(node: Node, path: str, file: _File) -> tuple[str, ...] | None:
     codes: list[str] = []
     for n, item in enumerate(node.value):
         code = item.value if isinstance(item, ScalarNode) else None
-        if not (isinstance(code, str) and LANGUAGE_CODE.fullmatch(code)):
-            got = repr(code) if isinstance(code, str) and item.tag == STR else describe(item)
-            file.error(item, f"{path}[{n}]", f"expected a two-letter language code, got {got}")
+        if not (isinstance(code, str) and item.tag == STR):
+            file.error(
+                item, f"{path}[{n}]", f"expected a language tag such as en, got {describe(item)}"
+            )
+            return None
+        problem = tag_problem(code)
+        if problem is not None:
+            file.error(item, f"{path}[{n}]", problem)
             return None
         if code in codes:
             file.error(item, f"{path}[{n}]", f"'{code}' is listed twice")

@@ -613,3 +613,20 @@ def test_the_app_records_what_is_on_screen(tmp_path):
     sessions = sessions_summary(rec.path)
     assert (sessions.count, sessions.median_slides) == (1, 2)  # closed when the kiosk stopped
     assert sessions.per_day == {"2026-11-24": 1}
+
+
+def test_bcp_47_language_tags_are_recorded_as_written(recorder):
+    rec, clock = recorder
+    rec.observe("welcome", "attract", "zh-Hant")
+    clock.advance(2)
+    rec.observe("welcome", "browsing", "es-419")
+    clock.advance(3)
+    rec.observe("valves", "browsing", "pt-BR")
+    clock.advance(4)
+    rec.close()
+    assert table(rec.path, "SELECT language FROM views ORDER BY rowid") == [
+        ("zh-Hant",),
+        ("es-419",),
+        ("pt-BR",),
+    ]
+    assert table(rec.path, "SELECT languages FROM sessions") == [("es-419,pt-BR",)]
