@@ -283,6 +283,10 @@ class Deck:
     assets: DeckAssets | None = field(default=None, compare=False, repr=False)
     system_font: bool = False  # on purpose: the built-in font, no font files needed
     narration: NarrationSettings = field(default_factory=NarrationSettings)
+    # Words on the controls per language (kiosk.deck.words), over the built-in ones.
+    words: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # Each language's own name ("Tiếng Việt"), over the built-in English and Español.
+    language_names: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def default_language(self) -> str:
@@ -307,4 +311,8 @@ class Deck:
         return self.take_home_urls.get(language, self.take_home_url)
 
     def language_name(self, code: str) -> str:
-        return LANGUAGE_NAMES.get(code, code)
+        return self.language_names.get(code) or LANGUAGE_NAMES.get(code, code)
+
+    def words_for(self, language: str) -> Mapping[str, str]:
+        """The deck's own words on the controls in `language` (may be empty)."""
+        return self.words.get(language, {})

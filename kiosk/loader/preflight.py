@@ -60,8 +60,9 @@ def preflight(
                 reading(slide.origin.file)
             for language in deck.languages:
                 suffix = f" [{language}]" if several else ""
+                label = ui_text(language, deck.words_for(language)).take_home
                 try:
-                    plan = plan_slide(slide, language, screen, fonts, ui_text(language).take_home)
+                    plan = plan_slide(slide, language, screen, fonts, label)
                 except LayoutError as error:
                     problems.append(f"{error}{suffix}")
                     continue

@@ -704,7 +704,7 @@ def controls_for(
     they are up for seconds, not days."""
     screen = Screen(*presentation.size)
     deck = presentation.deck
-    words = ui_text(view.language)
+    words = ui_text(view.language, deck.words_for(view.language))
     language_label = _language_label(deck, view.language)
     if view.mode is Mode.ATTRACT:
         base = attract_controls(screen, words.hint, measure, language_label)
