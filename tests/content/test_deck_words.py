@@ -113,3 +113,25 @@ def test_the_built_in_words_are_the_fallback(tmp_path):
 def test_bad_words_are_named(tmp_path, words, says):
     problems = errors_of(make(tmp_path, f"words: {words}\n", "[en, es]"))
     assert len(problems) == 1 and says in problems[0], problems
+
+
+def test_the_deck_words_reach_the_questions_and_the_helpful_panel(repo_root):
+    import pygame
+
+    from kiosk.deck.model import SlideKind
+    from kiosk.screen.controls_check import helpful_layout
+    from kiosk.screen.layout import Screen
+    from kiosk.screen.layout_check import layout_question
+    from kiosk.screen.render import FontBook, font_dirs
+
+    deck = load_deck(repo_root / "slides")
+    pygame.font.init()
+    fonts = FontBook(font_dirs(deck.root))
+    screen = Screen(1920, 1080)
+    own = {"helpful_title": "¿Le ayudó?", "kicker": "Pregunta"}
+    panel = helpful_layout(screen, "es", "Síntomas", fonts, 24, own)
+    assert panel.title_text.startswith("¿Le ayudó?")
+    question = next(s for s in deck.slides if s.kind is SlideKind.CHECK)
+    built_in = layout_question(question, "es", screen, fonts)
+    overridden = layout_question(question, "es", screen, fonts, own)
+    assert built_in != overridden

@@ -73,7 +73,10 @@ class SlideRenderer:
         if found is None:
             label = ui_text(language, self.deck.words_for(language)).take_home
             slide = self.deck.slides[index]
-            found = self._plans[key] = plan_slide(slide, language, self.screen, self.fonts, label)
+            words = self.deck.words_for(language)
+            found = self._plans[key] = plan_slide(
+                slide, language, self.screen, self.fonts, label, words
+            )
         return found
 
     def surface(self, index: int, language: str) -> pygame.Surface:
