@@ -429,6 +429,7 @@ def _start(
     from kiosk.ops.status import RecentErrors, StatusWriter, default_status_path
     from kiosk.ops.watchdog import SystemdNotifier
     from kiosk.screen.app import KioskApp
+    from kiosk.screen.wakeup import blocking_wait
 
     # Kept from the start, so the status file shows why a fallback deck is on screen.
     recent_errors = RecentErrors()
@@ -535,6 +536,7 @@ def _start(
         staff=StaffPin(),
         on_deck_live=live,
         on_deck_drawn=drawn,
+        block=blocking_wait(),
         escape_quits=started_by_hand(os.environ, sys.stdin is not None and sys.stdin.isatty()),
         status=StatusWriter(default_status_path()),
         recent_errors=recent_errors,

@@ -23,7 +23,9 @@ from kiosk.deck.fingerprint import deck_fingerprint
 
 SET_KEY = re.compile(r"[0-9a-f]{16}-[0-9]{3,4}x[0-9]{3,4}")
 KEY = re.compile(rf"{SET_KEY.pattern}|live-[0-9a-f]{{32}}")
-FILE = re.compile(r"(?:[a-z]{2}/)?(?:[0-9]{2,3}-[a-z0-9-]{1,64}|menu-[a-z]{2})\.png")
+# A language folder or menu is named by its BCP 47 tag (en, es-419, zh-Hant): letters, digits, '-'.
+TAG = r"[A-Za-z][A-Za-z0-9-]{1,34}"
+FILE = re.compile(rf"(?:{TAG}/)?(?:[0-9]{{2,3}}-[a-z0-9-]{{1,64}}|menu-{TAG})\.png")
 RENDER_SECONDS = 180
 # Live previews are throwaway: keep the newest few for the pages that still show them.
 KEEP_LIVE = 40

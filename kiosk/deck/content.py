@@ -36,6 +36,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from kiosk.deck.audio import AudioCheck, BadAudioError, find_audio, sniff_audio_file
 from kiosk.deck.files import FileRefusedError, FileTooLargeError, read_deck_file
 from kiosk.deck.images import BadImageError, ImageCheck, find_image, sniff_file
+from kiosk.deck.langtag import tag_problem
 from kiosk.deck.limits import DEFAULT_LIMITS, Limits
 from kiosk.deck.model import (
     DAY_NAMES,
@@ -62,11 +63,11 @@ from kiosk.deck.model import (
 from kiosk.deck.placeholders import placeholder_problem
 from kiosk.deck.review import with_review_on_sources
 from kiosk.deck.unitext import normalise, text_problem
+from kiosk.deck.words import PLACEHOLDERS, WORD_KEYS, missing_words
 from kiosk.deck.yamlnodes import BOOL, FLOAT, INT, STR, NotYAMLError, describe, parse
 
 MAX_BULLETS = 8
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-LANGUAGE_CODE = re.compile(r"[a-z]{2}")
 COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 CLOCK_TIME = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -631,6 +632,86 @@ def _urls(node: Node, path: str, file: _File) -> dict[str, str] | None:
     return None if url is None else dict.fromkeys(file.ctx.languages, url)
 
 
+def _words(node: Node, path: str, file: _File) -> dict[str, dict[str, str]] | None:
+    """The words on the controls per language: `{vi: {prev: Quay lại, ...}, ...}`."""
+    if not isinstance(node, MappingNode):
+        file.error(node, path, "expected the words per language, e.g. {es: {next: Siguiente}}")
+        return None
+    found: dict[str, dict[str, str]] = {}
+    for key, value in node.value:
+        code = key.value if isinstance(key, ScalarNode) else None
+        if not isinstance(code, str) or code not in file.ctx.languages:
+            if file.ctx.languages_known:
+                file.error(key, f"{path}.{code}", f"'{code}' is not one of the deck's languages")
+            continue
+        if not isinstance(value, MappingNode):
+            file.error(
+                value,
+                f"{path}.{code}",
+                "expected words and texts, e.g. {next: Siguiente}",
+            )
+            continue
+        words: dict[str, str] = {}
+        for name_node, text_node in value.value:
+            name = name_node.value if isinstance(name_node, ScalarNode) else None
+            where = f"{path}.{code}.{name}"
+            if not isinstance(name, str) or name not in WORD_KEYS:
+                close = difflib.get_close_matches(str(name), WORD_KEYS, n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                file.error(name_node, where, f"'{name}' is not a word on the controls{hint}")
+                continue
+            text = _plain_text(text_node, where, file)
+            if text is None:
+                continue
+            absent = [p for p in PLACEHOLDERS.get(name, ()) if p not in text]
+            if absent:
+                file.error(text_node, where, f"must contain {' and '.join(absent)}")
+                continue
+            words[name] = text
+        found[code] = words
+    return found
+
+
+def _language_names(node: Node, path: str, file: _File) -> dict[str, str] | None:
+    """Each language's own name for the language button: {vi: Tiếng Việt, zh-Hant: 中文}."""
+    if not isinstance(node, MappingNode):
+        file.error(node, path, "expected a name per language, e.g. {vi: Tiếng Việt}")
+        return None
+    names: dict[str, str] = {}
+    for key, value in node.value:
+        code = key.value if isinstance(key, ScalarNode) else None
+        if not isinstance(code, str) or code not in file.ctx.languages:
+            if file.ctx.languages_known:
+                file.error(key, f"{path}.{code}", f"'{code}' is not one of the deck's languages")
+            continue
+        name = _plain_text(value, f"{path}.{code}", file)
+        if name is not None:
+            names[code] = name
+    return names
+
+
+def _words_complete(found: _Found, file: _File) -> None:
+    """A language without built-in words needs them all from the deck, and its own name."""
+    if not file.ctx.languages_known:
+        return
+    words = found.values.get("words", {})
+    names = found.values.get("language_names", {})
+    for code in file.ctx.languages:
+        missing = missing_words(code, words.get(code, {}))
+        if missing:
+            file.error(
+                found.node,
+                f"words.{code}",
+                f"the kiosk has no built-in words for '{code}': missing {', '.join(missing)}",
+            )
+        if code not in names and code not in LANGUAGE_NAMES:
+            file.error(
+                found.node,
+                f"language_names.{code}",
+                f"give the name of '{code}' in its own language (shown on the language button)",
+            )
+
+
 def _languages(node: Node, path: str, file: _File) -> tuple[str, ...] | None:
     """The deck's language codes; every text read after this one must have each of them."""
     file.ctx.languages_known = False  # until every code below is good
@@ -640,9 +721,14 @@ def _languages(node: Node, path: str, file: _File) -> tuple[str, ...] | None:
     codes: list[str] = []
     for n, item in enumerate(node.value):
         code = item.value if isinstance(item, ScalarNode) else None
-        if not (isinstance(code, str) and LANGUAGE_CODE.fullmatch(code)):
-            got = repr(code) if isinstance(code, str) and item.tag == STR else describe(item)
-            file.error(item, f"{path}[{n}]", f"expected a two-letter language code, got {got}")
+        if not (isinstance(code, str) and item.tag == STR):
+            file.error(
+                item, f"{path}[{n}]", f"expected a language tag such as en, got {describe(item)}"
+            )
+            return None
+        problem = tag_problem(code)
+        if problem is not None:
+            file.error(item, f"{path}[{n}]", problem)
             return None
         if code in codes:
             file.error(item, f"{path}[{n}]", f"'{code}' is listed twice")
@@ -919,6 +1005,9 @@ DECK = Table(
         Field("narration", Nested(NARRATION)),
         Field("emergency_number", _emergency_number),
         Field("review", Nested(REVIEW)),
+        Field("words", _words),
+        Field("language_names", _language_names),
+        Rule(_words_complete),
     ),
     Deck,
 )

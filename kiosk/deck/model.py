@@ -323,6 +323,10 @@ class Deck:
     # What visitors are told to call in an emergency: the standing line and urgency bands.
     emergency_number: str = DEFAULT_EMERGENCY_NUMBER
     review: Review | None = None  # the clinic's clinical review of the deck (deck.yaml)
+    # Words on the controls per language (kiosk.deck.words), over the built-in ones.
+    words: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # Each language's own name ("Tiếng Việt"), over the built-in English and Español.
+    language_names: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def default_language(self) -> str:
@@ -353,4 +357,8 @@ class Deck:
         return self.take_home_urls.get(language, self.take_home_url)
 
     def language_name(self, code: str) -> str:
-        return LANGUAGE_NAMES.get(code, code)
+        return self.language_names.get(code) or LANGUAGE_NAMES.get(code, code)
+
+    def words_for(self, language: str) -> Mapping[str, str]:
+        """The deck's own words on the controls in `language` (may be empty)."""
+        return self.words.get(language, {})

@@ -60,8 +60,10 @@ def preflight(
                 reading(slide.origin.file)
             for language in deck.languages:
                 suffix = f" [{language}]" if several else ""
+                own = deck.words_for(language)
+                label = ui_text(language, own).take_home
                 try:
-                    plan = plan_slide(slide, language, screen, fonts, ui_text(language).take_home)
+                    plan = plan_slide(slide, language, screen, fonts, label, own)
                 except LayoutError as error:
                     problems.append(f"{error}{suffix}")
                     continue

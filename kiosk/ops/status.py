@@ -88,6 +88,10 @@ class StatusWriter:
         """True when `now` (monotonic) has reached the next write time."""
         return now >= self._next
 
+    def next_due(self) -> float:
+        """The monotonic time of the next write (the loop sleeps until then)."""
+        return self._next
+
     def write(self, status: Mapping[str, Any], now: float) -> bool:
         self._next = now + self.interval
         try:

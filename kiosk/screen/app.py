@@ -1,7 +1,8 @@
 """The loop: read input cheaply, feed the navigator, draw only when something changed.
 
-While nothing moves the loop sleeps in short slices (input still feels instant) and draws
-nothing; during an animation it draws at the frame rate. Spare time between frames is used,
+While nothing moves the loop blocks until input comes or something is due (the next slide,
+the idle timeout, the status write...: kiosk.screen.wakeup) and draws nothing; during an
+animation it draws at the frame rate. Spare time between frames is used,
 one small step at a time, to get ready for what a visitor may do next: the neighbouring
 slides, the larger-text presentation, the topic menu.
 
@@ -40,13 +41,11 @@ from kiosk.screen.presentation import Presentation, PresentationBuilder
 from kiosk.screen.questions import Answered
 from kiosk.screen.render import FontBook, FrameRenderer, ImageStore, SurfaceCache
 from kiosk.screen.view import Mode, Overlay, View
+from kiosk.screen.wakeup import POLL_SECONDS, Blocker, Wake, next_burn_in_step, next_wake
 
 log = logging.getLogger(__name__)
 
 FRAME_RATE = 60
-# How often a still screen looks for input: 30 ms keeps a touch feeling immediate
-# while the process sleeps >95 % of the time.
-IDLE_POLL_SECONDS = 0.03
 # Started from a terminal, not by the service: Esc quits, and the first frames say so.
 ESCAPE_NOTICE = "Esc quits (started from a terminal)"
 NOTICE_SECONDS = 8.0
@@ -80,6 +79,7 @@ class KioskApp:
         escape_quits: bool = False,
         player: NarrationPlayer | None = None,
         volume_cap: float = 1.0,
+        block: Blocker | None = None,
     ) -> None:
         self.deck = deck
         # A bare surface is the window surface, presented with `flip`.
@@ -163,6 +163,12 @@ class KioskApp:
         self._drawn_version = -1
         self._last_frame_at = 0.0
         self._chrome_offset = (0, 0)
+        # A wait that input ends at once (SDL's, kiosk.screen.wakeup); None: sleep in polls.
+        self._block = block
+        # More moments the loop must wake for, by name (say, the end of a narration).
+        self.deadline_sources: dict[str, Callable[[], float | None]] = {}
+        self.wakeups = 0
+        self.last_wake: Wake | None = None
 
     def staff_facts(self) -> tuple[str, ...]:
         """The lines of the staff menu's "This screen's facts"."""
@@ -518,24 +524,48 @@ class KioskApp:
         release_memory()
 
     def wait(self) -> None:
-        """Sleep until the next frame (animating) or a short poll interval (still)."""
+        """Sleep until the next frame (animating) or until something is due (still): the
+        earliest of the deadlines, or input, whichever comes first (kiosk.screen.wakeup)."""
         now = self.clock()
         if self.navigator.animating:
-            delay = self._last_frame_at + 1 / FRAME_RATE - now
+            wake = Wake(self._last_frame_at + 1 / FRAME_RATE, "frame")
         else:
             # Use the quiet time to get ready for what a visitor may do next: one small
             # piece per poll, counted in the poll's time, so input is looked at as often.
-            self._get_ready()
-            deadlines = [self.navigator.next_deadline()]
-            hold = self.input.next_deadline()
-            if hold is not None:
-                deadlines.append(hold)
-            if self._notice_until is not None:
-                deadlines.append(self._notice_until)
-            delay = min(now + IDLE_POLL_SECONDS, *deadlines) - self.clock()
+            busy = self._get_ready()
+            wake = next_wake(
+                now, self.deadlines(now), wakes_on_input=self._block is not None, busy=busy
+            )
+        self.last_wake = wake
+        delay = wake.at - self.clock()
         if delay > 0:
-            self.sleep(delay)
+            if self._block is not None:
+                self._block(delay)
+            else:
+                self.sleep(delay)
+        self.wakeups += 1
         self._last_frame_at = self.clock()
+
+    def deadlines(self, now: float) -> list[tuple[str, float | None]]:
+        """Every moment at which `step` has something to do on its own (clock times)."""
+        found: list[tuple[str, float | None]] = [
+            ("navigator", self.navigator.next_deadline()),
+            ("corner hold", self.input.next_deadline()),
+            ("notice", self._notice_until),
+            ("burn-in", next_burn_in_step(now)),
+            ("watchdog", self.notifier.next_ping_due()),
+        ]
+        if self.status is not None:
+            found.append(("status", self.status.next_due()))
+        if self.watcher is not None:
+            due = getattr(self.watcher, "next_due", None)
+            at = due() if callable(due) else None
+            # A load under way is polled often, but not in a busy loop.
+            found.append(("watcher", now + POLL_SECONDS if at is None else max(at, now)))
+            if self._check_requested:
+                found.append(("reload", now))
+        found.extend((name, source()) for name, source in self.deadline_sources.items())
+        return found
 
     def _get_ready(self) -> bool:
         """One small piece of work ahead of time (a slide, a page of layout, the menu), so no

@@ -4,7 +4,7 @@ staff keypad. Pure geometry like `layout`, one step up: it needs the presentatio
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
 
@@ -556,11 +556,17 @@ def keypad_controls(screen: Screen, labels: UiText) -> Controls:
 _FACES = (Icon.HELPFUL, Icon.SOMEWHAT, Icon.NOT_HELPFUL)
 
 
-def helpful_controls(screen: Screen, language: str, topic: str, measure: TextMeasurer) -> Controls:
+def helpful_controls(
+    screen: Screen,
+    language: str,
+    topic: str,
+    measure: TextMeasurer,
+    words: Mapping[str, str] | None = None,
+) -> Controls:
     """ "Was this helpful?": three faces with their words, and Skip. A tap beside the panel
     does what it would have done without it, and the panel closes (kiosk.screen.questions):
     ignoring the prompt costs nothing."""
-    found = helpful_layout(screen, language, topic, measure, _label_floor(screen))
+    found = helpful_layout(screen, language, topic, measure, _label_floor(screen), words)
     buttons = tuple(
         Button(
             face.rect,
@@ -776,7 +782,7 @@ def controls_for(
     they are up for seconds, not days."""
     screen = Screen(*presentation.size)
     deck = presentation.deck
-    words = ui_text(view.language)
+    words = ui_text(view.language, deck.words_for(view.language))
     language_label = _language_label(deck, view.language)
     if view.mode is Mode.ATTRACT:
         base = attract_controls(screen, words.hint, measure, language_label)
@@ -792,7 +798,8 @@ def controls_for(
     )
     if view.overlay is Overlay.HELPFUL and 0 <= view.helpful_topic < len(deck.sections):
         topic = deck.sections[view.helpful_topic].title.get(view.language)
-        return replace(helpful_controls(screen, view.language, topic, measure), under=base)
+        own = deck.words_for(view.language)
+        return replace(helpful_controls(screen, view.language, topic, measure, own), under=base)
     if view.overlay is Overlay.MENU:
         sections = [(s.title.get(view.language), s.first_slide) for s in deck.sections]
         menu = menu_controls(

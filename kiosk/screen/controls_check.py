@@ -8,7 +8,7 @@ says where the helpful prompt's panel, title, faces and Skip go.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from kiosk.deck.model import Slide, SlideKind
@@ -65,7 +65,8 @@ def question_controls(
     slide = deck.slides[view.index]
     if slide.kind is not SlideKind.CHECK:
         return None
-    layout = _QUESTION_LAYOUTS.get(slide, view.language, presentation.screen, measure)
+    words = deck.words_for(view.language)
+    layout = _QUESTION_LAYOUTS.get(slide, view.language, presentation.screen, measure, words)
     return QuestionControls(layout, slide.right_answer, view.answered, view.revealed)
 
 
@@ -78,7 +79,12 @@ class _LayoutMemo:
         self._found: dict[tuple[int, str, Screen, int], tuple[Slide, object, QuestionLayout]] = {}
 
     def get(
-        self, slide: Slide, language: str, screen: Screen, measure: TextMeasurer
+        self,
+        slide: Slide,
+        language: str,
+        screen: Screen,
+        measure: TextMeasurer,
+        words: Mapping[str, str] | None = None,
     ) -> QuestionLayout:
         key = (id(slide), language, screen, id(measure))
         found = self._found.get(key)
@@ -87,7 +93,7 @@ class _LayoutMemo:
             return found[2]
         if len(self._found) >= self._limit:
             self._found.clear()
-        layout = layout_question(slide, language, screen, measure)
+        layout = layout_question(slide, language, screen, measure, words)
         self._found[key] = (slide, measure, layout)
         return layout
 
@@ -120,11 +126,16 @@ class HelpfulLayout:
 
 
 def helpful_layout(
-    screen: Screen, language: str, topic: str, measure: TextMeasurer, label_floor: int
+    screen: Screen,
+    language: str,
+    topic: str,
+    measure: TextMeasurer,
+    label_floor: int,
+    own_words: Mapping[str, str] | None = None,
 ) -> HelpfulLayout:
     """A panel in the middle of the screen: the question on one or two lines, three faces
     with their words (large, well apart), and Skip under them."""
-    words = question_text(language)
+    words = question_text(language, own_words)
     gap = screen.gap
     target = screen.button_size
     face = max(round(target * 1.9), round(screen.shorter * 0.2))

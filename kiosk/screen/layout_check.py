@@ -17,7 +17,7 @@ lands a little off hits nothing rather than the neighbour: taps in the gaps do n
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from kiosk.deck.model import Slide, SlideKind
@@ -229,13 +229,17 @@ def _answer_buttons(
 
 
 def layout_question(
-    slide: Slide, language: str, screen: Screen, measure: TextMeasurer
+    slide: Slide,
+    language: str,
+    screen: Screen,
+    measure: TextMeasurer,
+    words: Mapping[str, str] | None = None,
 ) -> QuestionLayout:
     """Place a question in every state. Raises LayoutError when any state cannot fit at the
     readable minimum size (the question or an answer must be shortened)."""
     if slide.kind is not SlideKind.CHECK or slide.explanation is None or not slide.answers:
         raise ValueError(f"{slide.origin}: slide '{slide.id}' is not a question")
-    words = question_text(language)
+    text = question_text(language, words)
     measure = _Remembered(measure)
     content = screen.content
     gap = screen.gap
@@ -247,7 +251,7 @@ def layout_question(
     # (beside, the answers' share of the width): a wider column wraps answers less.
     arrangements = [(False, 1.0)] if screen.portrait else [(False, 0.5), (True, 0.5), (True, 0.6)]
     texts = [answer.text.get(language) for answer in slide.answers]
-    states = _states(slide, language, words)
+    states = _states(slide, language, text)
 
     def at(size: int) -> QuestionLayout | None:
         # The question stays a heading: larger than the answers, never below the normal
@@ -264,7 +268,7 @@ def layout_question(
                 continue
             answers_h = placed[1]
             width = answers_w if beside else content.w
-            head = _text_height(words.kicker, width, size, measure, True) + gap // 2
+            head = _text_height(text.kicker, width, size, measure, True) + gap // 2
             for title_size in titles:
                 question = wrap(slide.title.get(language), width, title_size, measure, True)
                 if len(question) > MAX_QUESTION_LINES + int(beside) or not fits_width(
@@ -281,7 +285,7 @@ def layout_question(
                 if room < max(need):
                     continue
                 found = _try(
-                    slide, language, words, screen, measure, (beside, answers_w), title_size, size
+                    slide, language, text, screen, measure, (beside, answers_w), title_size, size
                 )
                 if found is not None:
                     return found
@@ -389,10 +393,11 @@ def plan_slide(
     screen: Screen,
     measure: TextMeasurer,
     take_home_label: str = "Scan to take this home",
+    words: Mapping[str, str] | None = None,
 ) -> SlidePlan:
     """Any slide's plan: questions laid out here, every other kind by `layout_slide`."""
     if slide.kind is SlideKind.CHECK:
-        return question_plan(layout_question(slide, language, screen, measure))
+        return question_plan(layout_question(slide, language, screen, measure, words))
     return layout_slide(slide, language, screen, measure, take_home_label)
 
 

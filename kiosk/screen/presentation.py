@@ -56,7 +56,7 @@ class Presentation:
 
 
 def take_home_labels(deck: Deck) -> list[str]:
-    return [ui_text(language).take_home for language in deck.languages]
+    return [ui_text(language, deck.words_for(language)).take_home for language in deck.languages]
 
 
 class PresentationBuilder:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 
 @dataclass(frozen=True)
@@ -68,8 +71,10 @@ UI_TEXT: dict[str, UiText] = {
 }
 
 
-def ui_text(language: str) -> UiText:
-    return UI_TEXT.get(language, UI_TEXT["en"])
+def ui_text(language: str, words: Mapping[str, str] | None = None) -> UiText:
+    """The control words in `language`: the deck's `words` (Deck.words_for) over the
+    built-in ones (English for a language the kiosk has none for)."""
+    return _over(UI_TEXT.get(language, UI_TEXT["en"]), words)
 
 
 @dataclass(frozen=True)
@@ -122,8 +127,18 @@ QUESTION_TEXT: dict[str, QuestionText] = {
 }
 
 
-def question_text(language: str) -> QuestionText:
-    return QUESTION_TEXT.get(language, QUESTION_TEXT["en"])
+_Words = TypeVar("_Words", UiText, QuestionText)
+
+
+def question_text(language: str, words: Mapping[str, str] | None = None) -> QuestionText:
+    return _over(QUESTION_TEXT.get(language, QUESTION_TEXT["en"]), words)
+
+
+def _over(built_in: _Words, words: Mapping[str, str] | None) -> _Words:
+    if not words:
+        return built_in
+    names = {f.name for f in dataclasses.fields(built_in)}
+    return dataclasses.replace(built_in, **{k: v for k, v in words.items() if k in names})
 
 
 @dataclass(frozen=True)

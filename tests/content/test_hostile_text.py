@@ -130,12 +130,40 @@ def test_the_same_language_twice_in_a_text_is_an_error(tmp_path):
     ]
 
 
-@pytest.mark.parametrize("code", ['"en\\n"', '"en "', '"EN"'])
-def test_language_codes_must_match_whole(tmp_path, code):
+@pytest.mark.parametrize(
+    ("code", "says"),
+    [
+        ('"en\\n"', "expected a BCP 47 language tag such as en, es-419 or zh-Hant, got 'en\\n'"),
+        ('"en "', "expected a BCP 47 language tag such as en, es-419 or zh-Hant, got 'en '"),
+        ('"EN"', "write the language tag 'EN' as 'en'"),
+        ("zh-hant", "write the language tag 'zh-hant' as 'zh-Hant'"),
+        ("es_419", "write the language tag 'es_419' as 'es-419'"),
+        ("iw", "write the language tag 'iw' as 'he'"),
+        ("xx", "'xx' is not a BCP 47 language tag in the IANA registry"),
+        ("12", "expected a language tag such as en, got a number"),
+    ],
+)
+def test_language_tags_are_checked_as_bcp_47(tmp_path, code, says):
     deck = f"title: Test deck\nlanguages: [{code}]\n"
     problems = errors_of(make(tmp_path, section(), deck=deck))
     assert len(problems) == 1, problems
-    assert "slides/deck.yaml:2: languages[0]: expected a two-letter language code" in problems[0]
+    assert problems[0].startswith(f"slides/deck.yaml:2: languages[0]: {says}"), problems[0]
+
+
+@pytest.mark.parametrize("tags", ["[en, es-419]", "[zh-Hant, en]", "[pt-BR, ar]", "[en, es, vi]"])
+def test_bcp_47_tags_are_accepted(tmp_path, tags):
+    codes = [t.strip() for t in tags.strip("[]").split(",")]
+
+    def each(word: str) -> str:
+        return "{" + ", ".join(f"{c}: {word} {c}" for c in codes) + "}"
+
+    deck = f"title: {each('Test')}\nlanguages: {tags}\n"
+    folder = make(
+        tmp_path,
+        section(title=each("Signs"), bullet=each("Swollen"), topic=each("Symptoms")),
+        deck=deck,
+    )
+    assert load_deck(folder).languages == tuple(codes)
 
 
 def test_an_unclosed_bracket_is_one_problem_not_one_per_text(tmp_path, deck_copy):

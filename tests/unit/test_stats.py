@@ -746,3 +746,20 @@ def test_reports_refuse_a_pipe_or_link_in_place_of_the_file(tmp_path):
     os.mkfifo(fifo)
     with pytest.raises(sqlite3.DatabaseError, match="named pipe"):
         summary(fifo)
+
+
+def test_bcp_47_language_tags_are_recorded_as_written(recorder):
+    rec, clock = recorder
+    rec.observe("welcome", "attract", "zh-Hant")
+    clock.advance(2)
+    rec.observe("welcome", "browsing", "es-419")
+    clock.advance(3)
+    rec.observe("valves", "browsing", "pt-BR")
+    clock.advance(4)
+    rec.close()
+    assert table(rec.path, "SELECT language FROM views ORDER BY rowid") == [
+        ("zh-Hant",),
+        ("es-419",),
+        ("pt-BR",),
+    ]
+    assert table(rec.path, "SELECT languages FROM sessions") == [("es-419,pt-BR",)]

@@ -71,9 +71,12 @@ class SlideRenderer:
         key = (index, language)
         found = self._plans.get(key)
         if found is None:
-            label = ui_text(language).take_home
+            label = ui_text(language, self.deck.words_for(language)).take_home
             slide = self.deck.slides[index]
-            found = self._plans[key] = plan_slide(slide, language, self.screen, self.fonts, label)
+            words = self.deck.words_for(language)
+            found = self._plans[key] = plan_slide(
+                slide, language, self.screen, self.fonts, label, words
+            )
         return found
 
     def surface(self, index: int, language: str) -> pygame.Surface:
