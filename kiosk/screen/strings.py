@@ -22,6 +22,8 @@ class UiText:
     page_prev: str  # topic menu pages
     page_next: str
     page_of: str  # format with {current} and {total}
+    # The "A+" switch while larger text is on: it says how to go back.
+    normal_text: str = "Normal text"
 
 
 UI_TEXT: dict[str, UiText] = {
@@ -41,6 +43,7 @@ UI_TEXT: dict[str, UiText] = {
         page_prev="Previous",
         page_next="More",
         page_of="Page {current} of {total}",
+        normal_text="Normal text",
     ),
     "es": UiText(
         prev="Atrás",
@@ -58,6 +61,7 @@ UI_TEXT: dict[str, UiText] = {
         page_prev="Anterior",
         page_next="Más",
         page_of="Página {current} de {total}",
+        normal_text="Texto normal",
     ),
 }
 
