@@ -65,7 +65,8 @@ def question_controls(
     slide = deck.slides[view.index]
     if slide.kind is not SlideKind.CHECK:
         return None
-    layout = _QUESTION_LAYOUTS.get(slide, view.language, presentation.screen, measure)
+    screen = presentation.screen_for(view.index)
+    layout = _QUESTION_LAYOUTS.get(slide, view.language, screen, measure)
     return QuestionControls(layout, slide.right_answer, view.answered, view.revealed)
 
 
