@@ -16,7 +16,7 @@ import os
 import re
 import tempfile
 from collections.abc import Mapping, MutableMapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +30,10 @@ from kiosk.deck import placeholders
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 CLOCK = re.compile(r"([01]?[0-9]|2[0-3]):[0-5][0-9]")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-TEMPLATE_KINDS = ("bullets", "callout", "text-image", "title")
+TEMPLATE_KINDS = ("bullets", "callout", "text-image", "title", "check")
 MAX_TEXT = 2000
+# A question's answers (the deck format's limits: kiosk.deck.content.MIN_ANSWERS/MAX_ANSWERS).
+MIN_ANSWERS, MAX_ANSWERS = 2, 4
 
 
 class EditError(ValueError):
@@ -103,6 +105,12 @@ class SlideText:
     body: dict[str, str]
     bullets: dict[str, list[str]]
     image: str
+    # A question (kind: check): its answers per language, which is right (-1: none marked),
+    # the one-sentence explanation and the slide that teaches it.
+    answers: dict[str, list[str]] = field(default_factory=dict)
+    right: int = -1
+    explanation: dict[str, str] = field(default_factory=dict)
+    teaches: str = ""
 
 
 def _slides(data: Any, name: str) -> CommentedSeq:
@@ -131,6 +139,7 @@ def read_slides(path: Path, langs: Sequence[str]) -> list[SlideText]:
                 body={lang: _text(slide.get("body"), lang) for lang in langs},
                 bullets={lang: [_text(item, lang) for item in items] for lang in langs},
                 image=str(slide.get("image") or ""),
+                **_question_text(slide, langs),
             )
         )
     return out
@@ -142,6 +151,26 @@ def slide_version(path: Path, slide_id: str) -> str:
     slides = _slides(load(path), path.name)
     slide = slides[_find(slides, slide_id, path.name)]
     return hashlib.sha256(json.dumps(slide, sort_keys=True, default=str).encode()).hexdigest()[:20]
+
+
+def _answers(slide: Mapping[str, Any]) -> list[Any]:
+    answers = slide.get("answers")
+    if isinstance(answers, Sequence) and not isinstance(answers, str):
+        return list(answers)
+    return []
+
+
+def _question_text(slide: Mapping[str, Any], langs: Sequence[str]) -> dict[str, Any]:
+    if slide.get("kind") != "check":
+        return {}
+    answers = [a if isinstance(a, Mapping) else {} for a in _answers(slide)]
+    right = next((n for n, a in enumerate(answers) if a.get("right") is True), -1)
+    return {
+        "answers": {lang: [_text(a.get("text"), lang) for a in answers] for lang in langs},
+        "right": right,
+        "explanation": {lang: _text(slide.get("explanation"), lang) for lang in langs},
+        "teaches": str(slide.get("teaches") or ""),
+    }
 
 
 def _find(slides: CommentedSeq, slide_id: str, name: str) -> int:
@@ -172,6 +201,10 @@ def edit_slide(path: Path, slide_id: str, langs: Sequence[str], form: Mapping[st
     data = load(path)
     slides = _slides(data, path.name)
     slide = slides[_find(slides, slide_id, path.name)]
+    if slide.get("kind") == "check":
+        _edit_question(slide, langs, form)
+        save(path, data)
+        return
     titles = {lang: one_line(form.get(f"title.{lang}", "")) for lang in langs}
     bodies = {lang: one_line(form.get(f"body.{lang}", "")) for lang in langs}
     bullets = {
@@ -211,8 +244,67 @@ def edit_slide(path: Path, slide_id: str, langs: Sequence[str], form: Mapping[st
     save(path, data)
 
 
-def add_slide(path: Path, slide_id: str, kind: str, langs: Sequence[str], taken: set[str]) -> None:
-    """Append a slide made from a template; its placeholder text tells staff what to write."""
+def _edit_question(slide: Any, langs: Sequence[str], form: Mapping[str, str]) -> None:
+    """A question from the form: `title.<lang>` (the question), `answer.<n>.<lang>` for up
+    to MAX_ANSWERS rows (an empty row is no answer), `right` (the row of the right answer),
+    `explanation.<lang>` and `teaches` (a slide id)."""
+    rows = []
+    for row in range(MAX_ANSWERS):
+        texts = {lang: one_line(form.get(f"answer.{row}.{lang}", "")) for lang in langs}
+        if not any(texts.values()):
+            continue
+        missing = [lang for lang, words in texts.items() if not words]
+        if missing:
+            raise EditError(
+                f"answer {row + 1} needs its text in every language (missing: "
+                f"{', '.join(missing)})"
+            )
+        rows.append((row, texts))
+    if not MIN_ANSWERS <= len(rows) <= MAX_ANSWERS:
+        raise EditError(f"a question needs {MIN_ANSWERS} to {MAX_ANSWERS} answers")
+    chosen = form.get("right", "")
+    right = [n for n, (row, _) in enumerate(rows) if str(row) == chosen]
+    if not right:
+        raise EditError("mark the right answer (one that has text)")
+    teaches = form.get("teaches", "").strip()
+    if not SLUG.fullmatch(teaches):
+        raise EditError("choose the slide that teaches the answer")
+    _set_text(
+        slide, "title", {lang: one_line(form.get(f"title.{lang}", "")) for lang in langs}, langs
+    )
+    items = slide.get("answers")
+    if not isinstance(items, CommentedSeq):
+        items = CommentedSeq()
+        slide["answers"] = items
+    del items[len(rows) :]  # keep the first answers' comments; drop what was removed
+    for position, (_, texts) in enumerate(rows):
+        if position >= len(items) or not isinstance(items[position], CommentedMap):
+            answer = CommentedMap()
+            if position < len(items):
+                items[position] = answer
+            else:
+                items.append(answer)
+        answer = items[position]
+        _set_text(answer, "text", texts, langs)
+        if position == right[0]:
+            answer["right"] = True
+        elif "right" in answer:
+            del answer["right"]
+    explanation = {lang: one_line(form.get(f"explanation.{lang}", "")) for lang in langs}
+    _set_text(slide, "explanation", explanation, langs)
+    slide["teaches"] = teaches
+
+
+def add_slide(
+    path: Path,
+    slide_id: str,
+    kind: str,
+    langs: Sequence[str],
+    taken: set[str],
+    teaches: str = "",
+) -> None:
+    """Append a slide made from a template; its placeholder text tells staff what to write.
+    A question (`check`) points at `teaches`, the slide that teaches its answer."""
     if not SLUG.fullmatch(slide_id) or len(slide_id) > 60:
         raise EditError("a slide id is lower-case letters, digits and single dashes, e.g. leg-care")
     if slide_id in taken:
@@ -235,6 +327,17 @@ def add_slide(path: Path, slide_id: str, kind: str, langs: Sequence[str], taken:
         slide["bullets"] = CommentedSeq([text(words) for words in placeholders.BULLETS])
     if kind == "text-image":
         slide["image"] = "images/leg-veins.svg"
+    if kind == "check":
+        slide["title"] = text("A short question?")
+        slide["answers"] = CommentedSeq(
+            [
+                CommentedMap([("text", text("The right answer")), ("right", True)]),
+                CommentedMap([("text", text("A wrong answer"))]),
+            ]
+        )
+        slide["explanation"] = text("One sentence that says why")
+        if teaches:
+            slide["teaches"] = teaches
     slides.append(slide)
     save(path, data)
 

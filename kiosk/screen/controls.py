@@ -214,12 +214,12 @@ BAR: tuple[BarEntry, ...] = (
         lambda state: state.language_label or "",
         lambda state: bool(state.language_label),
     ),
-    # Lit up while larger text is on, so it reads as a switch.
+    # Lit up while larger text is on, so it reads as a switch, and then says how to go back.
     BarEntry(
         "larger_text",
         intents.LARGER_TEXT,
         Icon.LARGER_TEXT,
-        _words("larger_text"),
+        lambda state: state.words.normal_text if state.larger_text else state.words.larger_text,
         lambda state: state.larger_text is not None,
         lit=lambda state: bool(state.larger_text),
     ),

@@ -66,7 +66,8 @@ def question_controls(
     if slide.kind is not SlideKind.CHECK:
         return None
     words = deck.words_for(view.language)
-    layout = _QUESTION_LAYOUTS.get(slide, view.language, presentation.screen, measure, words)
+    screen = presentation.screen_for(view.index)
+    layout = _QUESTION_LAYOUTS.get(slide, view.language, screen, measure, words)
     return QuestionControls(layout, slide.right_answer, view.answered, view.revealed)
 
 

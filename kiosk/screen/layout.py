@@ -156,6 +156,10 @@ class Screen:
     width: int
     height: int
     text_scale: float = 1.0  # 1.35 in the larger-text ("A+") layout
+    # Larger text for one slide: its body and title never smaller than these (1.3 times
+    # what the normal layout chose for it; kiosk.screen.presentation sets them per page).
+    body_floor: int = 0
+    title_floor: int = 0
 
     def larger(self) -> Screen:
         return Screen(self.width, self.height, LARGE_TEXT_SCALE)
@@ -163,6 +167,10 @@ class Screen:
     def text(self, fraction: float) -> int:
         """A text size as a fraction of the shorter side, in the current text scale."""
         return round(self.shorter * fraction * self.text_scale)
+
+    def title_text(self, fraction: float) -> int:
+        """`text` for a title, never under this screen's title floor."""
+        return max(self.text(fraction), self.title_floor)
 
     @property
     def shorter(self) -> int:
@@ -209,11 +217,11 @@ class Screen:
     @property
     def min_body(self) -> int:
         # Ceil, so rounding never takes text below the promised floor.
-        return math.ceil(self.shorter * self.text_scale / 28)
+        return max(math.ceil(self.shorter * self.text_scale / 28), self.body_floor)
 
     @property
     def max_body(self) -> int:
-        return self.text(MAX_BODY_FRACTION)
+        return max(self.text(MAX_BODY_FRACTION), self.min_body)
 
     @property
     def label_size(self) -> int:
@@ -305,8 +313,8 @@ class _Flow:
 
 
 def _fit_title(text: str, box: Rect, measure: TextMeasurer, screen: Screen, hero: bool) -> _Flow:
-    largest = screen.text(HERO_TITLE_FRACTION if hero else MAX_TITLE_FRACTION)
-    smallest = screen.text(MIN_TITLE_FRACTION)
+    largest = screen.title_text(HERO_TITLE_FRACTION if hero else MAX_TITLE_FRACTION)
+    smallest = screen.title_text(MIN_TITLE_FRACTION)
     for size in font_sizes(largest, smallest):
         flow = _Flow(box, size, measure)
         flow.paragraph(text, Role.TEXT, bold=True)
@@ -358,7 +366,8 @@ def layout_slide(
         raise LayoutError(
             f"{slide.origin}: slide '{slide.id}': the title does not fit on a "
             f"{screen.width}×{screen.height} screen even at the smallest title size "
-            f"({screen.text(MIN_TITLE_FRACTION)}px): shorten it, or break a long word or address"
+            f"({screen.title_text(MIN_TITLE_FRACTION)}px): shorten it, or break a long word "
+            "or address"
         )
     rule_h = max(4, round(screen.shorter * 0.008))
     rule_y = title.y - round(title.size * 0.3)
@@ -615,7 +624,9 @@ def _layout_title_slide(
 ) -> SlidePlan:
     content = screen.content
     text_box, image_box = _split_for_image(content, screen, slide.image is not None)
-    for title_size in font_sizes(screen.text(HERO_TITLE_FRACTION), screen.text(MIN_TITLE_FRACTION)):
+    for title_size in font_sizes(
+        screen.title_text(HERO_TITLE_FRACTION), screen.title_text(MIN_TITLE_FRACTION)
+    ):
         for body_size in font_sizes(screen.max_body, screen.min_body):
             flow = _Flow(text_box, title_size, measure)
             flow.paragraph(slide.title.get(language), Role.TEXT, bold=True)

@@ -256,7 +256,9 @@ def layout_question(
     def at(size: int) -> QuestionLayout | None:
         # The question stays a heading: larger than the answers, never below the normal
         # text size's smallest title.
-        smallest = max(round(size * 1.2), round(screen.shorter * MIN_TITLE_FRACTION))
+        smallest = max(
+            round(size * 1.2), round(screen.shorter * MIN_TITLE_FRACTION), screen.title_floor
+        )
         titles = font_sizes(max(screen.text(MAX_TITLE_FRACTION), smallest), smallest)
         for beside, share in arrangements:
             answers_w = round(content.w * share)

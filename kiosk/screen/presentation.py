@@ -9,6 +9,8 @@ navigator shows one at a time and never builds any. No pygame here.
 
 from __future__ import annotations
 
+import logging
+import math
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -18,8 +20,15 @@ from kiosk.screen.layout import LayoutError, Screen, TextMeasurer, does_not_fit
 from kiosk.screen.layout_check import plan_slide
 from kiosk.screen.strings import ui_text
 
+log = logging.getLogger(__name__)
+
 # A slide re-flowed for larger text may take at most this many pages.
 MAX_PAGES = 6
+# Larger text is at least this much larger than what the normal layout chose for the same
+# slide (body and title): a slide that then no longer fits takes more pages.
+MIN_LARGER_RATIO = 1.3
+# Shares of those floors tried, in order, for a slide that cannot reach them.
+FALLBACK_SHARES = (1.0, 0.96, 0.92, 0.88, 0.84, 0.8)
 
 
 @dataclass(frozen=True)
@@ -32,6 +41,8 @@ class Presentation:
     size: tuple[int, int]
     larger_text: bool
     slide_of_page: tuple[int, ...]
+    # Larger text: per page, the (body, title) sizes it never goes under; empty otherwise.
+    floors: tuple[tuple[int, int], ...] = ()
 
     @classmethod
     def plain(cls, deck: Deck, size: tuple[int, int] = (0, 0)) -> Presentation:
@@ -42,6 +53,14 @@ class Presentation:
     def screen(self) -> Screen:
         screen = Screen(*self.size)
         return screen.larger() if self.larger_text else screen
+
+    def screen_for(self, page: int) -> Screen:
+        """The screen page `page` is laid out on: `screen` with that page's text floors."""
+        screen = self.screen
+        if 0 <= page < len(self.floors):
+            body, title = self.floors[page]
+            return replace(screen, body_floor=body, title_floor=title)
+        return screen
 
     @property
     def page_count(self) -> int:
@@ -74,6 +93,7 @@ class PresentationBuilder:
         self._measure = measure
         self._pages: list[Slide] = []
         self._owners: list[int] = []
+        self._floors: list[tuple[int, int]] = []
         self._steps = self._slides()
         self.result: Presentation | None = None
         if not larger_text:
@@ -84,12 +104,31 @@ class PresentationBuilder:
         return self.result is not None
 
     def _slides(self) -> Iterator[None]:
-        screen = Screen(*self.size).larger()
+        normal = Screen(*self.size)
+        larger = normal.larger()
         labels = take_home_labels(self.deck)
+        languages = self.deck.languages
         for number, slide in enumerate(self.deck.slides):
-            pages = paginate(slide, self.deck.languages, screen, self._measure, labels)
+            wanted = larger_floors(slide, languages, normal, self._measure, labels)
+            pages: tuple[Slide, ...] | None = None
+            # When not even MAX_PAGES pages hold it that large (a question cannot be split),
+            # as close to it as fits, and at worst the plain larger-text screen.
+            for share in FALLBACK_SHARES:
+                floors = (round(wanted[0] * share), round(wanted[1] * share))
+                screen = replace(larger, body_floor=floors[0], title_floor=floors[1])
+                try:
+                    pages = paginate(slide, languages, screen, self._measure, labels)
+                    break
+                except LayoutError:
+                    continue
+            if pages is None:
+                floors = (0, 0)
+                pages = paginate(slide, languages, larger, self._measure, labels)
+            if floors != wanted:
+                log.info("slide '%s': larger text below %g times here", slide.id, MIN_LARGER_RATIO)
             self._pages += pages
             self._owners += [number] * len(pages)
+            self._floors += [floors] * len(pages)
             if number == len(self.deck.slides) - 1:
                 self._finish()
             yield
@@ -102,6 +141,7 @@ class PresentationBuilder:
             self.size,
             True,
             tuple(self._owners),
+            tuple(self._floors),
         )
 
     def step(self) -> bool:
@@ -122,6 +162,27 @@ def present(
 ) -> Presentation:
     """The whole presentation at once (for `kiosk render`, preflight and tests)."""
     return PresentationBuilder(deck, size, measure, larger_text=larger_text).build()
+
+
+def larger_floors(
+    slide: Slide,
+    languages: Sequence[str],
+    normal: Screen,
+    measure: TextMeasurer,
+    labels: Sequence[str] = (),
+) -> tuple[int, int]:
+    """The body and title sizes larger text must reach on `slide`: MIN_LARGER_RATIO times
+    the largest the normal layout chose in any language (0 where it cannot be laid out)."""
+    label_of = dict(zip(languages, labels, strict=False))
+    body = title = 0
+    for language in languages:
+        try:
+            plan = plan_slide(slide, language, normal, measure, label_of.get(language, ""))
+        except LayoutError:
+            continue
+        body = max(body, math.ceil(plan.body_size * MIN_LARGER_RATIO))
+        title = max(title, math.ceil(plan.title_size * MIN_LARGER_RATIO))
+    return body, title
 
 
 # -- re-flow: one slide onto more pages --------------------------------------------------

@@ -27,6 +27,8 @@ class UiText:
     page_of: str  # format with {current} and {total}
     pin_checking: str  # on the keypad while the PIN is checked beside the loop
     listen: str = "Listen"  # read the slide aloud (narration)
+    # The "A+" switch while larger text is on: it says how to go back.
+    normal_text: str = "Normal text"
 
 
 UI_TEXT: dict[str, UiText] = {
@@ -48,6 +50,7 @@ UI_TEXT: dict[str, UiText] = {
         page_of="Page {current} of {total}",
         pin_checking="Checking…",
         listen="Listen",
+        normal_text="Normal text",
     ),
     "es": UiText(
         prev="Atrás",
@@ -67,6 +70,7 @@ UI_TEXT: dict[str, UiText] = {
         page_of="Página {current} de {total}",
         pin_checking="Comprobando…",
         listen="Escuchar",
+        normal_text="Texto normal",
     ),
 }
 

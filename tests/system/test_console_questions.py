@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import html
 import logging
 import re
 import sqlite3
@@ -138,3 +139,156 @@ def test_a_file_from_before_questions_says_there_are_no_answers(tmp_path):
         assert client.get("/stats/answers.csv?" + RANGE).text == (
             "hour,kind,name,language,outcome,count\n"
         )
+
+
+# -- editing questions ---------------------------------------------------------------------
+
+QUESTION_FILE = "25-check-what-is-cvi.yaml"
+QUESTION = f"/edit/slide/{QUESTION_FILE}/check-valves"
+
+
+def draft(settings, name: str = QUESTION_FILE) -> Path:
+    return settings.home / "draft" / "slides" / name
+
+
+def unescape(text: str) -> str:
+    return html.unescape(text)
+
+
+def question_form(client, token: str, **changes: str) -> dict[str, str]:
+    """The question form as the page fills it in, with some fields changed."""
+    page = client.get(QUESTION).text
+    form = {"csrf": token}
+    for name in re.findall(r'<input id="[^"]+" name="((?:title|answer)\.[^"]+)"', page):
+        found = re.search(rf'name="{re.escape(name)}" value="([^"]*)"', page)
+        assert found is not None, name
+        form[name] = unescape(found[1])
+    for lang in ("en", "es"):
+        found = re.search(rf'name="explanation\.{lang}"[^>]*>([^<]*)</textarea>', page)
+        assert found is not None, lang
+        form[f"explanation.{lang}"] = unescape(found[1])
+    right = re.search(r'name="right" value="(\d)" checked', page)
+    teaches = re.search(r'<option value="([^"]+)" selected>', page)
+    assert right is not None and teaches is not None
+    form["right"], form["teaches"] = right[1], teaches[1]
+    form.update(changes)
+    return form
+
+
+def csrf_of(client) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', client.get(QUESTION).text)
+    assert found is not None
+    return found[1]
+
+
+def test_the_question_form_shows_every_part_in_both_languages(client):
+    form = question_form(client, csrf_of(client))
+    assert form["title.en"] == "What do valves in your veins do?"
+    assert form["title.es"] == "¿Qué hacen las válvulas de sus venas?"
+    assert form["answer.0.en"] == "Keep blood going toward the heart"
+    assert form["answer.2.es"] == "Limpian la sangre"
+    assert form["answer.3.en"] == "" == form["answer.3.es"]  # room for a fourth
+    assert form["right"] == "0" and form["teaches"] == "one-way-valves"
+    assert form["explanation.es"].startswith("Son puertas de un solo sentido")
+    page = client.get(QUESTION).text
+    # The linked slide is chosen from the deck's slides that are not questions.
+    assert '<option value="why-the-legs">' in page and '<option value="check-risk">' not in page
+    assert 'name="body.en"' not in page  # a question has no body or bullets
+
+
+def test_editing_a_question_in_both_languages_keeps_the_rest_of_the_file(client, settings):
+    from kiosk.deck.content import load_deck
+
+    token = csrf_of(client)
+    before = draft(settings).read_text()
+    changes = {
+        "answer.3.en": "Warm the legs",
+        "answer.3.es": "Calientan las piernas",
+        "answer.1.en": "",  # removed in every language: the answers close up
+        "answer.1.es": "",
+        "right": "3",
+        "explanation.en": "Valves let blood go toward the heart and stop it falling back.",
+        "teaches": "why-the-legs",
+    }
+    answer = client.post(QUESTION, data=question_form(client, token, **changes))
+    assert answer.status_code == 303 and "Saved" in answer.headers["location"]
+    after = draft(settings).read_text()
+    assert after.splitlines()[:6] == before.splitlines()[:6]  # comments and section kept
+    assert "narration: {en: audio/check-valves.en.ogg" in after and "duration: 14" in after
+    deck = load_deck(settings.home / "draft" / "slides", audio_may_be_missing=True)
+    [slide] = [s for s in deck.slides if s.id == "check-valves"]
+    assert [a.text.get("en") for a in slide.answers] == [
+        "Keep blood going toward the heart",
+        "Clean the blood",
+        "Warm the legs",
+    ]
+    assert [a.text.get("es") for a in slide.answers][2] == "Calientan las piernas"
+    assert slide.right_answer == 2 and slide.teaches == "why-the-legs"
+    assert "Save to the draft" in client.get(QUESTION).text
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"answer.3.en": "Warm the legs"}, "answer 4 needs its text in every language"),
+        (
+            {"answer.1.en": "", "answer.1.es": "", "answer.2.en": "", "answer.2.es": ""},
+            "a question needs 2 to 4 answers",
+        ),
+        ({"right": "3"}, "mark the right answer"),
+        ({"teaches": ""}, "choose the slide that teaches the answer"),
+    ],
+)
+def test_a_question_that_cannot_be_written_is_refused_with_one_sentence(
+    client, settings, changes, message
+):
+    token = csrf_of(client)
+    before = draft(settings).read_bytes()
+    answer = client.post(QUESTION, data=question_form(client, token, **changes))
+    assert answer.status_code == 303 and "error=" in answer.headers["location"]
+    assert draft(settings).read_bytes() == before
+    assert message in unescape(client.get(answer.headers["location"]).text)
+
+
+def test_the_live_preview_draws_the_question_and_runs_the_deck_checks(client, settings):
+    token = csrf_of(client)
+    before = draft(settings).read_bytes()
+    first = client.post(f"{QUESTION}/preview", data=question_form(client, token)).json()
+    assert first["problems"] == [] and set(first["images"]) == {"en", "es"}
+    changed = client.post(
+        f"{QUESTION}/preview",
+        data=question_form(client, token, **{"answer.2.es": "Limpian y enfrían la sangre"}),
+    ).json()
+    assert client.get(first["images"]["es"]).content != client.get(changed["images"]["es"]).content
+    assert client.get(first["images"]["en"]).content == client.get(changed["images"]["en"]).content
+    # The same checks as `kiosk validate`: a slide that does not exist, two sentences.
+    broken = client.post(
+        f"{QUESTION}/preview",
+        data=question_form(
+            client, token, teaches="no-such-slide", **{"explanation.es": "Una. Dos."}
+        ),
+    ).json()
+    assert any("no slide has the id 'no-such-slide'" in p for p in broken["problems"])
+    assert any("explanation.es: expected one sentence" in p for p in broken["problems"])
+    assert draft(settings).read_bytes() == before
+
+
+def test_a_new_question_from_the_template_points_at_its_topic_and_passes_the_checks(
+    client, settings
+):
+    from kiosk.deck.content import load_deck
+
+    token = csrf_of(client)
+    answer = client.post(
+        "/edit/add",
+        data={"csrf": token, "file": QUESTION_FILE, "id": "check-doors", "kind": "check"},
+    )
+    assert answer.status_code == 303
+    assert answer.headers["location"].startswith(f"/edit/slide/{QUESTION_FILE}/check-doors")
+    deck = load_deck(settings.home / "draft" / "slides", audio_may_be_missing=True)
+    [slide] = [s for s in deck.slides if s.id == "check-doors"]
+    # The last slide of the topic before it (20-what-is-cvi.yaml) teaches it.
+    assert slide.teaches == "why-the-legs" and len(slide.answers) == 2
+    assert slide.title.get("es") == "A short question? (es)"
+    page = client.get(f"/edit/slide/{QUESTION_FILE}/check-doors").text
+    assert 'name="answer.0.es" value="The right answer (es)"' in page

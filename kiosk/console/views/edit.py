@@ -143,6 +143,7 @@ async def _slide_response(
         "problems": problem_lines(found, file, slide.index),
         "file_problems": [p for p in found if f"/{file}:" not in p][:10],
         "images": draft_images(state),
+        "teachable": await run_in_threadpool(_teachable, state) if slide.kind == "check" else [],
         "preview_key": key,
         "preview": preview,
         "error": error or request.query_params.get("error", "")[:300],
@@ -165,7 +166,20 @@ def _edit_form(form: FormData, langs: list[str]) -> dict[str, str]:
     for lang in langs:
         for part in ("title", "body", "bullets"):
             fields[f"{part}.{lang}"] = text(form, f"{part}.{lang}")
+    if "teaches" in form:  # a question's form (kiosk/console/templates/question_fields.html)
+        fields["right"] = text(form, "right", 10)
+        fields["teaches"] = text(form, "teaches", 100)
+        for lang in langs:
+            fields[f"explanation.{lang}"] = text(form, f"explanation.{lang}")
+            for row in range(editing.MAX_ANSWERS):
+                fields[f"answer.{row}.{lang}"] = text(form, f"answer.{row}.{lang}")
     return fields
+
+
+def _teachable(state: State) -> list[tuple[str, str]]:
+    """The slides a question can point to, in deck order: (id, title), questions left out."""
+    langs, files, _ = _slides_by_file(state)
+    return [(s.id, s.title[langs[0]]) for f in files for s in f["slides"] if s.kind != "check"]
 
 
 def _chosen_image(state: State, form: FormData) -> str | None:
@@ -286,7 +300,14 @@ async def add_slide(request: Request, session: Session, form: FormData) -> Respo
         path = state.decks.section_path(file)
         langs, files, _ = _slides_by_file(state)
         taken = {s.id for f in files for s in f["slides"]}
-        editing.add_slide(path, slide_id, text(form, "kind", 40), langs, taken)
+        # A new question points at the last slide that is not a question up to its topic.
+        names = [f["name"] for f in files]
+        before = files[: names.index(file) + 1] if file in names else files
+        teaches = next(
+            (s.id for f in reversed(before) for s in reversed(f["slides"]) if s.kind != "check"),
+            "",
+        )
+        editing.add_slide(path, slide_id, text(form, "kind", 40), langs, taken, teaches)
     except ValueError as error:
         return redirect_error("/edit", f"Not added: {error}.")
     log.info("draft edited: slide %s added to %s by %s", slide_id, file, session.user)

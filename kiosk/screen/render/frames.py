@@ -80,7 +80,9 @@ class FrameRenderer:
         self.larger_text_button = larger_text_button
         self._controls = ControlsCache(fonts)
         cache = SurfaceCache(size) if cache is None else cache
-        self.slides = SlideRenderer(self.deck, self.screen, fonts, cache, images)
+        self.slides = SlideRenderer(
+            self.deck, self.screen, fonts, cache, images, presentation.screen_for
+        )
         # The controls keep their normal size in the larger-text layout.
         self.chrome = ChromeRenderer(self.deck.theme, Screen(*size), fonts, cache)
         self._fading: Animation | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import pygame
@@ -51,9 +52,12 @@ class SlideRenderer:
         fonts: FontBook,
         cache: SurfaceCache | None = None,
         images: ImageStore | None = None,
+        screen_for: Callable[[int], Screen] | None = None,
     ) -> None:
         self.deck = deck
         self.screen = screen
+        # Larger text: each page's own screen, with its text floors (Presentation.screen_for).
+        self.screen_for = screen_for
         self.fonts = fonts
         self.cache = SurfaceCache((screen.width, screen.height)) if cache is None else cache
         self.images = ImageStore() if images is None else images
@@ -74,9 +78,8 @@ class SlideRenderer:
             label = ui_text(language, self.deck.words_for(language)).take_home
             slide = self.deck.slides[index]
             words = self.deck.words_for(language)
-            found = self._plans[key] = plan_slide(
-                slide, language, self.screen, self.fonts, label, words
-            )
+            screen = self.screen_for(index) if self.screen_for is not None else self.screen
+            found = self._plans[key] = plan_slide(slide, language, screen, self.fonts, label, words)
         return found
 
     def surface(self, index: int, language: str) -> pygame.Surface:
