@@ -25,7 +25,7 @@ from kiosk.screen.layout_check import plan_slide
 from kiosk.screen.presentation import Presentation
 from kiosk.screen.reading import Mark, sentence_marks
 from kiosk.screen.staff import MENU, StaffText, staff_text
-from kiosk.screen.strings import UiText, ui_text
+from kiosk.screen.strings import UiText, ui_text, urgency_text
 from kiosk.screen.view import Mode, Overlay, View
 
 #
@@ -96,6 +96,11 @@ class Controls:
     touch_area: Rect | None = None  # the touch test: a tap here is reported where it landed
     # The sentence being read aloud, marked on the slide (not moved: on the slide).
     marks: tuple[Mark, ...] = ()
+    # The standing "Emergency? Call 911" pill every view shows (never a button), its words
+    # and their size; where its telephone goes at its left.
+    standing: Rect | None = None
+    standing_text: str = ""
+    standing_size: int = 0
 
     def hit(self, x: float, y: float) -> Intent | None:
         if self.question is not None:
@@ -129,6 +134,7 @@ class Controls:
             counter=shift(self.counter),
             hint=shift(self.hint),
             strip=shift(self.strip),
+            standing=shift(self.standing),
         )
 
 
@@ -791,11 +797,47 @@ def controls_for(
         switch = view.larger_text if larger_text_available else None
         listen = view.reading if view.narrated else None
         base = bar_controls(screen, words, language_label, measure, switch, counter, listen=listen)
+    pill, text, size = standing_line(screen, deck.emergency_number, view.language, measure)
+    base = replace(base, standing=pill, standing_text=text, standing_size=size)
     base = replace(
         base.moved(*offset),
         question=question_controls(view, presentation, measure),
         marks=_reading_marks(view, presentation, measure),
     )
+    return _with_standing(_overlay_for(view, presentation, screen, base, measure), base)
+
+
+def standing_line(
+    screen: Screen, number: str, language: str, measure: TextMeasurer
+) -> tuple[Rect, str, int]:
+    """The standing emergency line: a pill at the left of the top strip with a telephone
+    and "Emergency? Call 911" (the deck's number) in the language; its words and size."""
+    text = urgency_text(language).standing.format(number=number)
+    strip = screen.standing
+    icon = strip.h
+    pad = max(4, strip.h // 3)
+    room = strip.w - icon - 3 * pad
+    size = one_size([text], room, screen.standing_size, 12, measure)
+    width = min(strip.w, icon + 3 * pad + measure.width(text, size, True))
+    return Rect(strip.x, strip.y, width, strip.h), text, size
+
+
+def _with_standing(controls: Controls, base: Controls) -> Controls:
+    if controls is base:
+        return controls
+    return replace(
+        controls,
+        standing=base.standing,
+        standing_text=base.standing_text,
+        standing_size=base.standing_size,
+    )
+
+
+def _overlay_for(
+    view: View, presentation: Presentation, screen: Screen, base: Controls, measure: TextMeasurer
+) -> Controls:
+    deck = presentation.deck
+    words = ui_text(view.language, deck.words_for(view.language))
     if view.overlay is Overlay.HELPFUL and 0 <= view.helpful_topic < len(deck.sections):
         topic = deck.sections[view.helpful_topic].title.get(view.language)
         own = deck.words_for(view.language)

@@ -210,9 +210,25 @@ class Screen:
         return Rect(safe.x, safe.bottom - self.button_size, safe.w, self.button_size)
 
     @property
+    def standing_size(self) -> int:
+        """The text size of the standing "Emergency? Call 911" line: the bar's smallest label
+        size, never scaled by A+ (the line is chrome, like the bar)."""
+        return max(12, math.ceil(self.shorter / 42))
+
+    @property
+    def standing(self) -> Rect:
+        """The strip across the top where the standing emergency line goes, inset like the
+        bar so it stays in the safe area as it drifts. Slides start under it."""
+        safe = self.safe.inset(self.drift)
+        return Rect(safe.x, safe.y, safe.w, round(self.standing_size * 1.3))
+
+    @property
     def content(self) -> Rect:
+        # The strip's height comes partly out of the gap above the bar (half a gap is still
+        # clear of the buttons), so slides lose as little room as possible.
         safe = self.safe
-        return Rect(safe.x, safe.y, safe.w, self.bar.y - self.gap - safe.y)
+        top = self.standing.bottom + self.drift  # clear of the line wherever it drifts
+        return Rect(safe.x, top, safe.w, self.bar.y - self.gap // 2 - top)
 
     @property
     def min_body(self) -> int:
@@ -406,8 +422,9 @@ def urgency_band(
     assert slide.urgency is not None
     content = screen.content
     height = max(round(screen.shorter * URGENCY_BAND_FRACTION), round(screen.min_body * 2.6))
-    # The number to call is the largest text on the slide, larger than any title.
-    number_size = screen.text(MAX_TITLE_FRACTION * 1.1)
+    # The number to call is larger than any title of the normal layout; A+ does not grow
+    # it (nor the band) further, so the slide keeps room for its larger words.
+    number_size = round(screen.shorter * MAX_TITLE_FRACTION * 1.1)
     if slide.urgency is Urgency.EMERGENCY:
         height = max(height, round(measure.line_height(number_size, True) * 1.08))
     elif slide.urgency is Urgency.ROUTINE:

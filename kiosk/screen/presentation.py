@@ -12,10 +12,11 @@ from __future__ import annotations
 import logging
 import math
 import re
+import typing
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
-from kiosk.deck.model import Deck, Slide, SlideKind, Text
+from kiosk.deck.model import Column, Deck, Slide, SlideKind, Text
 from kiosk.screen.layout import LayoutError, Screen, TextMeasurer, does_not_fit
 from kiosk.screen.layout_check import plan_slide
 from kiosk.screen.strings import ui_text
@@ -247,12 +248,23 @@ def _split(slide: Slide, languages: Sequence[str], count: int) -> list[Slide] | 
         return replace(slide, id=f"{slide.id}~{n + 1}", title=titled(n), **changes)  # type: ignore[arg-type]
 
     if slide.columns:
-        # Two columns become a page each, then their bullets are shared out if needed.
-        if count != len(slide.columns):
+        # Two columns become a page each, then their bullets are shared out if needed:
+        # the later pages go to the column with the most bullets per page, its heading kept.
+        if count < len(slide.columns):
             return None
+        shares = [1] * len(slide.columns)
+        for _ in range(count - len(slide.columns)):
+            most = max(range(len(shares)), key=lambda c: len(slide.columns[c].bullets) / shares[c])
+            if shares[most] >= len(slide.columns[most].bullets):
+                return None
+            shares[most] += 1
+        parts: list[Column] = []
+        for column, share in zip(slide.columns, shares, strict=True):
+            groups = _chunks(column.bullets, share)
+            assert groups is not None
+            parts += [replace(column, bullets=tuple(typing.cast(list[Text], g))) for g in groups]
         return [
-            page(n, body=slide.body if n == 0 else None, columns=(c,))
-            for n, c in enumerate(slide.columns)
+            page(n, body=slide.body if n == 0 else None, columns=(c,)) for n, c in enumerate(parts)
         ]
     if slide.body is not None and slide.image is not None and len(slide.bullets) >= count - 1 >= 1:
         # The lead paragraph keeps the picture; the points follow at full width.

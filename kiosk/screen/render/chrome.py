@@ -13,12 +13,15 @@ from kiosk.deck.model import RGB, Theme
 from kiosk.screen.controls import Button, Controls, Icon
 from kiosk.screen.layout import (
     Rect,
+    Role,
     Screen,
+    Shape,
+    ShapeKind,
 )
 from kiosk.screen.reading import Mark
 from kiosk.screen.render.bands import Bands, pg_rect
 from kiosk.screen.render.fonts import FontBook
-from kiosk.screen.render.icons import draw_icon, role_colour
+from kiosk.screen.render.icons import draw_icon, draw_shape, role_colour
 from kiosk.screen.render.pictures import OVERLAY_DIM, SurfaceCache, optimise
 from kiosk.screen.render.questions import QuestionRenderer
 from kiosk.screen.strings import ui_text
@@ -78,7 +81,11 @@ class ChromeRenderer:
         DIM_BELOW where everything drawn so far is dimmed by OVERLAY_DIM. The texture output
         draws the same pieces as textures, so both paths show the same pixels."""
         if controls.panel is None:
-            return [*self.bar_pieces(controls), *self._notice_pieces(view)]
+            return [
+                *self.bar_pieces(controls),
+                *self._standing_pieces(controls),
+                *self._notice_pieces(view),
+            ]
         found: list[Piece | None] = []
         if not dimmed:
             found += self.bar_pieces(controls.under or controls)
@@ -98,8 +105,35 @@ class ChromeRenderer:
                 found.append(pin)
         if view.overlay is Overlay.TOUCH_TEST:
             found += self._touch_pieces(view)
+        # Above any overlay, never dimmed: the way to get help is always in sight.
+        found += self._standing_pieces(controls)
         found += self._notice_pieces(view)
         return found
+
+    def _standing_pieces(self, controls: Controls) -> list[Piece]:
+        pill = controls.standing
+        if pill is None or not controls.standing_text:
+            return []
+        text, size = controls.standing_text, controls.standing_size
+        picture = self._layer(
+            ("standing", self.theme, text, size, pill.w, pill.h),
+            lambda: self._draw_standing(text, size, pill.w, pill.h),
+        )
+        return [(picture, (pill.x, pill.y))]
+
+    def _draw_standing(self, text: str, size: int, width: int, height: int) -> pygame.Surface:
+        """A red pill with a telephone and the words, in the urgency band's colours."""
+        layer = pygame.Surface((width, height), pygame.SRCALPHA)
+        pygame.draw.rect(layer, self.theme.emergency, layer.get_rect(), border_radius=height // 2)
+        pad = max(4, height // 3)
+        icon = round(height * 0.64)
+        phone = Shape(
+            ShapeKind.PHONE, Rect(pad, (height - icon) // 2, icon, icon), Role.EMERGENCY_TEXT
+        )
+        draw_shape(layer, phone, self.theme, self.screen.shorter)
+        words = self._text(text, size, True, self.theme.emergency_text)
+        layer.blit(words, words.get_rect(midleft=(pad + height + pad // 2, height // 2)))
+        return layer
 
     def _notice_pieces(self, view: View) -> list[Piece]:
         if not view.notice:
