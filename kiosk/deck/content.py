@@ -704,7 +704,7 @@ def _words_complete(found: _Found, file: _File) -> None:
                 f"words.{code}",
                 f"the kiosk has no built-in words for '{code}': missing {', '.join(missing)}",
             )
-        if code not in names and code not in LANGUAGE_NAMES:
+        if code not in names and code.split("-", 1)[0] not in LANGUAGE_NAMES:
             file.error(
                 found.node,
                 f"language_names.{code}",

@@ -357,7 +357,9 @@ class Deck:
         return self.take_home_urls.get(language, self.take_home_url)
 
     def language_name(self, code: str) -> str:
-        return self.language_names.get(code) or LANGUAGE_NAMES.get(code, code)
+        # es-419 is still "Español" unless the deck names it otherwise.
+        own = self.language_names.get(code)
+        return own or LANGUAGE_NAMES.get(code) or LANGUAGE_NAMES.get(code.split("-", 1)[0], code)
 
     def words_for(self, language: str) -> Mapping[str, str]:
         """The deck's own words on the controls in `language` (may be empty)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from kiosk.screen.strings import QUESTION_TEXT, UI_TEXT, QuestionText, UiText
+from kiosk.screen.strings import QUESTION_TEXT, UI_TEXT, QuestionText, UiText, built_in
 
 WORD_KEYS: tuple[str, ...] = tuple(
     f.name for cls in (UiText, QuestionText) for f in dataclasses.fields(cls)
@@ -26,6 +26,6 @@ BUILT_IN_LANGUAGES = frozenset(UI_TEXT) & frozenset(QUESTION_TEXT)
 
 def missing_words(language: str, given: dict[str, str]) -> list[str]:
     """The word keys a deck must still give for `language` (none for a built-in one)."""
-    if language in BUILT_IN_LANGUAGES:
-        return []
+    if built_in(language, UI_TEXT) is not None and built_in(language, QUESTION_TEXT) is not None:
+        return []  # its own built-in words, or its language's (es-419: Spanish)
     return [key for key in WORD_KEYS if key not in given]

@@ -75,10 +75,21 @@ UI_TEXT: dict[str, UiText] = {
 }
 
 
+_Table = TypeVar("_Table")
+
+
+def built_in(language: str, table: Mapping[str, _Table]) -> _Table | None:
+    """The built-in entry for a BCP 47 tag: its own, or its language's (`es-419` and
+    `es-MX` read the Spanish words, `en-GB` the English ones); None when there is none."""
+    if language in table:
+        return table[language]
+    return table.get(language.split("-", 1)[0])
+
+
 def ui_text(language: str, words: Mapping[str, str] | None = None) -> UiText:
     """The control words in `language`: the deck's `words` (Deck.words_for) over the
     built-in ones (English for a language the kiosk has none for)."""
-    return _over(UI_TEXT.get(language, UI_TEXT["en"]), words)
+    return _over(built_in(language, UI_TEXT) or UI_TEXT["en"], words)
 
 
 @dataclass(frozen=True)
@@ -135,7 +146,7 @@ _Words = TypeVar("_Words", UiText, QuestionText)
 
 
 def question_text(language: str, words: Mapping[str, str] | None = None) -> QuestionText:
-    return _over(QUESTION_TEXT.get(language, QUESTION_TEXT["en"]), words)
+    return _over(built_in(language, QUESTION_TEXT) or QUESTION_TEXT["en"], words)
 
 
 def _over(built_in: _Words, words: Mapping[str, str] | None) -> _Words:
@@ -172,4 +183,4 @@ URGENCY_TEXT: dict[str, UrgencyText] = {
 
 
 def urgency_text(language: str) -> UrgencyText:
-    return URGENCY_TEXT.get(language, URGENCY_TEXT["en"])
+    return built_in(language, URGENCY_TEXT) or URGENCY_TEXT["en"]

@@ -6,6 +6,8 @@ combining accents). Issue 24."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import unicodedata
 from pathlib import Path
 
@@ -13,6 +15,8 @@ import pytest
 
 from kiosk.deck.content import DeckError, load_deck
 from kiosk.deck.limits import DEFAULT_LIMITS
+from kiosk.deck.words import WORD_KEYS, missing_words
+from kiosk.screen.strings import question_text, ui_text
 
 DECK = "title: Test deck\nlanguages: [en]\n"
 TWO_LANGUAGES = "title: {en: Test deck, es: Prueba}\nlanguages: [en, es]\n"
@@ -157,7 +161,17 @@ def test_bcp_47_tags_are_accepted(tmp_path, tags):
     def each(word: str) -> str:
         return "{" + ", ".join(f"{c}: {word} {c}" for c in codes) + "}"
 
-    deck = f"title: {each('Test')}\nlanguages: {tags}\n"
+    # A language without built-in words brings them all, and its own name (kiosk.deck.words).
+    english = {
+        **dataclasses.asdict(ui_text("en")),
+        **dataclasses.asdict(question_text("en")),
+    }
+    own = [c for c in codes if missing_words(c, {})]
+    words = {c: {key: f"{english[key]} ({c})" for key in WORD_KEYS} for c in own}
+    extra = f"words: {json.dumps(words, ensure_ascii=False)}\n" if own else ""
+    if own:
+        extra += f"language_names: {json.dumps({c: c for c in own})}\n"
+    deck = f"title: {each('Test')}\nlanguages: {tags}\n{extra}"
     folder = make(
         tmp_path,
         section(title=each("Signs"), bullet=each("Swollen"), topic=each("Symptoms")),
