@@ -92,7 +92,7 @@ def test_recent_errors_keep_the_newest_warnings_only():
 @pytest.fixture
 def app(tmp_path):
     pygame.display.init()
-    display = pygame.display.set_mode((640, 400))
+    display = pygame.display.set_mode((1280, 800))  # a checked size: larger text (A+) is there
     deck = load_deck(DECK_DIR)
     clock = FakeClock()
     wall = FakeClock(1_700_000_000.0)
@@ -128,7 +128,7 @@ def test_the_app_writes_what_is_on_screen(app):
     assert status["deck"]["languages"] == ["en", "es"]
     assert status["frames_drawn"] == 1 and status["last_frame_at"] == wall.now
     assert status["memory_bytes"] > 10_000_000
-    assert status["screen_size"] == [640, 400]
+    assert status["screen_size"] == [1280, 800]
 
 
 def test_status_is_rewritten_every_interval_not_every_frame(app):
