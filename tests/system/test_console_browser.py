@@ -137,7 +137,7 @@ def test_edit_preview_publish_and_the_kiosk_follows(tmp_path):
             "kiosk.cli.main",
             "run",
             "--windowed",
-            "640x400",
+            "1280x800",  # a checked size: every slide of the deck fits it
             "--deck",
             str(settings.home),  # a deck home: the kiosk follows its `current` version
         ],
