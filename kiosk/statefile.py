@@ -26,9 +26,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-log = logging.getLogger(__name__)
+from kiosk.deck.files import describe_mode, read_at_most
 
-_CHUNK = 65536
+log = logging.getLogger(__name__)
 
 
 class DamagedStateError(Exception):
@@ -37,19 +37,9 @@ class DamagedStateError(Exception):
 
 def describe(mode: int) -> str | None:
     """What a non-regular file is, in words; None for a regular file."""
-    if stat.S_ISREG(mode):
-        return None
-    if stat.S_ISDIR(mode):
-        return "is a folder, not a file"
     if stat.S_ISLNK(mode):
         return "is a symbolic link (state files are never links)"
-    if stat.S_ISFIFO(mode):
-        return "is a named pipe (FIFO), not a file"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "is a device, not a file"
-    if stat.S_ISSOCK(mode):
-        return "is a socket, not a file"
-    return "is not a regular file"
+    return describe_mode(mode)
 
 
 def open_state_file(path: Path) -> int | None:
@@ -87,21 +77,14 @@ def read_state_file(path: Path, *, limit: int) -> bytes | None:
     if fd is None:
         return None
     try:
-        chunks: list[bytes] = []
-        total = 0
-        while True:
-            try:
-                chunk = os.read(fd, min(_CHUNK, limit + 1 - total))
-            except OSError as error:
-                raise DamagedStateError(f"cannot be read: {error.strerror or error}") from None
-            if not chunk:
-                return b"".join(chunks)
-            chunks.append(chunk)
-            total += len(chunk)
-            if total > limit:
-                raise DamagedStateError(f"is larger than the {limit} bytes it can be")
+        data = read_at_most(fd, limit)
+    except OSError as error:
+        raise DamagedStateError(f"cannot be read: {error.strerror or error}") from None
     finally:
         os.close(fd)
+    if data is None:
+        raise DamagedStateError(f"is larger than the {limit} bytes it can be")
+    return data
 
 
 def damaged_name(path: Path, wall: Callable[[], float] = time.time) -> Path:

@@ -27,19 +27,44 @@ class FileTooLargeError(FileRefusedError):
     """Larger than the limit (said by `stat`, or found while reading)."""
 
 
-def _kind(mode: int) -> str | None:
-    """What a non-regular file is, in words; None for a regular file."""
+def describe_mode(mode: int) -> str | None:
+    """What a non-regular file is, in words; None for a regular file (also used for the
+    kiosk's own state files, kiosk.statefile)."""
     if stat.S_ISREG(mode):
         return None
     if stat.S_ISDIR(mode):
         return "is a folder, not a file"
+    if stat.S_ISLNK(mode):
+        return "is a symbolic link, not a file"
     if stat.S_ISFIFO(mode):
-        return "is a named pipe (FIFO), not a file; it was not read"
+        return "is a named pipe (FIFO), not a file"
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "is a device, not a file; it was not read"
+        return "is a device, not a file"
     if stat.S_ISSOCK(mode):
-        return "is a socket, not a file; it was not read"
-    return "is not a regular file; it was not read"
+        return "is a socket, not a file"
+    return "is not a regular file"
+
+
+def _kind(mode: int) -> str | None:
+    problem = describe_mode(mode)
+    if problem is None or stat.S_ISDIR(mode):
+        return problem
+    return f"{problem}; it was not read"
+
+
+def read_at_most(fd: int, limit: int) -> bytes | None:
+    """Every byte of `fd` when there are at most `limit`, None when there are more (it stops
+    reading at `limit` + 1). OSError as the reads raise it."""
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        chunk = os.read(fd, min(_CHUNK, limit + 1 - total))
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        total += len(chunk)
+        if total > limit:
+            return None
 
 
 def resolve_inside(path: Path, roots: Sequence[Path]) -> Path:
@@ -85,23 +110,24 @@ def read_deck_file(path: Path, *, limit: int, roots: Sequence[Path]) -> bytes:
         problem = _kind(os.fstat(fd).st_mode)  # swapped for something else since the stat?
         if problem is not None:
             raise FileRefusedError(problem)
-        chunks: list[bytes] = []
-        total = 0
-        while True:
-            try:
-                chunk = os.read(fd, min(_CHUNK, limit + 1 - total))
-            except BlockingIOError:
-                raise FileRefusedError("would block while being read; it was not read") from None
-            except OSError as error:
-                raise FileRefusedError(f"cannot be read: {error.strerror or error}") from None
-            if not chunk:
-                return b"".join(chunks)
-            chunks.append(chunk)
-            total += len(chunk)
-            if total > limit:
-                raise FileTooLargeError(f"file is larger than the limit of {limit} bytes")
+        try:
+            data = read_at_most(fd, limit)
+        except BlockingIOError:
+            raise FileRefusedError("would block while being read; it was not read") from None
+        except OSError as error:
+            raise FileRefusedError(f"cannot be read: {error.strerror or error}") from None
+        if data is None:
+            raise FileTooLargeError(f"file is larger than the limit of {limit} bytes")
+        return data
     finally:
         os.close(fd)
 
 
-__all__ = ["FileRefusedError", "FileTooLargeError", "read_deck_file", "resolve_inside"]
+__all__ = [
+    "FileRefusedError",
+    "FileTooLargeError",
+    "describe_mode",
+    "read_at_most",
+    "read_deck_file",
+    "resolve_inside",
+]
