@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from kiosk.deck.model import (
@@ -173,3 +175,24 @@ def question_deck(**settings: object) -> Deck:
         make_question("check-b", section="Topic 1", right=0, answers=2), duration=10.0
     )
     return replace(deck, slides=tuple(slides))
+
+
+def within(seconds: float, call: Callable[[], object]) -> object:
+    """call() in a thread; fails (instead of hanging the suite) when it takes longer. What
+    it raises is raised here."""
+    result: list[object] = []
+    raised: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            result.append(call())
+        except BaseException as error:
+            raised.append(error)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert not worker.is_alive(), f"still waiting after {seconds} s"
+    if raised:
+        raise raised[0]
+    return result[0]

@@ -16,7 +16,6 @@ import json
 import os
 import shutil
 import tempfile
-import threading
 import unicodedata
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -34,7 +33,7 @@ from kiosk.ops.status import StatusDamagedError, StatusWriter, load_status
 from kiosk.screen.layout import Screen
 from kiosk.screen.render import FontBook, SlideRenderer, font_dirs
 from kiosk.screen.snapshot import load_first_frame, save_first_frame
-from tests.helpers import FakeClock
+from tests.helpers import FakeClock, within
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "150"))
@@ -133,26 +132,6 @@ def put(path: Path, content: bytes | str) -> None:
     else:
         assert isinstance(content, bytes)
         path.write_bytes(content)
-
-
-def within(seconds: float, call: Callable[[], object]) -> object:
-    """call() in a thread: fails instead of hanging on a pipe; what it raises is raised here."""
-    result: list[object] = []
-    raised: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            result.append(call())
-        except BaseException as error:
-            raised.append(error)
-
-    worker = threading.Thread(target=run, daemon=True)
-    worker.start()
-    worker.join(seconds)
-    assert not worker.is_alive(), f"still waiting after {seconds} s"
-    if raised:
-        raise raised[0]
-    return result[0]
 
 
 @FUZZ

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,28 +18,7 @@ from kiosk.decks.lastgood import last_good_id, last_good_slides
 from kiosk.decks.startup import BUNDLED, LAST_GOOD, DeckSource, StartAttempts, choose_deck
 from kiosk.ops.status import StatusWriter, load_status
 from kiosk.statefile import DamagedStateError, move_aside, read_state_file
-from tests.helpers import FakeClock, make_deck
-
-
-def within(seconds: float, call: Callable[[], object]) -> object:
-    """call() in a thread; fails (instead of hanging the suite) when it takes longer. What
-    it raises is raised here."""
-    result: list[object] = []
-    raised: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            result.append(call())
-        except BaseException as error:
-            raised.append(error)
-
-    worker = threading.Thread(target=run, daemon=True)
-    worker.start()
-    worker.join(seconds)
-    assert not worker.is_alive(), f"still waiting after {seconds} s"
-    if raised:
-        raise raised[0]
-    return result[0]
+from tests.helpers import FakeClock, make_deck, within
 
 
 def fake_load(decks: dict[str, Deck]) -> Callable[[Path], Deck]:
