@@ -8,7 +8,7 @@ import contextlib
 import io
 import json
 import sqlite3
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -29,21 +29,7 @@ from kiosk.ops.stats.store import RATINGS
 from kiosk.ops.status import SCHEMA
 from tests.helpers import FakeClock
 from tests.unit.test_metrics import private, samples
-
-START = datetime(2026, 11, 24, 9, 0)
-
-
-class Wall:
-    def __init__(self, clock: FakeClock) -> None:
-        self.clock = clock
-
-    def __call__(self) -> datetime:
-        return START + timedelta(seconds=self.clock.now)
-
-
-def make_recorder(path: Path) -> tuple[StatsRecorder, FakeClock]:
-    clock = FakeClock(0.0)
-    return StatsRecorder(path, clock=clock, wall=Wall(clock)), clock
+from tests.unit.test_stats import make_recorder
 
 
 def rows(path: Path, sql: str) -> list[tuple]:
