@@ -29,7 +29,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -67,6 +67,7 @@ from kiosk.deck.words import PLACEHOLDERS, WORD_KEYS, missing_words
 from kiosk.deck.yamlnodes import BOOL, FLOAT, INT, STR, NotYAMLError, describe, parse
 
 MAX_BULLETS = 8
+_T = TypeVar("_T")
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 CLOCK_TIME = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
@@ -575,26 +576,43 @@ def _volume(node: Node, path: str, file: _File) -> float | None:
     return None
 
 
+def _per_language(
+    node: Node, path: str, file: _File, expected: str, read: Callable[[Node, str], _T | None]
+) -> dict[str, _T] | None:
+    """A mapping from the deck's languages to what `read` makes of each value (pronunciation
+    lists, control words, language names); a key that is no deck language is an error."""
+    if not isinstance(node, MappingNode):
+        file.error(node, path, expected)
+        return None
+    found: dict[str, _T] = {}
+    for key, value in node.value:
+        code = key.value if isinstance(key, ScalarNode) else None
+        if not isinstance(code, str) or code not in file.ctx.languages:
+            if file.ctx.languages_known:
+                file.error(key, f"{path}.{code}", f"'{code}' is not one of the deck's languages")
+            continue
+        item = read(value, f"{path}.{code}")
+        if item is not None:
+            found[code] = item
+    return found
+
+
 def _pronounce(node: Node, path: str, file: _File) -> dict[str, dict[str, str]] | None:
     """Per language, `word: how to say it`, for `kiosk narrate` (CVI as letters and so on)."""
-    if not isinstance(node, MappingNode):
-        file.error(node, path, "expected a word list per language, e.g. {en: {CVI: C V I}}")
-        return None
-    lists: dict[str, dict[str, str]] = {}
-    for key, words in node.value:
-        code = key.value if isinstance(key, ScalarNode) else ""
-        if code not in file.ctx.languages and file.ctx.languages_known:
-            file.error(key, f"{path}.{code}", f"'{code}' is not one of the deck's languages")
-            continue
+
+    def word_list(words: Node, where: str) -> dict[str, str] | None:
         if not isinstance(words, MappingNode):
-            file.error(words, f"{path}.{code}", "expected `word: how to say it` lines")
-            continue
-        lists[code] = {}
+            file.error(words, where, "expected `word: how to say it` lines")
+            return None
+        said: dict[str, str] = {}
         for word, say in words.value:
-            text = _plain_text(say, f"{path}.{code}.{getattr(word, 'value', '?')}", file)
+            text = _plain_text(say, f"{where}.{getattr(word, 'value', '?')}", file)
             if isinstance(word, ScalarNode) and word.value.strip() and text is not None:
-                lists[code][str(word.value).strip()] = text
-    return lists
+                said[str(word.value).strip()] = text
+        return said
+
+    expected = "expected a word list per language, e.g. {en: {CVI: C V I}}"
+    return _per_language(node, path, file, expected, word_list)
 
 
 def _emergency_number(node: Node, path: str, file: _File) -> str | None:
@@ -634,27 +652,15 @@ def _urls(node: Node, path: str, file: _File) -> dict[str, str] | None:
 
 def _words(node: Node, path: str, file: _File) -> dict[str, dict[str, str]] | None:
     """The words on the controls per language: `{vi: {prev: Quay lại, ...}, ...}`."""
-    if not isinstance(node, MappingNode):
-        file.error(node, path, "expected the words per language, e.g. {es: {next: Siguiente}}")
-        return None
-    found: dict[str, dict[str, str]] = {}
-    for key, value in node.value:
-        code = key.value if isinstance(key, ScalarNode) else None
-        if not isinstance(code, str) or code not in file.ctx.languages:
-            if file.ctx.languages_known:
-                file.error(key, f"{path}.{code}", f"'{code}' is not one of the deck's languages")
-            continue
+
+    def controls(value: Node, where_code: str) -> dict[str, str] | None:
         if not isinstance(value, MappingNode):
-            file.error(
-                value,
-                f"{path}.{code}",
-                "expected words and texts, e.g. {next: Siguiente}",
-            )
-            continue
+            file.error(value, where_code, "expected words and texts, e.g. {next: Siguiente}")
+            return None
         words: dict[str, str] = {}
         for name_node, text_node in value.value:
             name = name_node.value if isinstance(name_node, ScalarNode) else None
-            where = f"{path}.{code}.{name}"
+            where = f"{where_code}.{name}"
             if not isinstance(name, str) or name not in WORD_KEYS:
                 close = difflib.get_close_matches(str(name), WORD_KEYS, n=1)
                 hint = f" (did you mean '{close[0]}'?)" if close else ""
@@ -668,26 +674,18 @@ def _words(node: Node, path: str, file: _File) -> dict[str, dict[str, str]] | No
                 file.error(text_node, where, f"must contain {' and '.join(absent)}")
                 continue
             words[name] = text
-        found[code] = words
-    return found
+        return words
+
+    expected = "expected the words per language, e.g. {es: {next: Siguiente}}"
+    return _per_language(node, path, file, expected, controls)
 
 
 def _language_names(node: Node, path: str, file: _File) -> dict[str, str] | None:
     """Each language's own name for the language button: {vi: Tiếng Việt, zh-Hant: 中文}."""
-    if not isinstance(node, MappingNode):
-        file.error(node, path, "expected a name per language, e.g. {vi: Tiếng Việt}")
-        return None
-    names: dict[str, str] = {}
-    for key, value in node.value:
-        code = key.value if isinstance(key, ScalarNode) else None
-        if not isinstance(code, str) or code not in file.ctx.languages:
-            if file.ctx.languages_known:
-                file.error(key, f"{path}.{code}", f"'{code}' is not one of the deck's languages")
-            continue
-        name = _plain_text(value, f"{path}.{code}", file)
-        if name is not None:
-            names[code] = name
-    return names
+    expected = "expected a name per language, e.g. {vi: Tiếng Việt}"
+    return _per_language(
+        node, path, file, expected, lambda value, where: _plain_text(value, where, file)
+    )
 
 
 def _words_complete(found: _Found, file: _File) -> None:
