@@ -14,11 +14,12 @@ import pygame
 import pytest
 
 from kiosk.deck.images import DEFAULT_LIMITS, decode
+from kiosk.loader.check import STANDARD_SIZES
 from kiosk.screen.layout import largest_image_box
 
 IMAGES = Path(__file__).resolve().parents[2] / "assets" / "images"
 SVGS = sorted(IMAGES.glob("*.svg"))
-SIZES = [(1280, 800), (1920, 1080), (1080, 1920), (3840, 2160)]
+SIZES = STANDARD_SIZES  # the sizes `kiosk validate` checks every deck at
 
 
 def _fits() -> list[tuple[int, int]]:

@@ -12,6 +12,7 @@ import pytest
 
 from kiosk.deck.content import KIND_FIELDS
 from kiosk.deck.model import Answer, Column, Origin, Slide, SlideKind, Text, Tone
+from kiosk.loader.check import STANDARD_SIZES
 from kiosk.screen.layout import Screen
 from kiosk.screen.layout_check import plan_slide
 from kiosk.screen.presentation import paginate
@@ -19,7 +20,7 @@ from kiosk.screen.render import FontBook, font_dirs
 
 ROOT = Path(__file__).resolve().parents[2]
 GUIDE = ROOT / "docs" / "deck-format.md"
-SIZES = [(1920, 1080), (1280, 800), (1080, 1920), (3840, 2160)]
+SIZES = STANDARD_SIZES  # the sizes `kiosk validate` checks every deck at
 IMAGE = ROOT / "assets" / "images" / "leg-veins.svg"
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from kiosk.deck.content import load_deck
 from kiosk.deck.model import Deck
+from kiosk.loader.check import STANDARD_SIZES
 from kiosk.screen import intents
 from kiosk.screen.controls import Controls, controls_for
 from kiosk.screen.presentation import Presentation
@@ -20,7 +21,7 @@ from kiosk.screen.strings import UI_TEXT
 from kiosk.screen.view import Mode, Overlay, View
 
 DECK_DIR = Path(__file__).resolve().parents[2] / "slides"
-SIZES = [(1280, 800), (1920, 1080), (1080, 1920), (3840, 2160)]
+SIZES = STANDARD_SIZES  # the sizes `kiosk validate` checks every deck at
 
 
 @pytest.fixture(scope="module")

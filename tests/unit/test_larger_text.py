@@ -11,6 +11,7 @@ import pytest
 
 from kiosk.deck.content import load_deck
 from kiosk.deck.model import Text, base_id
+from kiosk.loader.check import STANDARD_SIZES
 from kiosk.screen import intents
 from kiosk.screen.layout import LARGE_TEXT_SCALE, LayoutError, Screen, layout_slide
 from kiosk.screen.layout_check import plan_slide
@@ -23,7 +24,7 @@ from tests.helpers import FakeClock, make_deck, make_slide
 from tests.unit.test_layout import HalfEm
 
 ROOT = Path(__file__).resolve().parents[2]
-SIZES = [(1920, 1080), (3840, 2160), (1280, 800), (1080, 1920)]
+SIZES = STANDARD_SIZES  # the sizes `kiosk validate` checks every deck at
 
 
 def test_larger_screen_scales_every_text_size():

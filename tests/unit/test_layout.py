@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from kiosk.deck.model import Slide, SlideKind, Text
+from kiosk.loader.check import STANDARD_SIZES
 from kiosk.screen import intents
 from kiosk.screen.controls import attract_controls, bar_controls, keypad_controls, menu_controls
 from kiosk.screen.layout import (
@@ -22,7 +23,7 @@ from kiosk.screen.layout import (
 from kiosk.screen.strings import ui_text
 from tests.helpers import make_slide
 
-SIZES = [(1920, 1080), (3840, 2160), (1280, 800), (1080, 1920)]
+SIZES = STANDARD_SIZES  # the sizes `kiosk validate` checks every deck at
 
 
 class HalfEm:

@@ -12,6 +12,7 @@ import pygame
 import pytest
 
 from kiosk.deck.model import Narration
+from kiosk.loader.check import STANDARD_SIZES
 from kiosk.screen import intents
 from kiosk.screen.controls import Icon, controls_for
 from kiosk.screen.navigator import LISTEN_DEBOUNCE_SECONDS, LISTEN_GAP_SECONDS, Mode, Navigator
@@ -25,7 +26,7 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
 ROOT = Path(__file__).resolve().parents[2]
-SIZES = [(1280, 800), (1920, 1080), (1080, 1920), (3840, 2160)]
+SIZES = STANDARD_SIZES  # the sizes `kiosk validate` checks every deck at
 
 
 def narrated(count: int = 6, seconds: float = 4.0, **kwargs: object):

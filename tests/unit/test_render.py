@@ -12,12 +12,13 @@ from hypothesis import strategies as st
 
 from kiosk.deck.content import load_deck
 from kiosk.deck.model import Deck
+from kiosk.loader.check import STANDARD_SIZES
 from kiosk.screen.layout import Rect, Role
 from kiosk.screen.render import FontBook, FrameRenderer, font_dirs, merge_bands
 from kiosk.screen.view import Animation, Mode, Overlay, View
 
 DECK_DIR = Path(__file__).resolve().parents[2] / "slides"
-SIZES = [(1920, 1080), (3840, 2160), (1280, 800), (1080, 1920)]
+SIZES = STANDARD_SIZES  # the sizes `kiosk validate` checks every deck at
 
 
 @pytest.fixture(scope="module")

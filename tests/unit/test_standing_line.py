@@ -12,6 +12,7 @@ import pytest
 
 from kiosk.deck.content import load_deck
 from kiosk.deck.model import Deck
+from kiosk.loader.check import STANDARD_SIZES
 from kiosk.screen.controls import controls_for
 from kiosk.screen.layout import Rect, Screen, chrome_offset
 from kiosk.screen.presentation import Presentation, present
@@ -20,7 +21,7 @@ from kiosk.screen.strings import URGENCY_TEXT
 from kiosk.screen.view import Mode, Overlay, View
 
 DECK_DIR = Path(__file__).resolve().parents[2] / "slides"
-SIZES = [(1280, 800), (1920, 1080), (1080, 1920), (3840, 2160)]
+SIZES = STANDARD_SIZES  # the sizes `kiosk validate` checks every deck at
 VIEWS = [
     (Mode.BROWSING, Overlay.NONE),
     (Mode.ATTRACT, Overlay.NONE),

@@ -15,6 +15,7 @@ import pytest
 
 from kiosk.deck.content import DeckError, load_deck
 from kiosk.deck.model import Deck, Urgency
+from kiosk.loader.check import STANDARD_SIZES
 from kiosk.screen.layout import MAX_TITLE_FRACTION, URGENCY_ROLES, Rect, Role, Screen, ShapeKind
 from kiosk.screen.presentation import paginate
 from kiosk.screen.render import FontBook, font_dirs
@@ -22,7 +23,7 @@ from kiosk.screen.render.slides import SlideRenderer
 from tests.unit.test_render import contrast
 
 DECK_DIR = Path(__file__).resolve().parents[2] / "slides"
-SIZES = [(1280, 800), (1920, 1080), (1080, 1920), (3840, 2160)]
+SIZES = STANDARD_SIZES  # the sizes `kiosk validate` checks every deck at
 # The bundled deck's triage slides, one per level.
 BUNDLED = {
     Urgency.EMERGENCY: "emergency",
