@@ -242,6 +242,7 @@ DEFAULT_TAKE_HOME_URLS: Mapping[str, str] = MappingProxyType(
     {"en": MEDLINEPLUS_CVI, "es": MEDLINEPLUS_CVI_ES}
 )
 
+NO_WORDS: Mapping[str, str] = MappingProxyType({})
 LANGUAGE_NAMES = {"en": "English", "es": "Español"}
 
 
@@ -363,4 +364,5 @@ class Deck:
 
     def words_for(self, language: str) -> Mapping[str, str]:
         """The deck's own words on the controls in `language` (may be empty)."""
-        return self.words.get(language, {})
+        # One shared empty mapping: callers memoise on its identity (controls_check).
+        return self.words.get(language, NO_WORDS)

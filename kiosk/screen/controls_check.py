@@ -77,7 +77,9 @@ class _LayoutMemo:
 
     def __init__(self, limit: int = 64) -> None:
         self._limit = limit
-        self._found: dict[tuple[int, str, Screen, int], tuple[Slide, object, QuestionLayout]] = {}
+        self._found: dict[
+            tuple[int, str, Screen, int, int], tuple[Slide, object, object, QuestionLayout]
+        ] = {}
 
     def get(
         self,
@@ -87,15 +89,15 @@ class _LayoutMemo:
         measure: TextMeasurer,
         words: Mapping[str, str] | None = None,
     ) -> QuestionLayout:
-        key = (id(slide), language, screen, id(measure))
+        key = (id(slide), language, screen, id(measure), id(words))
         found = self._found.get(key)
         # Identity, not equality: an id can be reused once its object is gone.
-        if found is not None and found[0] is slide and found[1] is measure:
-            return found[2]
+        if found is not None and found[0] is slide and found[1] is measure and found[2] is words:
+            return found[3]
         if len(self._found) >= self._limit:
             self._found.clear()
         layout = layout_question(slide, language, screen, measure, words)
-        self._found[key] = (slide, measure, layout)
+        self._found[key] = (slide, measure, words, layout)
         return layout
 
 
