@@ -124,7 +124,9 @@ def _raster(data: bytes, limits: Limits) -> Sniffed | None:
 
 def _length(value: str | None, what: str) -> tuple[float, bool] | None:
     """A width/height in pixels, and whether it was a percentage; None when missing."""
-    if value is None:
+    if value is None or value[:1].isspace():
+        # nanosvg reads a length only from its first character: " 1" is not given at all,
+        # and the drawing's own extent (or the viewBox) decides the size.
         return None
     match = _LENGTH.match(value)
     if match is None:

@@ -242,6 +242,8 @@ def svg_roots(draw: st.DrawFn) -> bytes:
 )
 @example(b'<svg height=" 1.0 em" viewBox="0 0 1 18"><rect width="4" height="4"/></svg>')
 @example(b'<svg height="1e0em" width="5"><rect width="400" height="300"/></svg>')
+# nanosvg takes a length with a leading space as not given, and measures the drawing (4×4).
+@example(b'<svg width="1" height=" 1 "><rect x="0" y="0" width="4" height="4"/></svg>')
 def test_svg_size_from_any_root_is_never_below_what_nanosvg_draws(data):
     import pygame
 
@@ -268,6 +270,7 @@ def test_svg_size_from_any_root_is_never_below_what_nanosvg_draws(data):
         (b'<svg width="1e9%" height="100%"/>', None),  # nanosvg: 10 000 000 px wide
         (b'<svg width="300%" height="200%"/>', (3, 2)),
         (b'<svg height="1e2" width="2E2"/>', (200, 100)),
+        (b'<svg width=" 30" height="20" viewBox="0 0 300 150"/>', (300, 20)),
     ],
 )
 def test_svg_units_and_viewbox(svg, size):
