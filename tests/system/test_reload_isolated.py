@@ -16,6 +16,7 @@ from kiosk.deck.limits import Limits
 from kiosk.deck.model import Deck
 from kiosk.decks.reload import DeckWatcher
 from kiosk.loader import LoadJob, LoadRequest, load_isolated
+from kiosk.ops.watchdog import SystemdNotifier
 from kiosk.screen.app import KioskApp
 from kiosk.screen.intents import Action, Intent
 from tests.attacks import PLAIN_SECTION, image_section, make_deck, png, png_chunk
@@ -123,17 +124,17 @@ def test_close_stops_a_load_in_progress(tmp_path):
     assert not watcher.loading
 
 
-class CountingNotifier:
+class CountingNotifier(SystemdNotifier):
+    """No systemd here (so nothing is sent and no ping is ever due), but it counts how often
+    the loop offers a ping: once per pass, however long a reload's check takes."""
+
     def __init__(self) -> None:
+        super().__init__(environ={})
         self.pings = 0
 
     def ping(self) -> bool:
         self.pings += 1
         return True
-
-    def ready(self, status: str = "") -> None: ...
-
-    def stopping(self) -> None: ...
 
 
 @pytest.fixture

