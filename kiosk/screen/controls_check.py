@@ -66,7 +66,7 @@ def question_controls(
     if slide.kind is not SlideKind.CHECK:
         return None
     words = deck.words_for(view.language)
-    screen = presentation.screen_for(view.index)
+    screen = presentation.screen_for(view.index, view.language)
     layout = _QUESTION_LAYOUTS.get(slide, view.language, screen, measure, words)
     return QuestionControls(layout, slide.right_answer, view.answered, view.revealed)
 

@@ -11,17 +11,22 @@ from __future__ import annotations
 
 import logging
 import math
-import re
 import typing
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from kiosk.deck.model import Column, Deck, Slide, SlideKind, Text
+from kiosk.deck.script import split_sentences
 from kiosk.screen.layout import LayoutError, Screen, TextMeasurer, does_not_fit
 from kiosk.screen.layout_check import plan_slide
 from kiosk.screen.strings import ui_text
 
 log = logging.getLogger(__name__)
+
+# Per language, the (body, title) sizes a larger-text page never goes under. Per language
+# because each language's normal layout chose its own sizes: 1.3 times the larger of the two
+# would ask the longer language for more than 1.3 times its own and push it off the page.
+Floors = Mapping[str, tuple[int, int]]
 
 # A slide re-flowed for larger text may take at most this many pages.
 MAX_PAGES = 6
@@ -42,8 +47,8 @@ class Presentation:
     size: tuple[int, int]
     larger_text: bool
     slide_of_page: tuple[int, ...]
-    # Larger text: per page, the (body, title) sizes it never goes under; empty otherwise.
-    floors: tuple[tuple[int, int], ...] = ()
+    # Larger text: per page, the sizes it never goes under in each language; empty otherwise.
+    floors: tuple[Floors, ...] = ()
 
     @classmethod
     def plain(cls, deck: Deck, size: tuple[int, int] = (0, 0)) -> Presentation:
@@ -55,13 +60,11 @@ class Presentation:
         screen = Screen(*self.size)
         return screen.larger() if self.larger_text else screen
 
-    def screen_for(self, page: int) -> Screen:
-        """The screen page `page` is laid out on: `screen` with that page's text floors."""
-        screen = self.screen
+    def screen_for(self, page: int, language: str) -> Screen:
+        """The screen page `page` is laid out on in `language`: `screen` with its floors."""
         if 0 <= page < len(self.floors):
-            body, title = self.floors[page]
-            return replace(screen, body_floor=body, title_floor=title)
-        return screen
+            return with_floors(self.screen, self.floors[page], language)
+        return self.screen
 
     @property
     def page_count(self) -> int:
@@ -73,6 +76,11 @@ class Presentation:
             if source >= slide:
                 return page
         return max(0, self.page_count - 1)
+
+
+def with_floors(screen: Screen, floors: Floors, language: str) -> Screen:
+    body, title = floors.get(language, (0, 0))
+    return replace(screen, body_floor=body, title_floor=title)
 
 
 def take_home_labels(deck: Deck) -> list[str]:
@@ -94,7 +102,7 @@ class PresentationBuilder:
         self._measure = measure
         self._pages: list[Slide] = []
         self._owners: list[int] = []
-        self._floors: list[tuple[int, int]] = []
+        self._floors: list[Floors] = []
         self._steps = self._slides()
         self.result: Presentation | None = None
         if not larger_text:
@@ -114,16 +122,19 @@ class PresentationBuilder:
             pages: tuple[Slide, ...] | None = None
             # When not even MAX_PAGES pages hold it that large (a question cannot be split),
             # as close to it as fits, and at worst the plain larger-text screen.
+            floors: Floors = {}
             for share in FALLBACK_SHARES:
-                floors = (round(wanted[0] * share), round(wanted[1] * share))
-                screen = replace(larger, body_floor=floors[0], title_floor=floors[1])
+                floors = {
+                    language: (round(body * share), round(title * share))
+                    for language, (body, title) in wanted.items()
+                }
                 try:
-                    pages = paginate(slide, languages, screen, self._measure, labels)
+                    pages = paginate(slide, languages, larger, self._measure, labels, floors)
                     break
                 except LayoutError:
                     continue
             if pages is None:
-                floors = (0, 0)
+                floors = {}
                 pages = paginate(slide, languages, larger, self._measure, labels)
             if floors != wanted:
                 log.info("slide '%s': larger text below %g times here", slide.id, MIN_LARGER_RATIO)
@@ -171,19 +182,21 @@ def larger_floors(
     normal: Screen,
     measure: TextMeasurer,
     labels: Sequence[str] = (),
-) -> tuple[int, int]:
-    """The body and title sizes larger text must reach on `slide`: MIN_LARGER_RATIO times
-    the largest the normal layout chose in any language (0 where it cannot be laid out)."""
+) -> dict[str, tuple[int, int]]:
+    """Per language, the body and title sizes larger text must reach on `slide`:
+    MIN_LARGER_RATIO times what the normal layout chose (none where it cannot be laid out)."""
     label_of = dict(zip(languages, labels, strict=False))
-    body = title = 0
+    wanted = {}
     for language in languages:
         try:
             plan = plan_slide(slide, language, normal, measure, label_of.get(language, ""))
         except LayoutError:
             continue
-        body = max(body, math.ceil(plan.body_size * MIN_LARGER_RATIO))
-        title = max(title, math.ceil(plan.title_size * MIN_LARGER_RATIO))
-    return body, title
+        wanted[language] = (
+            math.ceil(plan.body_size * MIN_LARGER_RATIO),
+            math.ceil(plan.title_size * MIN_LARGER_RATIO),
+        )
+    return wanted
 
 
 # -- re-flow: one slide onto more pages --------------------------------------------------
@@ -195,22 +208,24 @@ def paginate(
     screen: Screen,
     measure: TextMeasurer,
     labels: Sequence[str] = (),
+    floors: Floors | None = None,
 ) -> tuple[Slide, ...]:
     """The slide as one or more pages that each fit `screen` (usually the larger-text
-    screen). Bullets, columns or sentences are shared out in order; every language gets the
-    same number of pages so switching language keeps the visitor on the same page."""
+    screen) with each language's `floors`. Bullets, columns or sentences are shared out in
+    order; every language gets the same number of pages so switching language keeps the
+    visitor on the same page."""
     label_of = dict(zip(languages, labels, strict=False))
+    screens = {language: with_floors(screen, floors or {}, language) for language in languages}
     for count in range(1, MAX_PAGES + 1):
-        pages = _split(slide, languages, count)
-        if pages is None:
-            break
-        try:
-            for page in pages:
-                for language in languages:
-                    plan_slide(page, language, screen, measure, label_of.get(language, ""))
-        except LayoutError:
-            continue
-        return tuple(pages)
+        for pages in _splits(slide, languages, count):
+            try:
+                for page in pages:
+                    for language in languages:
+                        label = label_of.get(language, "")
+                        plan_slide(page, language, screens[language], measure, label)
+            except LayoutError:
+                continue
+            return tuple(pages)
     raise does_not_fit(slide, screen)
 
 
@@ -229,17 +244,18 @@ def _chunks(items: Sequence[object], count: int) -> list[list[object]] | None:
 def _sentences(text: Text, languages: Sequence[str], count: int) -> list[Text] | None:
     per_language = {}
     for language in languages:
-        parts = [p for p in re.split(r"(?<=[.!?])\s+", text.get(language)) if p]
-        chunks = _chunks(parts, count)
+        chunks = _chunks(split_sentences(text.get(language)), count)
         if chunks is None:
             return None
         per_language[language] = [" ".join(str(p) for p in chunk) for chunk in chunks]
     return [Text({lang: per_language[lang][n] for lang in languages}) for n in range(count)]
 
 
-def _split(slide: Slide, languages: Sequence[str], count: int) -> list[Slide] | None:
+def _splits(slide: Slide, languages: Sequence[str], count: int) -> list[list[Slide]]:
+    """Every way to show `slide` on `count` pages, the most like the slide first. Empty when
+    it cannot take that many (fewer bullets or sentences than pages)."""
     if count == 1:
-        return [slide]
+        return [[slide]]
 
     def titled(n: int) -> Text:
         return Text({lang: f"{slide.title.get(lang)} ({n + 1}/{count})" for lang in languages})
@@ -248,47 +264,82 @@ def _split(slide: Slide, languages: Sequence[str], count: int) -> list[Slide] | 
         return replace(slide, id=f"{slide.id}~{n + 1}", title=titled(n), **changes)  # type: ignore[arg-type]
 
     if slide.columns:
-        # Two columns become a page each, then their bullets are shared out if needed:
-        # the later pages go to the column with the most bullets per page, its heading kept.
-        if count < len(slide.columns):
-            return None
-        shares = [1] * len(slide.columns)
-        for _ in range(count - len(slide.columns)):
-            most = max(range(len(shares)), key=lambda c: len(slide.columns[c].bullets) / shares[c])
-            if shares[most] >= len(slide.columns[most].bullets):
-                return None
-            shares[most] += 1
-        parts: list[Column] = []
-        for column, share in zip(slide.columns, shares, strict=True):
-            groups = _chunks(column.bullets, share)
-            assert groups is not None
-            parts += [replace(column, bullets=tuple(typing.cast(list[Text], g))) for g in groups]
+        columns = _column_pages(slide, count)
+        if columns is None:
+            return []
         return [
-            page(n, body=slide.body if n == 0 else None, columns=(c,)) for n, c in enumerate(parts)
+            [
+                page(n, body=slide.body if n == 0 else None, columns=(c,))
+                for n, c in enumerate(columns)
+            ]
         ]
-    if slide.body is not None and slide.image is not None and len(slide.bullets) >= count - 1 >= 1:
-        # The lead paragraph keeps the picture; the points follow at full width.
-        rest = _chunks(slide.bullets, count - 1)
-        assert rest is not None
-        first = page(0, bullets=())
-        if first.kind is SlideKind.BULLETS:
-            first = replace(first, kind=SlideKind.TEXT_IMAGE)
-        return [
-            first,
-            *(page(n + 1, body=None, image=None, bullets=tuple(g)) for n, g in enumerate(rest)),
-        ]
-    if len(slide.bullets) >= count:
-        groups = _chunks(slide.bullets, count)
-        assert groups is not None
-        return [
-            page(n, body=slide.body if n == 0 else None, bullets=tuple(g))
-            for n, g in enumerate(groups)
-        ]
-    if slide.body is not None and not slide.bullets:
+    found: list[list[Slide]] = []
+    bullets = slide.bullets
+    if slide.body is not None and bullets:
+        # The lead paragraph (over one or more pages) keeps the picture; the points follow
+        # at full width.
+        for body_pages in range(1, count):
+            bodies = _sentences(slide.body, languages, body_pages)
+            rest = _chunks(bullets, count - body_pages)
+            if bodies is None or rest is None:
+                continue
+            lead = [
+                page(n, body=b, bullets=(), image=slide.image if n == 0 else None)
+                for n, b in enumerate(bodies)
+            ]
+            if lead[0].kind is SlideKind.BULLETS and slide.image is not None:
+                lead[0] = replace(lead[0], kind=SlideKind.TEXT_IMAGE)
+            found.append(
+                [
+                    *lead,
+                    *(
+                        page(body_pages + n, body=None, image=None, bullets=tuple(g))
+                        for n, g in enumerate(rest)
+                    ),
+                ]
+            )
+    groups = _chunks(bullets, count)
+    if groups is not None:
+        # The points shared out, the paragraph first; the picture on every page, and if
+        # that leaves too little room, on the first only.
+        for pictured in ("all", "first") if slide.image is not None else ("all",):
+            found.append(
+                [
+                    page(
+                        n,
+                        body=slide.body if n == 0 else None,
+                        bullets=tuple(g),
+                        image=slide.image if pictured == "all" or n == 0 else None,
+                    )
+                    for n, g in enumerate(groups)
+                ]
+            )
+    if slide.body is not None and not bullets:
         bodies = _sentences(slide.body, languages, count)
-        if bodies is None:
+        if bodies is not None:
+            found.append(
+                [
+                    page(n, body=b, image=slide.image if n == 0 else None)
+                    for n, b in enumerate(bodies)
+                ]
+            )
+    return found
+
+
+def _column_pages(slide: Slide, count: int) -> list[Column] | None:
+    """Two columns become a page each, then their bullets are shared out if needed: the
+    later pages go to the column with the most bullets per page, its heading kept."""
+    if count < len(slide.columns):
+        return None
+    shares = [1] * len(slide.columns)
+    for _ in range(count - len(slide.columns)):
+        most = max(range(len(shares)), key=lambda c: len(slide.columns[c].bullets) / shares[c])
+        if shares[most] >= len(slide.columns[most].bullets):
             return None
-        return [
-            page(n, body=b, image=slide.image if n == 0 else None) for n, b in enumerate(bodies)
-        ]
-    return None
+        shares[most] += 1
+    parts: list[Column] = []
+    for column, share in zip(slide.columns, shares, strict=True):
+        groups = _chunks(column.bullets, share)
+        assert groups is not None
+        parts += [replace(column, bullets=tuple(typing.cast(list[Text], g))) for g in groups]
+    return parts

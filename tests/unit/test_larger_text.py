@@ -248,8 +248,8 @@ def ratios(size: tuple[int, int]) -> dict[str, list[float]]:
         source = deck.slides[larger.slide_of_page[page]]
         if source.kind is SlideKind.CHECK:
             continue  # questions: tests/unit/test_question_screen.py
-        screen = larger.screen_for(page)
         for language in deck.languages:
+            screen = larger.screen_for(page, language)
             label = ui_text(language).take_home
             normal = plan_slide(source, language, Screen(*size), fonts, label)
             plan = plan_slide(slide, language, screen, fonts, label)
@@ -272,4 +272,7 @@ def test_larger_text_is_at_least_1_3_times_larger_on_most_slides(size):
     every = [r for values in found.values() for r in values]
     reached = [slide for slide, values in found.items() if min(values) >= 1.3]
     assert statistics.median(every) >= 1.3
-    assert len(reached) >= 0.7 * len(found), sorted(set(found) - set(reached))
+    assert len(reached) >= 0.8 * len(found), sorted(set(found) - set(reached))
+    # Never smaller, and never just a little larger: a paragraph and its points go on pages
+    # of their own before the text gives way (the worst today is about 1.15, a title slide).
+    assert min(every) >= 1.1, {slide: min(values) for slide, values in found.items()}

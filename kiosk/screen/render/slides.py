@@ -52,7 +52,7 @@ class SlideRenderer:
         fonts: FontBook,
         cache: SurfaceCache | None = None,
         images: ImageStore | None = None,
-        screen_for: Callable[[int], Screen] | None = None,
+        screen_for: Callable[[int, str], Screen] | None = None,
     ) -> None:
         self.deck = deck
         self.screen = screen
@@ -78,7 +78,7 @@ class SlideRenderer:
             label = ui_text(language, self.deck.words_for(language)).take_home
             slide = self.deck.slides[index]
             words = self.deck.words_for(language)
-            screen = self.screen_for(index) if self.screen_for is not None else self.screen
+            screen = self.screen_for(index, language) if self.screen_for else self.screen
             found = self._plans[key] = plan_slide(slide, language, screen, self.fonts, label, words)
         return found
 
