@@ -342,7 +342,13 @@ class KioskApp:
         if self.stats is not None:
             slide = nav.deck.slides[nav.index]
             mode = "rest" if nav.resting else nav.mode.value
-            self.stats.observe(base_id(slide.id), mode, nav.language)
+            self.stats.observe(
+                base_id(slide.id),
+                mode,
+                nav.language,
+                last_touch=nav.last_touch,
+                reading=nav.reading_seconds(),
+            )
         if self.status is not None and self.status.due(now):
             self.status.write(self.status_snapshot(), now)
 

@@ -189,6 +189,7 @@ class Navigator:
         self._touches: list[tuple[int, int]] = []
         self._shown_at = now  # when the current page was fully on screen
         self._last_input = now
+        self._reading_memo: tuple[Deck, int, str, float] | None = None
         self._pin = ""
         self._pin_rejected_at: float | None = None
         # Answers, the attract reveal and "Was this helpful?" for this visit.
@@ -401,6 +402,20 @@ class Navigator:
             candidates.append(self._clock() + PIN_POLL_SECONDS)
         candidates += self._reading_deadlines(self._clock())
         return min(candidates)
+
+    @property
+    def last_touch(self) -> float:
+        """Clock time of the last input (the start, before anyone touched the screen)."""
+        return self._last_input
+
+    def reading_seconds(self) -> float:
+        """How long the page on screen takes to read, in its language (the attract loop's
+        time for it). Remembered per page: the statistics ask on every frame."""
+        memo, deck = self._reading_memo, self._deck
+        if memo is None or memo[0] is not deck or memo[1:3] != (self.index, self.language):
+            seconds = deck.duration_of(self.index, self.language)
+            memo = self._reading_memo = (deck, self.index, self.language, seconds)
+        return memo[3]
 
     # -- input -----------------------------------------------------------------------------
 

@@ -118,6 +118,41 @@ def test_a_session_runs_from_the_first_touch_back_to_attract_mode(recorder):
     ]
 
 
+def test_the_last_slide_of_a_visit_counts_until_the_last_touch_and_its_reading_time(recorder):
+    """A visit ends when nobody touched the screen for the idle timeout (here 90 s). The
+    visitor left somewhere in it: the last slide counts as read until the last touch plus
+    the slide's own reading time, not through the whole wait."""
+    rec, clock = recorder
+    rec.observe("welcome", "attract", "en")
+    clock.advance(10)
+    touched = clock.now
+    rec.observe("valves", "browsing", "en", last_touch=touched, reading=14.0)
+    clock.advance(5)
+    rec.observe("symptoms", "browsing", "en", last_touch=clock.now, reading=20.0)
+    touched = clock.now
+    for _ in range(90):  # every pass of the loop, nobody touches
+        clock.advance(1)
+        rec.observe("symptoms", "browsing", "en", last_touch=touched, reading=20.0)
+    rec.observe("welcome", "attract", "en", last_touch=touched, reading=12.0)
+    # A slide the visitor was still touching at the end keeps all of its time, up to the
+    # last touch: reading time is added only after it.
+    rec.observe("welcome", "browsing", "en", last_touch=clock.now, reading=12.0)
+    clock.advance(30)
+    touched = clock.now
+    clock.advance(3)  # idle timeout cut short by the fake: left 3 s after the last touch
+    rec.observe("welcome", "attract", "en", last_touch=touched, reading=12.0)
+    rec.close()
+    views = table(rec.path, "SELECT slide_id, mode, dwell_seconds FROM views ORDER BY rowid")
+    assert views[1:4] == [
+        ("valves", "browsing", 5.0),  # ended by a touch: all of it
+        ("symptoms", "browsing", 20.0),  # 90 s of waiting, counted as its 20 s of reading
+        ("welcome", "attract", 0.0),
+    ]
+    assert views[4] == ("welcome", "browsing", 33.0)  # 30 s touched + 3 s, under 30 + 12
+    sessions = table(rec.path, "SELECT seconds FROM sessions ORDER BY rowid")
+    assert sessions == [(25.0,), (33.0,)]
+
+
 def test_a_session_still_open_at_shutdown_is_recorded(recorder):
     rec, clock = recorder
     rec.observe("welcome", "attract", "en")
@@ -763,3 +798,40 @@ def test_bcp_47_language_tags_are_recorded_as_written(recorder):
         ("pt-BR",),
     ]
     assert table(rec.path, "SELECT languages FROM sessions") == [("es-419,pt-BR",)]
+
+
+def test_the_running_kiosk_counts_the_last_slide_only_until_it_was_likely_read(tmp_path):
+    """End to end: a visitor taps to slide 2 and walks away; 60 s later the kiosk goes back
+    to its loop. Slide 2 is recorded with its reading time (10 s here), not 60 s."""
+    import pygame
+
+    from kiosk.screen import intents
+    from kiosk.screen.app import KioskApp
+    from tests.helpers import make_deck
+
+    pygame.display.init()
+    clock = FakeClock(0.0)
+    rec = StatsRecorder(tmp_path / "stats.sqlite3", clock=clock, wall=Wall(clock))
+    deck = make_deck(4, durations=[10.0] * 4, idle_timeout=60.0)
+    app = KioskApp(
+        deck,
+        pygame.Surface((1280, 800)),
+        windowed=True,
+        clock=clock,
+        sleep=clock.sleep,
+        events=list,
+        flip=lambda: None,
+        stats=rec,
+    )
+    app.step()
+    app.navigator.handle(intents.WAKE)
+    app.navigator.handle(intents.goto(2))
+    for _ in range(700):  # 70 s in steps of 0.1 s: nobody touches it again
+        app.step()
+        clock.advance(0.1)
+    rec.close()
+    pygame.display.quit()
+    views = table(rec.path, "SELECT slide_id, mode, dwell_seconds FROM views ORDER BY rowid")
+    browsing = [(slide, dwell) for slide, mode, dwell in views if mode == "browsing"]
+    assert browsing[-1] == ("slide-2", 10.0), views
+    assert table(rec.path, "SELECT seconds FROM sessions") == [(10.0,)]

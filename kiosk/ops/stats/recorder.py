@@ -66,6 +66,8 @@ class StatsRecorder:
         self._closed = False
         self._current: tuple[str, str, str] | None = None
         self._started = 0.0
+        self._reading: float | None = None  # how long the view on screen takes to read
+        self._last_touch: float | None = None
         self._started_minute = ""
         self._started_offset: str | None = None
         self._session: _Session | None = None
@@ -130,17 +132,35 @@ class StatsRecorder:
         self._ratings[key] = self._ratings.get(key, 0) + 1
         self._put("helpfulness", (hour_of(self._wall()), topic, language, rating, 1))
 
-    def observe(self, slide_id: str, mode: str, language: str) -> None:
+    def observe(
+        self,
+        slide_id: str,
+        mode: str,
+        language: str,
+        *,
+        last_touch: float | None = None,
+        reading: float | None = None,
+    ) -> None:
         """What is on screen now. Cheap enough to call every frame: only a change of slide,
-        mode or language records anything (the view that ends, with its dwell time)."""
+        mode or language records anything (the view that ends, with its dwell time).
+
+        `last_touch` (clock time of the visitor's last touch) and `reading` (seconds the
+        slide takes to read) bound the last view of a visit: when the screen goes back to
+        its loop because nobody touched it, the visitor left somewhere in the idle time, and
+        it counts as read only until the last touch plus its reading time."""
+        self._last_touch = last_touch
         seen = (slide_id, mode, language)
         if seen == self._current or self._closed:
             return
         now = self._clock()
         moment = self._wall()
         minute, offset = minute_of(moment), offset_of(moment)
-        self._finish_view(now)
         was_browsing = self._current is not None and self._current[1] == BROWSING
+        ended = now
+        if was_browsing and mode != BROWSING and last_touch is not None:
+            if self._reading is not None:
+                ended = min(now, max(self._started, last_touch) + self._reading)
+        self._finish_view(ended)
         if mode == BROWSING:
             # The first touch in attract mode wakes the kiosk: a visitor's session begins.
             session = self._session
@@ -149,8 +169,9 @@ class StatsRecorder:
             session.slide_ids.add(slide_id)
             session.languages.add(language)
         else:
-            self._finish_session(now)
+            self._finish_session(ended)
         self._current = seen
+        self._reading = reading
         self._started = now
         self._started_minute = minute
         self._started_offset = offset
