@@ -157,9 +157,9 @@ class StatsRecorder:
         minute, offset = minute_of(moment), offset_of(moment)
         was_browsing = self._current is not None and self._current[1] == BROWSING
         ended = now
-        reading = self._reading
-        if was_browsing and mode != BROWSING and last_touch is not None and reading is not None:
-            ended = min(now, max(self._started, last_touch) + reading)
+        read_for = self._reading  # the view that ends (`reading` is the one that begins)
+        if was_browsing and mode != BROWSING and last_touch is not None and read_for is not None:
+            ended = min(now, max(self._started, last_touch) + read_for)
         self._finish_view(ended)
         if mode == BROWSING:
             # The first touch in attract mode wakes the kiosk: a visitor's session begins.
