@@ -56,10 +56,13 @@ class DeckSource:
 
 
 def resolved(path: Path) -> Path:
-    """`path` with its links followed, or as it is when they loop (`current -> current`:
-    `Path.resolve()` raises RuntimeError on a loop, which would stop the kiosk)."""
+    """`path` with its links followed, or as it is when they loop (`current -> current`).
+    Strict, because a non-strict `Path.resolve()` raises RuntimeError on a loop up to Python
+    3.12 (which would stop the kiosk) and from 3.13 quietly returns a path that loops."""
     try:
-        return path.resolve()
+        return path.resolve(strict=True)
+    except FileNotFoundError:
+        return path.resolve()  # nothing published yet: loading it fails, and is reported
     except (OSError, RuntimeError) as error:
         log.error("%s cannot be followed (%s); it is passed over", path, error)
         return path

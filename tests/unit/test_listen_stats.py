@@ -3,6 +3,7 @@ their own tables (to the hour, nothing else), `kiosk stats`, the status file and
 
 from __future__ import annotations
 
+import contextlib
 import io
 import sqlite3
 import time
@@ -55,7 +56,7 @@ def test_readings_and_listening_sessions_are_stored_to_the_hour(tmp_path):
     assert app.stats is not None
     app.stats.close()
     db = tmp_path / "stats.sqlite3"
-    with sqlite3.connect(db) as connection:
+    with contextlib.closing(sqlite3.connect(db)) as connection:
         rows = connection.execute("SELECT * FROM listens ORDER BY rowid").fetchall()
         sessions = connection.execute("SELECT * FROM listening_sessions").fetchall()
     assert rows == [
@@ -89,7 +90,7 @@ def test_kiosk_stats_prints_them_and_an_older_file_without_the_tables_reads_as_n
     assert stats_main(["--db", str(tmp_path / "stats.sqlite3")]) == 0
     assert "listening sessions: 1 (en 1)" in capsys.readouterr().out
     old = tmp_path / "old.sqlite3"
-    with sqlite3.connect(old) as connection:
+    with contextlib.closing(sqlite3.connect(old)) as connection, connection:
         connection.execute(
             "CREATE TABLE views (minute TEXT, slide_id TEXT, mode TEXT, language TEXT, "
             "dwell_seconds REAL)"

@@ -3,6 +3,7 @@ exactly what the visitors did, and nothing else."""
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import sys
 from pathlib import Path
@@ -20,6 +21,6 @@ def test_the_database_counts_what_simulated_visitors_did(tmp_path):
     assert stored == expected
     assert sum(answered.values()) >= 6 and 0 < sum(right.values()) < sum(answered.values())
     assert sum(rated.values()) > 0
-    with sqlite3.connect(db) as connection:
+    with contextlib.closing(sqlite3.connect(db)) as connection:
         hours = {h for (h,) in connection.execute("SELECT hour FROM answers")}
     assert all(len(h) == len("2026-11-24 08") for h in hours)  # the hour, nothing finer
